@@ -1,0 +1,40 @@
+"""The JSON envelope every ``/v4/`` answer is wrapped in: the one place errors become wire bytes."""
+
+from __future__ import annotations
+
+import itertools
+import os
+
+import msgspec
+
+from liveroom.errors import ErrorCode
+
+
+class Failure(msgspec.Struct):
+    ActionStatus: str
+    ErrorInfo: str
+    ErrorCode: int
+    RequestId: str
+
+
+_encode = msgspec.json.Encoder().encode
+_sequence = itertools.count(1)
+
+
+def new_request_id() -> str:
+    """``Id-<32 lowercase hex>-O-Seq-<n>``: random per request, the sequence per process."""
+    return f"Id-{os.urandom(16).hex()}-O-Seq-{next(_sequence)}"
+
+
+def success(request_id: str, payload: bytes | None, *, top_level: bool) -> bytes:
+    """``payload`` is an encoded JSON object: nested under ``Response``, or merged into the envelope (IM)."""
+    head = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"RequestId":"' + request_id.encode() + b'"'
+    if payload is None or payload == b"{}":
+        return head + b"}"
+    if top_level:
+        return head + b"," + payload[1:]
+    return head + b',"Response":' + payload + b"}"
+
+
+def failure(request_id: str, code: ErrorCode, info: str) -> bytes:
+    return _encode(Failure("FAIL", info, int(code), request_id))

@@ -1,0 +1,191 @@
+"""``POST /v4/{service}/{command}``: query parameters, authentication, rate limits, body, dispatch, envelope.
+
+A bare ASGI callable: the hot path creates no framework objects. Every outcome is HTTP 200 with the envelope;
+the order of checks is the one written in the README ("How a request is checked").
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+from urllib.parse import unquote_to_bytes
+
+import msgspec
+
+from liveroom.api import envelope
+from liveroom.api.registry import Command, Family, Registry
+from liveroom.api.wire import explain
+from liveroom.domain.auth import Authenticator
+from liveroom.domain.context import Caller, Services
+from liveroom.domain.ratelimit import RateLimiter
+from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+
+access_log = logging.getLogger("liveroom.access")
+error_log = logging.getLogger("liveroom.error")
+
+_encode = msgspec.json.Encoder().encode
+_QUERY_NAMES = frozenset({b"sdkappid", b"identifier", b"usersig", b"random", b"contenttype"})
+RANDOM_MAX = 4294967295
+
+
+class _Refused(Exception):
+    """A transport-level refusal decided before the body is read."""
+
+    def __init__(self, code: ErrorCode, info: str) -> None:
+        self.code, self.info = code, info
+
+
+def parse_query(raw: bytes) -> dict[bytes, bytes]:
+    """The five parameters the gateway reads (first occurrence wins; others ignored)."""
+    params: dict[bytes, bytes] = {}
+    for part in raw.split(b"&"):
+        name, _, value = part.partition(b"=")
+        if name in _QUERY_NAMES and name not in params:
+            if b"%" in value or b"+" in value:
+                value = unquote_to_bytes(value.replace(b"+", b" "))
+            params[name] = value
+    return params
+
+
+class Gateway:
+    def __init__(
+        self,
+        registry: Registry,
+        services: Services,
+        authenticator: Authenticator,
+        limiter: RateLimiter,
+        *,
+        max_body_bytes: int,
+        log_access: bool,
+    ) -> None:
+        self._registry = registry
+        self._services = services
+        self._auth = authenticator
+        self._limiter = limiter
+        self._max_body = max_body_bytes
+        self._log_access = log_access
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.perf_counter()
+        request_id = envelope.new_request_id()
+        command = self._registry.by_path(scope["path"])
+        code = ErrorCode.OK
+        try:
+            if scope["method"] != "POST":
+                raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"method: {scope['method']} is not allowed; use POST")
+            if command is None:
+                raise _Refused(ErrorCode.UNKNOWN_RESOURCE, f"path: no API at {scope['path']}")
+            body = await self._dispatch(command, scope, receive, request_id)
+        except _Refused as refused:
+            code = refused.code
+            body = envelope.failure(request_id, code, refused.info)
+        except LiveError as error:
+            code = error.code
+            if type(error) is InvalidParameter and command is not None:
+                code = command.family.invalid_parameter
+            body = envelope.failure(request_id, code, error.info)
+        except Exception:
+            code = command.family.internal_error if command is not None else ErrorCode.LIVE_INTERNAL
+            error_log.exception("internal error in %s (%s)", scope["path"], request_id)
+            body = envelope.failure(request_id, code, "internal server error; retry later")
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [
+                    (b"content-type", b"application/json; charset=utf-8"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-request-id", request_id.encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+        if self._log_access:
+            client = scope.get("client")
+            access_log.info(
+                '%s "%s %s" %d %s %.2fms',
+                client[0] if client else "-",
+                scope["method"],
+                scope["path"],
+                int(code),
+                request_id,
+                (time.perf_counter() - started) * 1000,
+            )
+
+    async def _dispatch(self, command: Command, scope: Scope, receive: Receive, request_id: str) -> bytes:
+        params = parse_query(scope["query_string"])
+        raw_app = params.get(b"sdkappid")
+        if raw_app is None:
+            raise _Refused(ErrorCode.SDKAPPID_MISSING, "sdkappid: required")
+        self._check_transport(params, scope)
+        sdkappid = int(raw_app) if raw_app.isdigit() and len(raw_app) <= 19 else None
+        client = scope.get("client")
+        identifier = _text(params.get(b"identifier", b""), "identifier")
+        app = await self._auth.authenticate(
+            sdkappid,
+            identifier,
+            _text(params.get(b"usersig", b""), "usersig"),
+            client[0] if client else "-",
+        )
+        await self._limiter.check(app, command.name, command.rate)
+        raw = await self._read_body(receive)
+        try:
+            request = command.decoder.decode(raw)
+        except msgspec.ValidationError as error:
+            raise explain(error, command.validator) from None
+        except msgspec.DecodeError:
+            raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
+        command.validator.check(request)
+        result = await command.handler(self._services, Caller(app, identifier), request)
+        return envelope.success(
+            request_id,
+            None if result is None else _encode(result),
+            top_level=command.family is Family.IM,
+        )
+
+    def _check_transport(self, params: dict[bytes, bytes], scope: Scope) -> None:
+        random = params.get(b"random")
+        if random is None or not random.isdigit() or len(random) > 10 or int(random) > RANDOM_MAX:
+            raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "random: required, an integer 0..4294967295")
+        if params.get(b"contenttype") != b"json":
+            raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "contenttype: required, exactly 'json'")
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                if not value.isdigit():
+                    raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "Content-Length: not a number")
+                if int(value) > self._max_body:
+                    raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
+                break
+
+    async def _read_body(self, receive: Receive) -> bytes:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "body: the client went away")
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self._max_body:
+                raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        if not body.strip():
+            raise LiveError(ErrorCode.BODY_NOT_JSON, "body: empty; send {} when an API needs no input")
+        return body
+
+
+def _text(value: bytes, name: str) -> str:
+    try:
+        return value.decode()
+    except UnicodeDecodeError:
+        raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"{name}: not valid UTF-8") from None

@@ -1,0 +1,12 @@
+"""The ``liveroom`` command: server operations here, remote API calls in ``remote``."""
+
+from __future__ import annotations
+
+from liveroom.cli.server import cli
+
+
+def main() -> None:
+    cli()
+
+
+__all__ = ["cli", "main"]

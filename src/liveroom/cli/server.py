@@ -1,0 +1,339 @@
+"""``liveroom serve``, ``liveroom app ...``, ``liveroom usersig`` and ``liveroom db ...``: operate a server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import random
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+from rich.table import Table
+
+from liveroom import usersig
+from liveroom.domain import rooms
+from liveroom.domain.apps import AppConfigError, AppManager, QuotaChange
+from liveroom.domain.context import Caller, Services
+from liveroom.errors import LiveError
+from liveroom.settings import DEV_ADMIN, DEV_SDKAPPID, Settings, SettingsError
+from liveroom.store import migrate
+from liveroom.store.interface import AppRecord
+from liveroom.store.sqlite import SQLiteStore
+
+cli = typer.Typer(
+    name="liveroom",
+    help="A live-room server that speaks the Tencent Cloud TUILiveKit (Live) server REST API.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+app_cli = typer.Typer(help="Create and configure apps (SDKAppID, secret key, admins, quotas).", no_args_is_help=True)
+admins_cli = typer.Typer(help="Add or remove an app's admin accounts.", no_args_is_help=True)
+db_cli = typer.Typer(help="Database schema migrations.", no_args_is_help=True)
+cli.add_typer(app_cli, name="app")
+app_cli.add_typer(admins_cli, name="admins")
+cli.add_typer(db_cli, name="db")
+
+out = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+DatabaseOpt = Annotated[
+    str | None,
+    typer.Option("--database", envvar="LIVEROOM_DATABASE_URL", help="Database URL [default: sqlite:///./liveroom.db]"),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        return Settings.from_env(**overrides)
+    except SettingsError as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _with_apps(database: str | None, action: Callable[[AppManager], Awaitable[T]]) -> T:
+    settings = _settings(database_url=database)
+
+    async def run() -> T:
+        store = SQLiteStore(settings.database_url, synchronous=settings.sqlite_synchronous)
+        await store.open()
+        try:
+            return await action(AppManager(store))
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except (AppConfigError, ValueError) as exc:
+        err.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+def _app_json(app: AppRecord, *, with_key: bool) -> dict[str, object]:
+    data: dict[str, object] = {
+        "SDKAppID": app.sdkappid,
+        "Admins": sorted(app.admins),
+        "Enabled": app.enabled,
+        "MemberQuota": app.member_quota,
+        "SeatQuota": app.seat_quota,
+        "RateLimitsEnabled": app.rate_limits_enabled,
+        "RateLimitOverrides": app.rate_limit_overrides,
+    }
+    if with_key:
+        data["SecretKey"] = app.secret_key
+    return data
+
+
+def curl_line(base_url: str, app: AppRecord, identifier: str) -> str:
+    sig = usersig.generate(app.sdkappid, app.secret_key, identifier, 86400)
+    query = (
+        f"sdkappid={app.sdkappid}&identifier={identifier}&usersig={sig}"
+        f"&random={random.randint(0, 4294967295)}&contenttype=json"  # noqa: S311 - not a secret
+    )
+    url = f"{base_url}/v4/live_engine_http_srv/get_room_info?{query}"
+    return f"curl -s -X POST {shlex.quote(url)} -d {shlex.quote(json.dumps({'RoomId': DEMO_ROOM}))}"
+
+
+DEMO_ROOM = "demo-room"
+
+
+def _dev_setup(settings: Settings) -> None:
+    """Make sure the development app and a demo room exist, then print a curl line that reads the room."""
+
+    async def ensure(manager: AppManager) -> tuple[AppRecord, bool]:
+        app, created = await manager.ensure(sdkappid=DEV_SDKAPPID, admins=[DEV_ADMIN])
+        services = Services(store=manager.store)
+        with contextlib.suppress(LiveError):  # 100010: the demo room is already there
+            await rooms.create_room(services, Caller(app, DEV_ADMIN), {"room_id": DEMO_ROOM, "room_type": "Live"})
+        return app, created
+
+    app, created = _with_apps(settings.database_url, ensure)
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    err.print(
+        f"[bold]liveroom dev app[/bold] {'created' if created else 'ready'}: SDKAppID {app.sdkappid}, "
+        f"admin {DEV_ADMIN!r}, room {DEMO_ROOM!r}"
+    )
+    err.print(f"secret key: {app.secret_key}")
+    err.print("read the demo room (the UserSig in this line is valid for 24 hours):")
+    print(curl_line(f"http://{host}:{settings.port}", app, DEV_ADMIN), file=sys.stderr, flush=True)
+
+
+@cli.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to listen on [default: 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8080]")] = None,
+    database: DatabaseOpt = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (one per core) [default: 1]")] = None,
+    dev: Annotated[
+        bool,
+        typer.Option("--dev", help=f"Make sure the development app {DEV_SDKAPPID} exists and print how to call it."),
+    ] = False,
+    access_log: Annotated[bool | None, typer.Option("--access-log/--no-access-log", help="Log every request.")] = None,
+) -> None:
+    """Run the server (migrates the database first)."""
+    settings = _settings(
+        host=host, port=port, database_url=database, workers=workers, dev=dev or None, access_log=access_log
+    )
+    try:
+        migrate.upgrade(settings.database_url)
+    except Exception as exc:
+        err.print(f"[red]error:[/red] cannot open or migrate {settings.database_url}: {exc}")
+        raise typer.Exit(1) from None
+    if settings.dev:
+        _dev_setup(settings)
+    # Workers rebuild the same settings from the environment.
+    os.environ.update(settings.to_env())
+    uvicorn.run(
+        "liveroom.api.app:app_from_env",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        access_log=False,
+        log_level=settings.log_level,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+
+
+@app_cli.command("create")
+def app_create(
+    sdkappid: Annotated[int | None, typer.Option(help="SDKAppID [default: the next free from 1400000001]")] = None,
+    secret_key: Annotated[str | None, typer.Option(help="Secret key [default: 64 random hex characters]")] = None,
+    admin: Annotated[
+        list[str] | None, typer.Option("--admin", help="Admin account (repeat) [default: administrator]")
+    ] = None,
+    database: DatabaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Create an app; prints its SDKAppID and secret key."""
+    app = _with_apps(
+        database, lambda m: m.create(sdkappid=sdkappid, secret_key=secret_key, admins=admin or [DEV_ADMIN])
+    )
+    if json_out:
+        print(json.dumps(_app_json(app, with_key=True)))
+        return
+    out.print(f"created app [bold]{app.sdkappid}[/bold]")
+    out.print(f"secret key: {app.secret_key}")
+    out.print(f"admins: {', '.join(sorted(app.admins))}")
+
+
+@app_cli.command("list")
+def app_list(database: DatabaseOpt = None, json_out: JsonOpt = False) -> None:
+    """List apps (secret keys are not shown; see `liveroom app show`)."""
+    apps = _with_apps(database, lambda m: m.list())
+    if json_out:
+        print(json.dumps([_app_json(a, with_key=False) for a in apps]))
+        return
+    table = Table("SDKAppID", "admins", "enabled", "members", "seats", "rate limits")
+    for a in apps:
+        limits = "on" if a.rate_limits_enabled else "off"
+        if a.rate_limit_overrides:
+            limits += " (" + ", ".join(f"{k}={v}/s" for k, v in sorted(a.rate_limit_overrides.items())) + ")"
+        table.add_row(
+            str(a.sdkappid),
+            ", ".join(sorted(a.admins)),
+            "yes" if a.enabled else "no",
+            str(a.member_quota),
+            str(a.seat_quota),
+            limits,
+        )
+    out.print(table)
+
+
+@app_cli.command("show")
+def app_show(sdkappid: Annotated[int, typer.Argument(help="SDKAppID")], database: DatabaseOpt = None) -> None:
+    """Print one app as JSON, secret key included."""
+    app = _with_apps(database, lambda m: m.get(sdkappid))
+    print(json.dumps(_app_json(app, with_key=True), indent=2))
+
+
+@app_cli.command("rotate-key")
+def app_rotate_key(
+    sdkappid: Annotated[int, typer.Argument(help="SDKAppID")],
+    secret_key: Annotated[str | None, typer.Option(help="New key [default: random]")] = None,
+    database: DatabaseOpt = None,
+) -> None:
+    """Replace the app's secret key; UserSigs made with the old key stop working at once."""
+    app = _with_apps(database, lambda m: m.rotate_key(sdkappid, secret_key))
+    out.print(f"secret key: {app.secret_key}")
+
+
+@app_cli.command("disable")
+def app_disable(sdkappid: Annotated[int, typer.Argument()], database: DatabaseOpt = None) -> None:
+    """Disable an app: every call answers 60016 until it is enabled again."""
+    _with_apps(database, lambda m: m.set_enabled(sdkappid, False))
+    out.print(f"app {sdkappid} disabled")
+
+
+@app_cli.command("enable")
+def app_enable(sdkappid: Annotated[int, typer.Argument()], database: DatabaseOpt = None) -> None:
+    """Enable a disabled app."""
+    _with_apps(database, lambda m: m.set_enabled(sdkappid, True))
+    out.print(f"app {sdkappid} enabled")
+
+
+@admins_cli.command("add")
+def admins_add(
+    sdkappid: Annotated[int, typer.Argument()],
+    identifiers: Annotated[list[str], typer.Argument(help="Account ids")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Make accounts admins of the app."""
+    app = _with_apps(database, lambda m: m.add_admins(sdkappid, identifiers))
+    out.print(f"admins of {sdkappid}: {', '.join(sorted(app.admins))}")
+
+
+@admins_cli.command("remove")
+def admins_remove(
+    sdkappid: Annotated[int, typer.Argument()],
+    identifiers: Annotated[list[str], typer.Argument(help="Account ids")],
+    database: DatabaseOpt = None,
+) -> None:
+    """Take admin rights away; their cached UserSigs stop working at once."""
+    app = _with_apps(database, lambda m: m.remove_admins(sdkappid, identifiers))
+    out.print(f"admins of {sdkappid}: {', '.join(sorted(app.admins))}")
+
+
+@app_cli.command("quota")
+def app_quota(
+    sdkappid: Annotated[int, typer.Argument()],
+    members: Annotated[int | None, typer.Option(help="Max members per room (MaxMemberCount cap)")] = None,
+    seats: Annotated[int | None, typer.Option(help="Max seats per room (MaxSeatCount cap)")] = None,
+    rate_limits: Annotated[
+        bool | None, typer.Option("--rate-limits/--no-rate-limits", help="Switch all rate limits on or off")
+    ] = None,
+    rate: Annotated[
+        list[str] | None, typer.Option("--rate", help="COMMAND=CALLS_PER_SECOND override (repeat); COMMAND= resets")
+    ] = None,
+    database: DatabaseOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Show or change the app's quotas and rate limits."""
+    overrides: dict[str, int] | None = None
+    if rate:
+        current = _with_apps(database, lambda m: m.get(sdkappid))
+        overrides = dict(current.rate_limit_overrides)
+        for item in rate:
+            command, sep, value = item.partition("=")
+            if not sep or not command:
+                err.print(f"[red]error:[/red] --rate {item!r}: expected COMMAND=CALLS_PER_SECOND")
+                raise typer.Exit(2)
+            if value == "":
+                overrides.pop(command, None)
+            elif value.isdigit() and int(value) > 0:
+                overrides[command] = int(value)
+            else:
+                err.print(f"[red]error:[/red] --rate {item!r}: calls per second must be a positive integer")
+                raise typer.Exit(2)
+    change = QuotaChange(
+        member_quota=members, seat_quota=seats, rate_limits_enabled=rate_limits, rate_limit_overrides=overrides
+    )
+    if change == QuotaChange():
+        app = _with_apps(database, lambda m: m.get(sdkappid))
+    else:
+        app = _with_apps(database, lambda m: m.set_quota(sdkappid, change))
+    data = _app_json(app, with_key=False)
+    if json_out:
+        print(json.dumps(data))
+        return
+    for key, shown in data.items():
+        out.print(f"{key}: {shown}")
+
+
+@cli.command("usersig")
+def usersig_command(
+    sdkappid: Annotated[int, typer.Option(help="The app's SDKAppID")],
+    identifier: Annotated[str, typer.Option(help="The account the UserSig is for")],
+    expire: Annotated[int, typer.Option(help="Validity in seconds")] = usersig.DEFAULT_EXPIRE,
+    database: DatabaseOpt = None,
+) -> None:
+    """Print a UserSig made with the app's secret key."""
+    app = _with_apps(database, lambda m: m.get(sdkappid))
+    print(usersig.generate(app.sdkappid, app.secret_key, identifier, expire))
+
+
+@db_cli.command("upgrade")
+def db_upgrade(database: DatabaseOpt = None) -> None:
+    """Apply every migration not yet applied."""
+    settings = _settings(database_url=database)
+    migrate.upgrade(settings.database_url)
+    out.print(f"database at revision {migrate.current(settings.database_url)}")
+
+
+@db_cli.command("current")
+def db_current(database: DatabaseOpt = None) -> None:
+    """Print the database's revision and the newest one this liveroom knows."""
+    settings = _settings(database_url=database)
+    out.print(f"current: {migrate.current(settings.database_url)}  head: {migrate.head()}")

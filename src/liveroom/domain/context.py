@@ -1,0 +1,34 @@
+"""What every domain operation receives: the services of this process and who is calling."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from liveroom.domain.events import EventBus
+from liveroom.domain.presence import Presence
+from liveroom.store.interface import AppRecord, Store
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The app a request acts for and the account it was signed by."""
+
+    app: AppRecord
+    identifier: str
+
+    @property
+    def sdkappid(self) -> int:
+        return self.app.sdkappid
+
+
+@dataclass(slots=True)
+class Services:
+    store: Store
+    events: EventBus = field(default_factory=EventBus)
+    presence: Presence = field(default_factory=Presence)
+    clock: Callable[[], float] = time.time
+
+    def now(self) -> int:
+        return int(self.clock())

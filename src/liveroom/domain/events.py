@@ -1,0 +1,36 @@
+"""Room events: what the domain tells the rest of the system after a change has been committed."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import msgspec
+
+
+class RoomEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """``kind`` names what happened (``room_info_changed``, ``metadata_changed``, ``room_dismissed`` ...);
+    ``data`` carries the wire-named fields a receiver needs."""
+
+    sdkappid: int
+    room_id: str
+    kind: str
+    operator: str
+    data: dict[str, Any] = {}
+
+
+Subscriber = Callable[[RoomEvent], Awaitable[None]]
+
+
+class EventBus:
+    """In-process fan-out; the realtime gateway and the webhook outbox subscribe."""
+
+    def __init__(self) -> None:
+        self._subscribers: list[Subscriber] = []
+
+    def subscribe(self, subscriber: Subscriber) -> None:
+        self._subscribers.append(subscriber)
+
+    async def publish(self, event: RoomEvent) -> None:
+        for subscriber in self._subscribers:
+            await subscriber(event)

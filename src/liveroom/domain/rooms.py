@@ -1,0 +1,215 @@
+"""Rooms: create, read, change, list, hand over and dismiss (decisions.md section 6).
+
+Inputs arrive as mappings of snake_case field names to values already checked for JSON type and byte length by
+the wire layer; the rules here are the ones that need the app, the store or other fields.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import msgspec
+
+from liveroom.domain.accounts import require_imported
+from liveroom.domain.context import Caller, Services
+from liveroom.domain.events import RoomEvent
+from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.interface import ListCursor, RoomRecord, Transaction
+
+ROOM_TYPE = "Live"
+TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
+DEFAULT_SEATS = 8
+LIST_PAGE_MAX = 20
+
+_cursor_decoder = msgspec.json.Decoder(ListCursor)
+_cursor_encoder = msgspec.json.Encoder()
+
+
+class RoomStatistic(msgspec.Struct, frozen=True):
+    total_viewers: int
+    total_gifts_sent: int
+    total_gift_coins: int
+    total_unique_gift_senders: int
+    total_likes_received: int
+    total_msg_count: int
+
+    @classmethod
+    def of(cls, room: RoomRecord) -> RoomStatistic:
+        return cls(
+            total_viewers=room.view_count,
+            total_gifts_sent=room.total_gifts_sent,
+            total_gift_coins=room.total_gift_coins,
+            total_unique_gift_senders=room.total_unique_gift_senders,
+            total_likes_received=room.total_likes_received,
+            total_msg_count=room.total_msg_count,
+        )
+
+
+def take_seat_mode(value: str | int) -> str:
+    mode = TAKE_SEAT_MODES.get(value)
+    if mode is None or isinstance(value, bool):
+        raise InvalidParameter("TakeSeatMode: must be FreeToTake or ApplyToTake (or 1 / 2)")
+    return mode
+
+
+def _check_member_count(caller: Caller, value: int) -> int:
+    quota = caller.app.member_quota
+    if not 1 <= value <= quota:
+        raise InvalidParameter(f"MaxMemberCount: must be 1..{quota} (the app's member quota)")
+    return value
+
+
+async def require_room(tx: Transaction, caller: Caller, room_id: str) -> RoomRecord:
+    room = await tx.get_room(caller.sdkappid, room_id)
+    if room is None:
+        raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    return room
+
+
+async def require_room_exists(tx: Transaction, caller: Caller, room_id: str) -> str:
+    """The room's owner; 100004 when there is no such room."""
+    owner = await tx.room_owner(caller.sdkappid, room_id)
+    if owner is None:
+        raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    return owner
+
+
+def _new_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) -> RoomRecord:
+    room_id: str = spec["room_id"]
+    if spec.get("room_type") != ROOM_TYPE:
+        raise InvalidParameter(f"RoomType: must be {ROOM_TYPE!r}")
+    seat_template = spec.get("seat_template", "")
+    seats_on = bool(seat_template) or bool(spec.get("is_seat_enabled", False))
+    seat_quota = caller.app.seat_quota
+    if seats_on:
+        max_seats = spec.get("max_seat_count", DEFAULT_SEATS)
+        if not 1 <= max_seats <= seat_quota:
+            raise InvalidParameter(f"MaxSeatCount: must be 1..{seat_quota} (the app's seat quota)")
+    else:
+        max_seats = 0
+    return RoomRecord(
+        room_id=room_id,
+        room_name=spec.get("room_name", room_id),
+        room_type=ROOM_TYPE,
+        owner_account=spec.get("owner_account") or caller.identifier,
+        create_time=svc.now(),
+        is_seat_enabled=seats_on,
+        seat_template=seat_template,
+        seat_layout_template_id=spec.get("seat_layout_template_id"),
+        take_seat_mode=take_seat_mode(spec.get("take_seat_mode", "FreeToTake")),
+        max_seat_count=max_seats,
+        max_member_count=_check_member_count(caller, spec.get("max_member_count", caller.app.member_quota)),
+        is_message_disabled=spec.get("is_message_disabled", False),
+        is_public_visible=spec.get("is_public_visible", True),
+        is_unlimited_room_enabled=spec.get("is_unlimited_room_enabled", False),
+        cover_url=spec.get("cover_url", ""),
+        category=list(spec.get("category", [])),
+        activity_status=spec.get("activity_status", 0),
+        notice=spec.get("notice", ""),
+    )
+
+
+async def create_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) -> RoomRecord:
+    room = _new_room(svc, caller, spec)
+    async with svc.store.write() as tx:
+        await require_imported(tx, caller, [room.owner_account], "Owner_Account")
+        if not await tx.insert_room(caller.sdkappid, room):
+            owner = await tx.room_owner(caller.sdkappid, room.room_id)
+            if owner == room.owner_account:
+                raise LiveError(
+                    ErrorCode.ROOM_EXISTS_SAME_OWNER,
+                    f"RoomId: room {room.room_id!r} already exists with this owner; use it as it is",
+                )
+            raise LiveError(ErrorCode.ROOM_EXISTS, f"RoomId: room {room.room_id!r} already exists")
+    return room
+
+
+async def get_room(svc: Services, caller: Caller, room_id: str) -> RoomRecord:
+    async with svc.store.read() as tx:
+        return await require_room(tx, caller, room_id)
+
+
+async def update_room(svc: Services, caller: Caller, room_id: str, changes: Mapping[str, Any]) -> None:
+    values = dict(changes)
+    if "take_seat_mode" in values:
+        values["take_seat_mode"] = take_seat_mode(values["take_seat_mode"])
+    if "max_member_count" in values:
+        _check_member_count(caller, values["max_member_count"])
+    async with svc.store.write() as tx:
+        if not await tx.update_room(caller.sdkappid, room_id, values):
+            raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    if values:
+        await svc.events.publish(
+            RoomEvent(
+                sdkappid=caller.sdkappid,
+                room_id=room_id,
+                kind="room_info_changed",
+                operator=caller.identifier,
+                data=values,
+            )
+        )
+
+
+async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStatistic:
+    async with svc.store.write() as tx:
+        room = await tx.delete_room(caller.sdkappid, room_id)
+        if room is None:
+            raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    statistic = RoomStatistic.of(room)
+    await svc.events.publish(
+        RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind="room_dismissed", operator=caller.identifier)
+    )
+    return statistic
+
+
+async def room_stats(svc: Services, caller: Caller, room_id: str) -> RoomStatistic:
+    return RoomStatistic.of(await get_room(svc, caller, room_id))
+
+
+def _decode_cursor(text: str) -> ListCursor | None:
+    if not text:
+        return None
+    try:
+        return _cursor_decoder.decode(base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4)))
+    except (binascii.Error, ValueError, UnicodeEncodeError, msgspec.DecodeError):
+        raise InvalidParameter('Next: not a cursor this server returned; start again with ""') from None
+
+
+def _encode_cursor(room: RoomRecord) -> str:
+    raw = _cursor_encoder.encode(ListCursor(room.view_count, room.create_time, room.room_id))
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int) -> tuple[list[RoomRecord], str]:
+    """One page of public rooms, most viewed first, and the cursor of the next page ("" after the last)."""
+    after = _decode_cursor(next_cursor)
+    async with svc.store.read() as tx:
+        rooms = await tx.list_public_rooms(caller.sdkappid, after, count + 1)
+    if len(rooms) <= count:
+        return rooms, ""
+    page = rooms[:count]
+    return page, _encode_cursor(page[-1])
+
+
+async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: str) -> None:
+    async with svc.store.write() as tx:
+        await require_room_exists(tx, caller, room_id)
+        await require_imported(tx, caller, [new_owner], "NewOwner_Account")
+        if await tx.is_banned(caller.sdkappid, room_id, new_owner, svc.now()):
+            raise LiveError(
+                ErrorCode.OWNER_BANNED,
+                f"NewOwner_Account: {new_owner!r} is banned in this room; unban first",
+            )
+        await tx.update_room(caller.sdkappid, room_id, {"owner_account": new_owner})
+    await svc.events.publish(
+        RoomEvent(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            kind="room_info_changed",
+            operator=caller.identifier,
+            data={"owner_account": new_owner},
+        )
+    )

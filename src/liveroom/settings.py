@@ -1,0 +1,101 @@
+"""The one frozen settings object, built from command-line flags over ``LIVEROOM_*`` environment variables."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+DEFAULT_DATABASE_URL = "sqlite:///./liveroom.db"
+DEV_SDKAPPID = 1400000000
+DEV_ADMIN = "administrator"
+
+
+class SettingsError(ValueError):
+    """An environment variable or flag that cannot be read as its setting."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything a liveroom process is configured with. Each field has an env var ``LIVEROOM_<NAME>``."""
+
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    dev: bool = False
+    access_log: bool = True
+    log_level: str = "info"
+    # Requests larger than this are refused with 60002 before the rest of the body is read.
+    max_body_bytes: int = 1024 * 1024
+    # UserSig failure lock-out (decisions.md section 3).
+    lockout_failures: int = 50
+    lockout_window_seconds: float = 60.0
+    lockout_seconds: float = 60.0
+    sig_cache_size: int = 100_000
+    # How often a running server looks for app changes made by another process (the CLI), in seconds.
+    app_refresh_seconds: float = 0.0
+    # SQLite: "NORMAL" keeps every answered write across a process crash (kill -9); "FULL" also across power loss.
+    sqlite_synchronous: str = "NORMAL"
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Environment first, then explicit overrides (flags that were given; ``None`` means not given)."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = env.get(f"LIVEROOM_{f.name.upper()}")
+            if raw is not None and raw != "":
+                values[f.name] = _parse(f.name, raw, getattr(cls(), f.name))
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        settings = cls(**values)
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        if not 1 <= self.port <= 65535:
+            raise SettingsError(f"port must be 1..65535, got {self.port}")
+        if self.workers < 1:
+            raise SettingsError(f"workers must be at least 1, got {self.workers}")
+        if self.sqlite_synchronous.upper() not in {"NORMAL", "FULL", "EXTRA"}:
+            raise SettingsError("sqlite_synchronous must be NORMAL, FULL or EXTRA")
+        if self.max_body_bytes < 1024:
+            raise SettingsError("max_body_bytes must be at least 1024")
+
+    def to_env(self) -> dict[str, str]:
+        """The environment that rebuilds these settings in a worker process."""
+        out: dict[str, str] = {}
+        for f in fields(self):
+            if f.name == "extra":
+                continue
+            value = getattr(self, f.name)
+            out[f"LIVEROOM_{f.name.upper()}"] = ("1" if value else "0") if isinstance(value, bool) else str(value)
+        return out
+
+    def with_(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _parse(name: str, raw: str, default: object) -> object:
+    if isinstance(default, bool):
+        lowered = raw.strip().lower()
+        if lowered in {"1", "true", "yes", "on"}:
+            return True
+        if lowered in {"0", "false", "no", "off"}:
+            return False
+        raise SettingsError(f"LIVEROOM_{name.upper()} must be true or false, got {raw!r}")
+    if isinstance(default, int):
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"LIVEROOM_{name.upper()} must be an integer, got {raw!r}") from None
+    if isinstance(default, float):
+        try:
+            return float(raw)
+        except ValueError:
+            raise SettingsError(f"LIVEROOM_{name.upper()} must be a number, got {raw!r}") from None
+    return raw

@@ -1,0 +1,365 @@
+"""The embedded store: SQLite in WAL mode through the standard library's synchronous driver.
+
+Each statement takes microseconds, so it runs on the event loop thread instead of hopping to a worker thread
+(aiosqlite measured 100x slower per statement). One connection writes and one reads; an asyncio lock per
+connection keeps one transaction at a time on each, so a coroutine that awaits inside a transaction cannot let
+another request see or join it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from liveroom.store import migrate
+from liveroom.store.interface import (
+    UPDATABLE_ROOM_COLUMNS,
+    AccountRecord,
+    AppRecord,
+    ListCursor,
+    RoomRecord,
+    Transaction,
+)
+from liveroom.store.tables import ROOM_SCOPED
+
+_ROOM_COLUMNS = tuple(RoomRecord.__struct_fields__)
+_ROOM_SELECT = ", ".join(_ROOM_COLUMNS)
+_APP_COLUMNS = (
+    "sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, rate_limit_overrides"
+)
+_category_decoder = msgspec.json.Decoder(list[int])
+
+
+def _room(row: tuple[Any, ...]) -> RoomRecord:
+    values = dict(zip(_ROOM_COLUMNS, row, strict=True))
+    for name in ("is_seat_enabled", "is_message_disabled", "is_public_visible", "is_unlimited_room_enabled"):
+        values[name] = bool(values[name])
+    values["category"] = _category_decoder.decode(values["category"])
+    return RoomRecord(**values)
+
+
+def _room_value(name: str, value: Any) -> Any:
+    if name == "category":
+        return json.dumps(value, separators=(",", ":"))
+    return value
+
+
+def path_of(url: str) -> str:
+    """The file a ``sqlite:///PATH`` URL names (relative, or absolute as ``sqlite:////abs/path``)."""
+    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
+    if not path or path.startswith(":memory:") or path.startswith("file:"):
+        raise ValueError(f"not a SQLite file URL: {url!r} (expected sqlite:///PATH; in-memory is not supported)")
+    return path
+
+
+class SQLiteTransaction(Transaction):
+    __slots__ = ("_db",)
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+
+    # apps -----------------------------------------------------------------------------------------------
+    async def app_version(self) -> int:
+        row = self._db.execute("SELECT version FROM app_state WHERE id = 1").fetchone()
+        return int(row[0]) if row else 0
+
+    async def bump_app_version(self) -> None:
+        self._db.execute("UPDATE app_state SET version = version + 1 WHERE id = 1")
+
+    def _app(self, row: tuple[Any, ...]) -> AppRecord:
+        admins = frozenset(
+            r[0] for r in self._db.execute("SELECT identifier FROM app_admins WHERE sdkappid = ?", (row[0],))
+        )
+        return AppRecord(
+            sdkappid=row[0],
+            secret_key=row[1],
+            enabled=bool(row[2]),
+            created_at=row[3],
+            member_quota=row[4],
+            seat_quota=row[5],
+            rate_limits_enabled=bool(row[6]),
+            rate_limit_overrides=json.loads(row[7]),
+            admins=admins,
+        )
+
+    async def list_apps(self) -> list[AppRecord]:
+        rows = self._db.execute(f"SELECT {_APP_COLUMNS} FROM apps ORDER BY sdkappid").fetchall()  # noqa: S608
+        return [self._app(row) for row in rows]
+
+    async def get_app(self, sdkappid: int) -> AppRecord | None:
+        row = self._db.execute(
+            f"SELECT {_APP_COLUMNS} FROM apps WHERE sdkappid = ?",  # noqa: S608
+            (sdkappid,),
+        ).fetchone()
+        return None if row is None else self._app(row)
+
+    async def insert_app(self, app: AppRecord) -> bool:
+        cursor = self._db.execute(
+            f"INSERT INTO apps ({_APP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
+            "ON CONFLICT (sdkappid) DO NOTHING",
+            (
+                app.sdkappid,
+                app.secret_key,
+                app.enabled,
+                app.created_at,
+                app.member_quota,
+                app.seat_quota,
+                app.rate_limits_enabled,
+                json.dumps(app.rate_limit_overrides),
+            ),
+        )
+        if cursor.rowcount != 1:
+            return False
+        await self.add_admins(app.sdkappid, app.admins)
+        return True
+
+    async def update_app(self, sdkappid: int, changes: Mapping[str, Any]) -> None:
+        allowed = {"secret_key", "enabled", "member_quota", "seat_quota", "rate_limits_enabled"}
+        values = dict(changes)
+        if "rate_limit_overrides" in values:
+            values["rate_limit_overrides"] = json.dumps(values["rate_limit_overrides"])
+            allowed.add("rate_limit_overrides")
+        unknown = set(values) - allowed
+        if unknown:
+            raise ValueError(f"not app columns: {sorted(unknown)}")
+        if values:
+            assignments = ", ".join(f"{name} = ?" for name in values)
+            self._db.execute(
+                f"UPDATE apps SET {assignments} WHERE sdkappid = ?",  # noqa: S608
+                (*values.values(), sdkappid),
+            )
+
+    async def add_admins(self, sdkappid: int, identifiers: Iterable[str]) -> None:
+        self._db.executemany(
+            "INSERT INTO app_admins (sdkappid, identifier) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            [(sdkappid, i) for i in identifiers],
+        )
+
+    async def remove_admins(self, sdkappid: int, identifiers: Iterable[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM app_admins WHERE sdkappid = ? AND identifier = ?",
+            [(sdkappid, i) for i in identifiers],
+        )
+
+    # accounts -------------------------------------------------------------------------------------------
+    async def upsert_accounts(self, sdkappid: int, accounts: Sequence[AccountRecord]) -> None:
+        self._db.executemany(
+            "INSERT INTO accounts (sdkappid, user_id, nick, face_url, created_at) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (sdkappid, user_id) DO UPDATE SET nick = excluded.nick, face_url = excluded.face_url",
+            [(sdkappid, a.user_id, a.nick, a.face_url, a.created_at) for a in accounts],
+        )
+
+    async def existing_accounts(self, sdkappid: int, user_ids: Sequence[str]) -> set[str]:
+        if not user_ids:
+            return set()
+        marks = ", ".join("?" * len(user_ids))
+        rows = self._db.execute(
+            f"SELECT user_id FROM accounts WHERE sdkappid = ? AND user_id IN ({marks})",  # noqa: S608
+            (sdkappid, *user_ids),
+        )
+        return {r[0] for r in rows}
+
+    async def existing_profiles(self, sdkappid: int, user_ids: Sequence[str]) -> dict[str, AccountRecord]:
+        if not user_ids:
+            return {}
+        marks = ", ".join("?" * len(user_ids))
+        rows = self._db.execute(
+            "SELECT user_id, nick, face_url, created_at FROM accounts "  # noqa: S608
+            f"WHERE sdkappid = ? AND user_id IN ({marks})",
+            (sdkappid, *user_ids),
+        )
+        return {r[0]: AccountRecord(user_id=r[0], nick=r[1], face_url=r[2], created_at=r[3]) for r in rows}
+
+    async def delete_account(self, sdkappid: int, user_id: str) -> bool:
+        cursor = self._db.execute("DELETE FROM accounts WHERE sdkappid = ? AND user_id = ?", (sdkappid, user_id))
+        return cursor.rowcount == 1
+
+    # rooms ----------------------------------------------------------------------------------------------
+    async def insert_room(self, sdkappid: int, room: RoomRecord) -> bool:
+        values = [_room_value(name, getattr(room, name)) for name in _ROOM_COLUMNS]
+        marks = ", ".join("?" * (len(values) + 3))
+        cursor = self._db.execute(
+            f"INSERT INTO rooms (sdkappid, {_ROOM_SELECT}, sort_views, sort_created) "  # noqa: S608
+            f"VALUES ({marks}) ON CONFLICT (sdkappid, room_id) DO NOTHING",
+            (sdkappid, *values, -room.view_count, -room.create_time),
+        )
+        return cursor.rowcount == 1
+
+    async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
+        row = self._db.execute(
+            f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND room_id = ?",  # noqa: S608
+            (sdkappid, room_id),
+        ).fetchone()
+        return None if row is None else _room(row)
+
+    async def room_owner(self, sdkappid: int, room_id: str) -> str | None:
+        row = self._db.execute(
+            "SELECT owner_account FROM rooms WHERE sdkappid = ? AND room_id = ?", (sdkappid, room_id)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    async def update_room(self, sdkappid: int, room_id: str, changes: Mapping[str, Any]) -> bool:
+        unknown = set(changes) - UPDATABLE_ROOM_COLUMNS
+        if unknown:
+            raise ValueError(f"not updatable room columns: {sorted(unknown)}")
+        if not changes:
+            return await self.room_owner(sdkappid, room_id) is not None
+        assignments = ", ".join(f"{name} = ?" for name in changes)
+        cursor = self._db.execute(
+            f"UPDATE rooms SET {assignments} WHERE sdkappid = ? AND room_id = ?",  # noqa: S608
+            (*(_room_value(k, v) for k, v in changes.items()), sdkappid, room_id),
+        )
+        return cursor.rowcount == 1
+
+    async def delete_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
+        room = await self.get_room(sdkappid, room_id)
+        if room is None:
+            return None
+        self._db.execute("DELETE FROM rooms WHERE sdkappid = ? AND room_id = ?", (sdkappid, room_id))
+        for table in ROOM_SCOPED:
+            self._db.execute(
+                f"DELETE FROM {table.name} WHERE sdkappid = ? AND room_id = ?",  # noqa: S608
+                (sdkappid, room_id),
+            )
+        return room
+
+    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomRecord]:
+        if after is None:
+            rows = self._db.execute(
+                f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
+                "ORDER BY sort_views, sort_created, room_id LIMIT ?",
+                (sdkappid, limit),
+            )
+        else:
+            rows = self._db.execute(
+                f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
+                "AND (sort_views, sort_created, room_id) > (?, ?, ?) "
+                "ORDER BY sort_views, sort_created, room_id LIMIT ?",
+                (sdkappid, -after.view_count, -after.create_time, after.room_id, limit),
+            )
+        return [_room(row) for row in rows]
+
+    # metadata -------------------------------------------------------------------------------------------
+    async def get_metadata(self, sdkappid: int, room_id: str) -> dict[str, str]:
+        rows = self._db.execute(
+            "SELECT key, value FROM room_metadata WHERE sdkappid = ? AND room_id = ? ORDER BY key",
+            (sdkappid, room_id),
+        )
+        return {k: v for k, v in rows}
+
+    async def put_metadata(self, sdkappid: int, room_id: str, items: Mapping[str, str]) -> None:
+        self._db.executemany(
+            "INSERT INTO room_metadata (sdkappid, room_id, key, value) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sdkappid, room_id, key) DO UPDATE SET value = excluded.value",
+            [(sdkappid, room_id, k, v) for k, v in items.items()],
+        )
+
+    async def delete_metadata(self, sdkappid: int, room_id: str, keys: Sequence[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM room_metadata WHERE sdkappid = ? AND room_id = ? AND key = ?",
+            [(sdkappid, room_id, k) for k in keys],
+        )
+
+    # bans -----------------------------------------------------------------------------------------------
+    async def is_banned(self, sdkappid: int, room_id: str, user_id: str, now: int) -> bool:
+        row = self._db.execute(
+            "SELECT 1 FROM room_bans WHERE sdkappid = ? AND room_id = ? AND member_account = ? AND banned_until > ?",
+            (sdkappid, room_id, user_id, now),
+        ).fetchone()
+        return row is not None
+
+
+class _Scope:
+    """``async with`` block around one transaction on one connection."""
+
+    __slots__ = ("_begin", "_db", "_lock", "_tx")
+
+    def __init__(self, db: sqlite3.Connection, lock: asyncio.Lock, begin: str) -> None:
+        self._db = db
+        self._lock = lock
+        self._begin = begin
+        self._tx = SQLiteTransaction(db)
+
+    async def __aenter__(self) -> Transaction:
+        await self._lock.acquire()
+        try:
+            self._db.execute(self._begin)
+        except BaseException:
+            self._lock.release()
+            raise
+        return self._tx
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        try:
+            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+        finally:
+            self._lock.release()
+
+
+class SQLiteStore:
+    """The default store. ``synchronous=NORMAL`` in WAL mode keeps every committed write across kill -9."""
+
+    def __init__(self, url: str, *, synchronous: str = "NORMAL", migrate_on_open: bool = True) -> None:
+        self.url = url
+        self.path = path_of(url)
+        self._synchronous = synchronous.upper()
+        self._migrate = migrate_on_open
+        self._writer: sqlite3.Connection | None = None
+        self._reader: sqlite3.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
+        self._write_scope: _Scope | None = None
+        self._read_scope: _Scope | None = None
+        self._data_version: int | None = None
+        self._app_version: int | None = None
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 10000")
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute(f"PRAGMA synchronous = {self._synchronous}")
+        return db
+
+    async def open(self) -> None:
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if self._migrate:
+            migrate.upgrade(self.url)
+        self._writer = self._connect()
+        self._reader = self._connect()
+        # "BEGIN IMMEDIATE" takes the write lock up front, so two processes never deadlock upgrading a read.
+        self._write_scope = _Scope(self._writer, self._write_lock, "BEGIN IMMEDIATE")
+        self._read_scope = _Scope(self._reader, self._read_lock, "BEGIN")
+
+    async def close(self) -> None:
+        for db in (self._reader, self._writer):
+            if db is not None:
+                db.close()
+        self._reader = self._writer = None
+
+    def read(self) -> _Scope:
+        assert self._read_scope is not None, "store is not open"
+        return self._read_scope
+
+    def write(self) -> _Scope:
+        assert self._write_scope is not None, "store is not open"
+        return self._write_scope
+
+    async def app_version(self) -> int:
+        """The apps version, read again only when another connection has written since the last call."""
+        assert self._reader is not None, "store is not open"
+        data_version = self._reader.execute("PRAGMA data_version").fetchone()[0]
+        if data_version != self._data_version or self._app_version is None:
+            self._data_version = data_version
+            row = self._reader.execute("SELECT version FROM app_state WHERE id = 1").fetchone()
+            self._app_version = int(row[0]) if row else 0
+        return self._app_version
+
+    async def ping(self) -> None:
+        assert self._reader is not None, "store is not open"
+        self._reader.execute("SELECT 1").fetchone()

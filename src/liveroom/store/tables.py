@@ -1,0 +1,129 @@
+"""The schema, as SQLAlchemy Core tables: the one definition both SQLite and PostgreSQL are migrated to."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    text,
+)
+
+metadata = MetaData()
+
+
+def _ident(length: int) -> String:
+    """Room and account ids compare byte-wise in every database (get_room_list orders by RoomId bytes)."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+apps = Table(
+    "apps",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("secret_key", Text, nullable=False),
+    Column("enabled", Boolean, nullable=False, server_default=text("true")),
+    Column("created_at", BigInteger, nullable=False),
+    Column("member_quota", Integer, nullable=False),
+    Column("seat_quota", Integer, nullable=False),
+    Column("rate_limits_enabled", Boolean, nullable=False, server_default=text("true")),
+    # JSON object {command: calls per second} overriding the catalogue's defaults.
+    Column("rate_limit_overrides", Text, nullable=False, server_default="{}"),
+)
+
+app_admins = Table(
+    "app_admins",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("identifier", _ident(32), primary_key=True),
+)
+
+# One row; its version moves on every change to apps or admins so that other processes reload them.
+app_state = Table(
+    "app_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("user_id", _ident(32), primary_key=True),
+    Column("nick", Text, nullable=False, server_default=""),
+    Column("face_url", Text, nullable=False, server_default=""),
+    Column("created_at", BigInteger, nullable=False),
+)
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("room_name", Text, nullable=False),
+    Column("room_type", String(16), nullable=False),
+    Column("owner_account", _ident(32), nullable=False),
+    Column("create_time", BigInteger, nullable=False),
+    Column("is_seat_enabled", Boolean, nullable=False),
+    Column("seat_template", Text, nullable=False, server_default=""),
+    Column("seat_layout_template_id", BigInteger, nullable=True),
+    Column("take_seat_mode", String(16), nullable=False),
+    Column("max_seat_count", Integer, nullable=False),
+    Column("max_member_count", Integer, nullable=False),
+    Column("is_message_disabled", Boolean, nullable=False),
+    Column("is_public_visible", Boolean, nullable=False),
+    Column("is_unlimited_room_enabled", Boolean, nullable=False, server_default=text("false")),
+    Column("cover_url", Text, nullable=False),
+    Column("category", Text, nullable=False),
+    Column("activity_status", BigInteger, nullable=False),
+    Column("notice", Text, nullable=False),
+    Column("view_count", BigInteger, nullable=False, server_default="0"),
+    # Negated copies of the list order (ViewCount desc, CreateTime desc) so that one ascending index and one
+    # row-value comparison serve get_room_list's keyset paging in both databases.
+    Column("sort_views", BigInteger, nullable=False, server_default="0"),
+    Column("sort_created", BigInteger, nullable=False),
+    Column("total_gifts_sent", BigInteger, nullable=False, server_default="0"),
+    Column("total_gift_coins", BigInteger, nullable=False, server_default="0"),
+    Column("total_unique_gift_senders", BigInteger, nullable=False, server_default="0"),
+    Column("total_likes_received", BigInteger, nullable=False, server_default="0"),
+    Column("total_msg_count", BigInteger, nullable=False, server_default="0"),
+)
+
+Index(
+    "rooms_public_order",
+    rooms.c.sdkappid,
+    rooms.c.sort_views,
+    rooms.c.sort_created,
+    rooms.c.room_id,
+    sqlite_where=rooms.c.is_public_visible,
+    postgresql_where=rooms.c.is_public_visible,
+)
+
+room_metadata = Table(
+    "room_metadata",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("key", _ident(50), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+room_bans = Table(
+    "room_bans",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("member_account", _ident(32), primary_key=True),
+    Column("banned_until", BigInteger, nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+)
+
+# Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
+ROOM_SCOPED = (room_metadata, room_bans)
