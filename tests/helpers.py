@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import random
+import re
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import httpx
 import TLSSigAPIv2
+
+from liveroom.store.sqlite import path_of
 
 SDKAPPID = 1400000000
 SECRET_KEY = "5ca1ab1e" * 8
@@ -100,3 +105,51 @@ class LiveClient:
 
     async def import_accounts(self, *user_ids: str) -> None:
         await self.ok("multiaccount_import", {"Accounts": list(user_ids)}, service=IM)
+
+
+def db_rows(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table in the SQLite file, read beside the server (committed state only)."""
+    with closing(sqlite3.connect(path_of(database_url))) as db:
+        tables = [
+            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")
+        ]
+        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+
+
+def db_execute(database_url: str, sql: str, *params: Any) -> None:
+    """Write to the SQLite file directly: test setup for state no API can produce yet (view counts, bans)."""
+    with closing(sqlite3.connect(path_of(database_url))) as db, db:
+        db.execute(sql, params)
+
+
+class Guarded:
+    """A LiveClient whose refusals also check that the database did not change (decisions.md section 7)."""
+
+    def __init__(self, live: LiveClient, database_url: str) -> None:
+        self.live = live
+        self.database_url = database_url
+
+    async def fails(self, code: int, command: str, body: Any, *, service: str = LIVE) -> str:
+        before = db_rows(self.database_url)
+        info = await self.live.fails(code, command, body, service=service)
+        assert db_rows(self.database_url) == before, f"refused {command} changed the database"
+        return info
+
+
+REQUEST_ID = re.compile(r"^Id-[0-9a-f]{32}-O-Seq-\d+$")
+
+
+def envelope(response: httpx.Response, code: int) -> dict[str, Any]:
+    """Insist on HTTP 200 and the exact decisions.md section 2 envelope for ``code`` (0: success)."""
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    assert REQUEST_ID.fullmatch(data["RequestId"]), data
+    assert data["RequestId"] == response.headers["x-request-id"]
+    assert data["ErrorCode"] == code, data
+    if code == 0:
+        assert data["ActionStatus"] == "OK" and data["ErrorInfo"] == "", data
+    else:
+        assert list(data) == ["ActionStatus", "ErrorInfo", "ErrorCode", "RequestId"], data
+        assert data["ActionStatus"] == "FAIL"
+        assert isinstance(data["ErrorInfo"], str) and data["ErrorInfo"], data
+    return data

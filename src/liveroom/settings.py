@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 DEFAULT_DATABASE_URL = "sqlite:///./liveroom.db"
@@ -34,11 +34,8 @@ class Settings:
     lockout_window_seconds: float = 60.0
     lockout_seconds: float = 60.0
     sig_cache_size: int = 100_000
-    # How often a running server looks for app changes made by another process (the CLI), in seconds.
-    app_refresh_seconds: float = 0.0
     # SQLite: "NORMAL" keeps every answered write across a process crash (kill -9); "FULL" also across power loss.
     sqlite_synchronous: str = "NORMAL"
-    extra: Mapping[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -46,8 +43,6 @@ class Settings:
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         for f in fields(cls):
-            if f.name == "extra":
-                continue
             raw = env.get(f"LIVEROOM_{f.name.upper()}")
             if raw is not None and raw != "":
                 values[f.name] = _parse(f.name, raw, getattr(cls(), f.name))
@@ -70,8 +65,6 @@ class Settings:
         """The environment that rebuilds these settings in a worker process."""
         out: dict[str, str] = {}
         for f in fields(self):
-            if f.name == "extra":
-                continue
             value = getattr(self, f.name)
             out[f"LIVEROOM_{f.name.upper()}"] = ("1" if value else "0") if isinstance(value, bool) else str(value)
         return out

@@ -16,6 +16,7 @@ import zlib
 from dataclasses import dataclass
 
 DEFAULT_EXPIRE = 180 * 86400
+_MAX_INFLATED = 8192
 
 _TO_SIG = str.maketrans("+/=", "*-_")
 _FROM_SIG = str.maketrans("*-_", "+/=")
@@ -87,16 +88,17 @@ def generate(
 
 
 def decode(usersig: str) -> UserSigClaims:
-    """Unpack a UserSig without checking its signature; raises ``UserSigError(MALFORMED)``."""
+    """Unpack a UserSig without checking its signature; raises ``UserSigError(MALFORMED)`` and nothing else."""
     try:
         compressed = base64.b64decode(usersig.translate(_FROM_SIG), validate=True)
-        # A real sig inflates to a few hundred bytes; refuse zip bombs.
+        # A real sig inflates to a few hundred bytes; refuse zip bombs, and truncated streams (no checksum).
         inflater = zlib.decompressobj()
-        raw = inflater.decompress(compressed, 8192)
-        if inflater.unconsumed_tail:
+        raw = inflater.decompress(compressed, _MAX_INFLATED)
+        if inflater.unconsumed_tail or not inflater.eof:
             raise UserSigError(UserSigError.MALFORMED)
         document = json.loads(raw)
-    except (binascii.Error, zlib.error, ValueError, UnicodeDecodeError) as exc:
+    except (binascii.Error, zlib.error, ValueError, RecursionError) as exc:
+        # ValueError covers non-ASCII input, bad UTF-8 and over-long integers; RecursionError deep nesting.
         raise UserSigError(UserSigError.MALFORMED) from exc
     if not isinstance(document, dict):
         raise UserSigError(UserSigError.MALFORMED)
@@ -106,19 +108,26 @@ def decode(usersig: str) -> UserSigClaims:
     expire = document.get("TLS.expire")
     sig = document.get("TLS.sig")
     userbuf = document.get("TLS.userbuf")
-    ints = (sdkappid, issued_at, expire)
     if (
-        not all(isinstance(v, int) and not isinstance(v, bool) for v in ints)
+        not isinstance(sdkappid, int)
+        or not isinstance(issued_at, int)
+        or not isinstance(expire, int)
+        or isinstance(sdkappid, bool)
+        or isinstance(issued_at, bool)
+        or isinstance(expire, bool)
         or not isinstance(identifier, str)
         or not isinstance(sig, str)
         or not (userbuf is None or isinstance(userbuf, str))
     ):
         raise UserSigError(UserSigError.MALFORMED)
     try:
+        # The signed content is UTF-8: a lone surrogate (JSON "\ud800") could never be signed.
+        identifier.encode()
+        if userbuf is not None:
+            userbuf.encode()
         signature = base64.b64decode(sig, validate=True)
-    except binascii.Error as exc:
+    except (binascii.Error, ValueError) as exc:
         raise UserSigError(UserSigError.MALFORMED) from exc
-    assert isinstance(sdkappid, int) and isinstance(issued_at, int) and isinstance(expire, int)
     return UserSigClaims(sdkappid, identifier, issued_at, expire, signature, userbuf)
 
 

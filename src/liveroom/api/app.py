@@ -10,15 +10,17 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, WebSocketRoute
 
-from liveroom.api import accounts, metadata, openapi, rooms  # noqa: F401 - importing registers the commands
+from liveroom import logs
+from liveroom.api import accounts, members, messages, metadata, openapi, robots, rooms, seats  # noqa: F401 - importing registers the commands
 from liveroom.api.gateway import Gateway, Receive, Scope, Send
 from liveroom.api.registry import REGISTRY, Registry
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.auth import Authenticator, FailureLockout, SigCache
 from liveroom.domain.context import Services
 from liveroom.domain.ratelimit import RateLimiter
+from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
 from liveroom.store.interface import Store
 from liveroom.store.sqlite import SQLiteStore
@@ -59,6 +61,7 @@ class LiveroomApp:
                 Route("/healthz", self.healthz),
                 Route("/openapi.json", self.openapi_json),
                 Route("/docs", self.docs),
+                WebSocketRoute("/realtime", RealtimeGateway(self.services, self.authenticator).endpoint),
             ],
             lifespan=self.lifespan,
         )
@@ -97,4 +100,6 @@ def create_app(settings: Settings | None = None) -> LiveroomApp:
 
 def app_from_env() -> LiveroomApp:
     """The uvicorn factory for worker processes: settings come from ``LIVEROOM_*`` variables."""
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    logs.configure(settings.log_level)
+    return create_app(settings)

@@ -31,6 +31,7 @@ access_log = logging.getLogger("liveroom.access")
 error_log = logging.getLogger("liveroom.error")
 
 _encode = msgspec.json.Encoder().encode
+_decode_any = msgspec.json.Decoder().decode
 _QUERY_NAMES = frozenset({b"sdkappid", b"identifier", b"usersig", b"random", b"contenttype"})
 RANDOM_MAX = 4294967295
 
@@ -77,12 +78,16 @@ class Gateway:
         request_id = envelope.new_request_id()
         command = self._registry.by_path(scope["path"])
         code = ErrorCode.OK
+        body_read = False
         try:
             if scope["method"] != "POST":
                 raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"method: {scope['method']} is not allowed; use POST")
             if command is None:
                 raise _Refused(ErrorCode.UNKNOWN_RESOURCE, f"path: no API at {scope['path']}")
-            body = await self._dispatch(command, scope, receive, request_id)
+            caller = await self._admit(command, scope)
+            raw = await self._read_body(receive)
+            body_read = True
+            body = await self._dispatch(command, caller, raw, request_id)
         except _Refused as refused:
             code = refused.code
             body = envelope.failure(request_id, code, refused.info)
@@ -95,17 +100,17 @@ class Gateway:
             code = command.family.internal_error if command is not None else ErrorCode.LIVE_INTERNAL
             error_log.exception("internal error in %s (%s)", scope["path"], request_id)
             body = envelope.failure(request_id, code, "internal server error; retry later")
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 200,
-                "headers": [
-                    (b"content-type", b"application/json; charset=utf-8"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"x-request-id", request_id.encode()),
-                ],
-            }
-        )
+        headers = [
+            (b"content-type", b"application/json; charset=utf-8"),
+            (b"content-length", str(len(body)).encode()),
+            (b"x-request-id", request_id.encode()),
+        ]
+        if not body_read and self._unbounded_body(scope):
+            # To keep the connection alive the HTTP server would drain the rest of the body, which may never
+            # end: closing it stops the reading. (A body with a Content-Length is drained: the client then
+            # reads this answer instead of a reset, and the length bounds the cost.)
+            headers.append((b"connection", b"close"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
         if self._log_access:
             client = scope.get("client")
@@ -119,7 +124,8 @@ class Gateway:
                 (time.perf_counter() - started) * 1000,
             )
 
-    async def _dispatch(self, command: Command, scope: Scope, receive: Receive, request_id: str) -> bytes:
+    async def _admit(self, command: Command, scope: Scope) -> Caller:
+        """The query parameters, authentication and the rate limit: everything decided before the body."""
         params = parse_query(scope["query_string"])
         raw_app = params.get(b"sdkappid")
         if raw_app is None:
@@ -135,15 +141,23 @@ class Gateway:
             client[0] if client else "-",
         )
         await self._limiter.check(app, command.name, command.rate)
-        raw = await self._read_body(receive)
+        return Caller(app, identifier)
+
+    async def _dispatch(self, command: Command, caller: Caller, raw: bytes, request_id: str) -> bytes:
         try:
             request = command.decoder.decode(raw)
         except msgspec.ValidationError as error:
+            # msgspec validates while it parses, so a type error can hide a syntax error further on: a body
+            # that is not JSON at all must answer 60003, not a field's code.
+            _check_json(raw)
             raise explain(error, command.validator) from None
-        except msgspec.DecodeError:
+        except (msgspec.DecodeError, UnicodeDecodeError):
             raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
+        except RecursionError:
+            # msgspec gives up on deep nesting (even inside an ignored field) with RecursionError.
+            raise LiveError(ErrorCode.BODY_NOT_JSON, "body: JSON nested too deeply") from None
         command.validator.check(request)
-        result = await command.handler(self._services, Caller(app, identifier), request)
+        result = await command.handler(self._services, caller, request)
         return envelope.success(
             request_id,
             None if result is None else _encode(result),
@@ -152,7 +166,8 @@ class Gateway:
 
     def _check_transport(self, params: dict[bytes, bytes], scope: Scope) -> None:
         random = params.get(b"random")
-        if random is None or not random.isdigit() or len(random) > 10 or int(random) > RANDOM_MAX:
+        significant = b"" if random is None else random.lstrip(b"0")
+        if random is None or not random.isdigit() or len(significant) > 10 or int(significant or b"0") > RANDOM_MAX:
             raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "random: required, an integer 0..4294967295")
         if params.get(b"contenttype") != b"json":
             raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "contenttype: required, exactly 'json'")
@@ -163,6 +178,17 @@ class Gateway:
                 if int(value) > self._max_body:
                     raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
                 break
+
+    @staticmethod
+    def _unbounded_body(scope: Scope) -> bool:
+        """A body sent without a Content-Length (chunked): nothing bounds what the HTTP server would drain."""
+        chunked = False
+        for name, value in scope["headers"]:
+            if name == b"content-length":
+                return not value.isdigit()
+            if name == b"transfer-encoding":
+                chunked = True
+        return chunked
 
     async def _read_body(self, receive: Receive) -> bytes:
         chunks: list[bytes] = []
@@ -182,6 +208,13 @@ class Gateway:
         if not body.strip():
             raise LiveError(ErrorCode.BODY_NOT_JSON, "body: empty; send {} when an API needs no input")
         return body
+
+
+def _check_json(raw: bytes) -> None:
+    try:
+        _decode_any(raw)
+    except (msgspec.DecodeError, RecursionError):
+        raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
 
 
 def _text(value: bytes, name: str) -> str:

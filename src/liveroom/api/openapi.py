@@ -43,24 +43,41 @@ QUERY_PARAMETERS: list[dict[str, Any]] = [
 ]
 
 
+REQUEST_ID_PATTERN = "^Id-[0-9a-f]{32}-O-Seq-[0-9]+$"
+FAILURE = "ErrorEnvelope"
+_ENVELOPE_FIELDS = ["ActionStatus", "ErrorInfo", "ErrorCode", "RequestId"]
+
+# decisions.md section 2: a failure carries exactly these four fields, whatever the API.
+_FAILURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "Any failure: a non-zero ErrorCode and a human ErrorInfo; never a Response.",
+    "required": _ENVELOPE_FIELDS,
+    "properties": {
+        "ActionStatus": {"const": "FAIL"},
+        "ErrorInfo": {"type": "string", "minLength": 1},
+        "ErrorCode": {"type": "integer", "minimum": 1},
+        "RequestId": {"type": "string", "pattern": REQUEST_ID_PATTERN},
+    },
+    "additionalProperties": False,
+}
+
+
 def _envelope(payload_ref: str | None, family: Family) -> dict[str, Any]:
+    """The answer of one API: its success envelope, or the failure envelope."""
     properties: dict[str, Any] = {
-        "ActionStatus": {"type": "string", "enum": ["OK", "FAIL"]},
-        "ErrorInfo": {"type": "string"},
-        "ErrorCode": {"type": "integer"},
-        "RequestId": {"type": "string", "pattern": "^Id-[0-9a-f]{32}-O-Seq-[0-9]+$"},
+        "ActionStatus": {"const": "OK"},
+        "ErrorInfo": {"const": ""},
+        "ErrorCode": {"const": 0},
+        "RequestId": {"type": "string", "pattern": REQUEST_ID_PATTERN},
     }
-    schema: dict[str, Any] = {
-        "type": "object",
-        "required": ["ActionStatus", "ErrorInfo", "ErrorCode", "RequestId"],
-        "properties": properties,
-    }
-    if payload_ref is None:
-        return schema
-    if family is Family.LIVE:
+    success: dict[str, Any] = {"type": "object", "required": list(_ENVELOPE_FIELDS), "properties": properties}
+    if payload_ref is not None and family is Family.LIVE:
         properties["Response"] = {"$ref": payload_ref}
-        return schema
-    return {"allOf": [schema, {"$ref": payload_ref}]}
+        success["required"].append("Response")
+    elif payload_ref is not None:
+        # IM answers put their result fields beside the envelope's, as Tencent does.
+        success = {"allOf": [success, {"$ref": payload_ref}]}
+    return {"oneOf": [success, {"$ref": f"#/components/schemas/{FAILURE}"}]}
 
 
 def build(registry: Registry) -> dict[str, Any]:
@@ -68,6 +85,8 @@ def build(registry: Registry) -> dict[str, Any]:
     types: list[Any] = [c.request for c in commands] + [c.response for c in commands if c.response]
     schemas, components = msgspec.json.schema_components(types, ref_template="#/components/schemas/{name}")
     by_type = dict(zip(types, schemas, strict=True))
+    if FAILURE in components:
+        raise ValueError(f"a wire schema may not be called {FAILURE}: the failure envelope has that name")
     paths: dict[str, Any] = {}
     for c in commands:
         payload = by_type[c.response]["$ref"] if c.response else None
@@ -101,7 +120,7 @@ def build(registry: Registry) -> dict[str, Any]:
             "description": "The Tencent Cloud TUILiveKit (Live) server REST API, as liveroom serves it.",
         },
         "paths": paths,
-        "components": {"schemas": components},
+        "components": {"schemas": {**components, FAILURE: _FAILURE_SCHEMA}},
     }
 
 

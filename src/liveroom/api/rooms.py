@@ -18,7 +18,14 @@ from liveroom.store.interface import RoomRecord
 SERVICE = "live_engine_http_srv"
 
 Category = Annotated[list[Int64], Meta(max_length=3, description="custom tags, at most 3 integers")]
-SeatMode = Annotated[str | int, Meta(description="FreeToTake or ApplyToTake (1 / 2 accepted)")]
+SeatMode = Annotated[
+    str | int,
+    Meta(
+        description="FreeToTake or ApplyToTake (1 / 2 accepted)",
+        extra_json_schema={"enum": ["FreeToTake", "ApplyToTake", 1, 2]},
+    ),
+]
+RoomType = Annotated[str, Meta(description="fixed: Live", extra_json_schema={"enum": ["Live"]})]
 
 
 class Wire(msgspec.Struct, rename="pascal", kw_only=True):
@@ -37,7 +44,7 @@ def given(obj: msgspec.Struct, *skip: str) -> dict[str, Any]:
 
 class NewRoomInfo(Wire):
     room_id: RoomId
-    room_type: str
+    room_type: RoomType
     seat_template: Annotated[str, text(0, 64)] | UnsetType = UNSET
     owner_account: AccountId | UnsetType = field(name="Owner_Account", default=UNSET)
     take_seat_mode: SeatMode | UnsetType = UNSET

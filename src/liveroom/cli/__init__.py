@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from liveroom.cli import remote
 from liveroom.cli.server import cli
+
+remote.register(cli)
 
 
 def main() -> None:

@@ -47,7 +47,7 @@ T = TypeVar("T")
 
 DatabaseOpt = Annotated[
     str | None,
-    typer.Option("--database", envvar="LIVEROOM_DATABASE_URL", help="Database URL [default: sqlite:///./liveroom.db]"),
+    typer.Option("--database", envvar="LIVEROOM_DATABASE_URL", help="Database URL (default: sqlite:///./liveroom.db)"),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
@@ -118,6 +118,8 @@ def _dev_setup(settings: Settings) -> None:
 
     app, created = _with_apps(settings.database_url, ensure)
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    if ":" in host:
+        host = f"[{host}]"
     err.print(
         f"[bold]liveroom dev app[/bold] {'created' if created else 'ready'}: SDKAppID {app.sdkappid}, "
         f"admin {DEV_ADMIN!r}, room {DEMO_ROOM!r}"
@@ -129,10 +131,10 @@ def _dev_setup(settings: Settings) -> None:
 
 @cli.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [default: 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [default: 8080]")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on (default: 127.0.0.1)")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on (default: 8080)")] = None,
     database: DatabaseOpt = None,
-    workers: Annotated[int | None, typer.Option(help="Worker processes (one per core) [default: 1]")] = None,
+    workers: Annotated[int | None, typer.Option(help="Worker processes (one per core) (default: 1)")] = None,
     dev: Annotated[
         bool,
         typer.Option("--dev", help=f"Make sure the development app {DEV_SDKAPPID} exists and print how to call it."),
@@ -169,10 +171,10 @@ def serve(
 
 @app_cli.command("create")
 def app_create(
-    sdkappid: Annotated[int | None, typer.Option(help="SDKAppID [default: the next free from 1400000001]")] = None,
-    secret_key: Annotated[str | None, typer.Option(help="Secret key [default: 64 random hex characters]")] = None,
+    sdkappid: Annotated[int | None, typer.Option(help="SDKAppID (default: the next free from 1400000001)")] = None,
+    secret_key: Annotated[str | None, typer.Option(help="Secret key (default: 64 random hex characters)")] = None,
     admin: Annotated[
-        list[str] | None, typer.Option("--admin", help="Admin account (repeat) [default: administrator]")
+        list[str] | None, typer.Option("--admin", help="Admin account (repeat) (default: administrator)")
     ] = None,
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
@@ -222,7 +224,7 @@ def app_show(sdkappid: Annotated[int, typer.Argument(help="SDKAppID")], database
 @app_cli.command("rotate-key")
 def app_rotate_key(
     sdkappid: Annotated[int, typer.Argument(help="SDKAppID")],
-    secret_key: Annotated[str | None, typer.Option(help="New key [default: random]")] = None,
+    secret_key: Annotated[str | None, typer.Option(help="New key (default: random)")] = None,
     database: DatabaseOpt = None,
 ) -> None:
     """Replace the app's secret key; UserSigs made with the old key stop working at once."""

@@ -28,6 +28,9 @@ _REASON_CODES = {
 }
 
 
+_PRUNE_FLOOR = 100_000
+
+
 class FailureLockout:
     """Counts failed verifications per (client address, SDKAppID); over the limit, locks that pair out."""
 
@@ -44,6 +47,7 @@ class FailureLockout:
         self._clock = clock
         self._failures: dict[tuple[str, int], list[float]] = {}
         self._locked_until: dict[tuple[str, int], float] = {}
+        self._prune_at = _PRUNE_FLOOR
 
     def is_locked(self, client: str, sdkappid: int) -> bool:
         until = self._locked_until.get((client, sdkappid))
@@ -64,12 +68,17 @@ class FailureLockout:
             self._failures.pop(key, None)
         else:
             self._failures[key] = recent
-        if len(self._failures) > 100_000:
+        if len(self._failures) + len(self._locked_until) > self._prune_at:
             self._prune(now)
 
     def _prune(self, now: float) -> None:
+        """Forget stale counts and expired locks; many distinct addresses must not grow memory without end."""
         for key in [k for k, times in self._failures.items() if now - times[-1] >= self._window]:
             del self._failures[key]
+        for key in [k for k, until in self._locked_until.items() if until <= now]:
+            del self._locked_until[key]
+        # Doubling the threshold keeps pruning amortised O(1) when most entries are still live.
+        self._prune_at = max(_PRUNE_FLOOR, 2 * (len(self._failures) + len(self._locked_until)))
 
 
 class SigCache:

@@ -17,6 +17,8 @@ class RoomEvent(msgspec.Struct, frozen=True, kw_only=True):
     kind: str
     operator: str
     data: dict[str, Any] = {}
+    # The members it is for; empty means everyone in the room.
+    recipients: frozenset[str] = frozenset()
 
 
 Subscriber = Callable[[RoomEvent], Awaitable[None]]

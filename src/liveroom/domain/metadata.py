@@ -27,13 +27,14 @@ async def get_metadata(svc: Services, caller: Caller, room_id: str, keys: Sequen
 
 async def set_metadata(svc: Services, caller: Caller, room_id: str, items: Sequence[tuple[str, str]]) -> None:
     given = dict(items)
-    for key, value in given.items():
-        if len(value.encode()) > VALUE_MAX_BYTES:
-            raise LiveError(
-                ErrorCode.METADATA_VALUE_TOO_LONG, f"Metadata[{key!r}].Value: at most {VALUE_MAX_BYTES} bytes"
-            )
     async with svc.store.write() as tx:
+        # A missing room answers 100004 before any limit of its metadata.
         await require_room_exists(tx, caller, room_id)
+        for key, value in given.items():
+            if len(value.encode()) > VALUE_MAX_BYTES:
+                raise LiveError(
+                    ErrorCode.METADATA_VALUE_TOO_LONG, f"Metadata[{key!r}].Value: at most {VALUE_MAX_BYTES} bytes"
+                )
         merged = await tx.get_metadata(caller.sdkappid, room_id)
         merged.update(given)
         if len(merged) > MAX_KEYS:

@@ -18,6 +18,10 @@ class Presence:
     def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self._members.get((sdkappid, room_id), ()))
 
+    def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
+        members = self._members.get((sdkappid, room_id))
+        return members is not None and user_id in members
+
     def enter(self, sdkappid: int, room_id: str, user_id: str) -> None:
         self._members[(sdkappid, room_id)].add(user_id)
 

@@ -23,6 +23,7 @@ ROOM_TYPE = "Live"
 TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
 DEFAULT_SEATS = 8
 LIST_PAGE_MAX = 20
+_INT64_MAX = 2**63 - 1
 
 _cursor_decoder = msgspec.json.Decoder(ListCursor)
 _cursor_encoder = msgspec.json.Encoder()
@@ -89,6 +90,9 @@ def _new_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) -> RoomRec
         if not 1 <= max_seats <= seat_quota:
             raise InvalidParameter(f"MaxSeatCount: must be 1..{seat_quota} (the app's seat quota)")
     else:
+        # Seats off keep no seats, but a count given beside them is still held to the quota.
+        if not 0 <= spec.get("max_seat_count", 0) <= seat_quota:
+            raise InvalidParameter(f"MaxSeatCount: must be 0..{seat_quota} (the app's seat quota)")
         max_seats = 0
     return RoomRecord(
         room_id=room_id,
@@ -173,14 +177,26 @@ def _decode_cursor(text: str) -> ListCursor | None:
     if not text:
         return None
     try:
-        return _cursor_decoder.decode(base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4)))
+        cursor = _cursor_decoder.decode(base64.urlsafe_b64decode(text.encode("ascii") + b"=" * (-len(text) % 4)))
     except (binascii.Error, ValueError, UnicodeEncodeError, msgspec.DecodeError):
-        raise InvalidParameter('Next: not a cursor this server returned; start again with ""') from None
+        cursor = None
+    # Only the exact text _encode_cursor makes is a cursor (a forged one with extra items is not), and no stored
+    # sort key lies outside 64 bits, so a cursor carrying one was never answered by this server.
+    if (
+        cursor is None
+        or _cursor_text(cursor) != text
+        or not (abs(cursor.view_count) <= _INT64_MAX and abs(cursor.create_time) <= _INT64_MAX)
+    ):
+        raise InvalidParameter('Next: not a cursor this server returned; start again with ""')
+    return cursor
+
+
+def _cursor_text(cursor: ListCursor) -> str:
+    return base64.urlsafe_b64encode(_cursor_encoder.encode(cursor)).rstrip(b"=").decode()
 
 
 def _encode_cursor(room: RoomRecord) -> str:
-    raw = _cursor_encoder.encode(ListCursor(room.view_count, room.create_time, room.room_id))
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+    return _cursor_text(ListCursor(room.view_count, room.create_time, room.room_id))
 
 
 async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int) -> tuple[list[RoomRecord], str]:

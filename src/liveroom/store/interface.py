@@ -79,8 +79,21 @@ UPDATABLE_ROOM_COLUMNS = frozenset(
 )
 
 
+class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One seat of a room. A seat with no stored row is free and unlocked."""
+
+    index: int
+    member_account: str | None = None
+    is_taken_disabled: bool = False
+    is_video_disabled: bool = False
+    is_audio_disabled: bool = False
+
+
 class ListCursor(msgspec.Struct, array_like=True, frozen=True):
-    """Where a page of get_room_list ends: the sort key of its last room."""
+    """Where a page of get_room_list ends: the sort key of its last room.
+
+    It travels through the client (``Next``), so a store must accept any integers in it, not only stored ones.
+    """
 
     view_count: int
     create_time: int
@@ -125,6 +138,62 @@ class Transaction(Protocol):
 
     # bans
     async def is_banned(self, sdkappid: int, room_id: str, user_id: str, now: int) -> bool: ...
+    async def put_bans(
+        self, sdkappid: int, room_id: str, user_ids: Sequence[str], banned_until: int, reason: str
+    ) -> None: ...
+    async def delete_bans(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None: ...
+    async def list_bans(self, sdkappid: int, room_id: str, now: int, offset: int, limit: int) -> list[tuple[str, int]]:
+        """Bans in force at ``now`` as (account, banned_until), ordered by account."""
+        ...
+
+    # room admins
+    async def room_admins(self, sdkappid: int, room_id: str) -> list[str]:
+        """The room's admins, ordered by account."""
+        ...
+
+    async def add_room_admins(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None: ...
+    async def remove_room_admins(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None: ...
+
+    # mutes
+    async def put_mutes(self, sdkappid: int, room_id: str, user_ids: Sequence[str], muted_until: int) -> None: ...
+    async def delete_mutes(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None: ...
+    async def list_mutes(self, sdkappid: int, room_id: str, now: int) -> list[tuple[str, int]]:
+        """Mutes in force at ``now`` as (account, muted_until), ordered by account."""
+        ...
+
+    async def muted_until(self, sdkappid: int, room_id: str, user_id: str, now: int) -> int | None:
+        """When the user's mute in the room ends; None when not muted at ``now``."""
+        ...
+
+    # room counters
+    async def add_view(self, sdkappid: int, room_id: str) -> int | None:
+        """One more entry: ViewCount + 1 (and its list sort key); the new count, None when there is no room."""
+        ...
+
+    async def add_messages(self, sdkappid: int, room_id: str, count: int) -> None:
+        """TotalMsgCount + ``count``."""
+        ...
+
+    async def add_likes(self, sdkappid: int, room_id: str, count: int) -> None:
+        """TotalLikesReceived + ``count``."""
+        ...
+
+    # seats
+    async def get_seats(self, sdkappid: int, room_id: str) -> list[SeatRecord]:
+        """The stored seats of the room (occupied or locked ones at least), by index."""
+        ...
+
+    async def put_seats(self, sdkappid: int, room_id: str, seats: Sequence[SeatRecord]) -> None:
+        """Create or overwrite these seats."""
+        ...
+
+    # robots
+    async def room_robots(self, sdkappid: int, room_id: str) -> list[str]:
+        """The room's robots, ordered by account."""
+        ...
+
+    async def add_room_robots(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None: ...
+    async def remove_room_robots(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None: ...
 
 
 class TransactionScope(Protocol):

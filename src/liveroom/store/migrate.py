@@ -9,7 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, pool
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -21,7 +21,9 @@ def sqlalchemy_url(url: str) -> str:
     return url
 
 
-def _engine(url: str) -> Engine:
+def _engine(url: str, *, exclusive: bool = False) -> Engine:
+    """``exclusive``: each transaction first takes the database's write lock (SQLite), so that processes
+    migrating one database at the same moment run one after the other instead of both creating tables."""
     engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
     if engine.dialect.name == "sqlite":
 
@@ -31,6 +33,13 @@ def _engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+            # SQLAlchemy emits BEGIN (below) instead of the driver, which would begin only at the first DML.
+            dbapi_conn.isolation_level = None  # type: ignore[attr-defined]
+
+        @event.listens_for(engine, "begin")
+        def _begin(connection: Connection) -> None:
+            # IMMEDIATE: the write lock before the revision is read; the whole upgrade is one transaction.
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if exclusive else "BEGIN")
 
     return engine
 
@@ -42,12 +51,23 @@ def _config() -> Config:
 
 
 def upgrade(url: str, revision: str = "head") -> None:
-    engine = _engine(url)
+    engine = _engine(url, exclusive=True)
     try:
         with engine.begin() as connection:
             config = _config()
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
+    finally:
+        engine.dispose()
+
+
+def downgrade(url: str, revision: str) -> None:
+    engine = _engine(url, exclusive=True)
+    try:
+        with engine.begin() as connection:
+            config = _config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
     finally:
         engine.dispose()
 

@@ -24,6 +24,7 @@ from liveroom.store.interface import (
     AppRecord,
     ListCursor,
     RoomRecord,
+    SeatRecord,
     Transaction,
 )
 from liveroom.store.tables import ROOM_SCOPED
@@ -34,6 +35,7 @@ _APP_COLUMNS = (
     "sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, rate_limit_overrides"
 )
 _category_decoder = msgspec.json.Decoder(list[int])
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 def _room(row: tuple[Any, ...]) -> RoomRecord:
@@ -42,6 +44,11 @@ def _room(row: tuple[Any, ...]) -> RoomRecord:
         values[name] = bool(values[name])
     values["category"] = _category_decoder.decode(values["category"])
     return RoomRecord(**values)
+
+
+def _negated(value: int) -> int:
+    """A sort key of a cursor the client sent back: any integer, clamped so SQLite can bind it."""
+    return max(_INT64_MIN, min(_INT64_MAX, -value))
 
 
 def _room_value(name: str, value: Any) -> Any:
@@ -241,7 +248,7 @@ class SQLiteTransaction(Transaction):
                 f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
                 "AND (sort_views, sort_created, room_id) > (?, ?, ?) "
                 "ORDER BY sort_views, sort_created, room_id LIMIT ?",
-                (sdkappid, -after.view_count, -after.create_time, after.room_id, limit),
+                (sdkappid, _negated(after.view_count), _negated(after.create_time), after.room_id, limit),
             )
         return [_room(row) for row in rows]
 
@@ -274,6 +281,160 @@ class SQLiteTransaction(Transaction):
         ).fetchone()
         return row is not None
 
+    async def put_bans(
+        self, sdkappid: int, room_id: str, user_ids: Sequence[str], banned_until: int, reason: str
+    ) -> None:
+        self._db.executemany(
+            "INSERT INTO room_bans (sdkappid, room_id, member_account, banned_until, reason) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (sdkappid, room_id, member_account) "
+            "DO UPDATE SET banned_until = excluded.banned_until, reason = excluded.reason",
+            [(sdkappid, room_id, u, banned_until, reason) for u in user_ids],
+        )
+
+    async def delete_bans(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM room_bans WHERE sdkappid = ? AND room_id = ? AND member_account = ?",
+            [(sdkappid, room_id, u) for u in user_ids],
+        )
+
+    async def list_bans(self, sdkappid: int, room_id: str, now: int, offset: int, limit: int) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT member_account, banned_until FROM room_bans "
+            "WHERE sdkappid = ? AND room_id = ? AND banned_until > ? ORDER BY member_account LIMIT ? OFFSET ?",
+            (sdkappid, room_id, now, limit, offset),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    # room admins ----------------------------------------------------------------------------------------
+    async def room_admins(self, sdkappid: int, room_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT member_account FROM room_admins WHERE sdkappid = ? AND room_id = ? ORDER BY member_account",
+            (sdkappid, room_id),
+        )
+        return [r[0] for r in rows]
+
+    async def add_room_admins(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "INSERT INTO room_admins (sdkappid, room_id, member_account) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [(sdkappid, room_id, u) for u in user_ids],
+        )
+
+    async def remove_room_admins(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM room_admins WHERE sdkappid = ? AND room_id = ? AND member_account = ?",
+            [(sdkappid, room_id, u) for u in user_ids],
+        )
+
+    # mutes ----------------------------------------------------------------------------------------------
+    async def put_mutes(self, sdkappid: int, room_id: str, user_ids: Sequence[str], muted_until: int) -> None:
+        self._db.executemany(
+            "INSERT INTO room_mutes (sdkappid, room_id, member_account, muted_until) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (sdkappid, room_id, member_account) DO UPDATE SET muted_until = excluded.muted_until",
+            [(sdkappid, room_id, u, muted_until) for u in user_ids],
+        )
+
+    async def delete_mutes(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM room_mutes WHERE sdkappid = ? AND room_id = ? AND member_account = ?",
+            [(sdkappid, room_id, u) for u in user_ids],
+        )
+
+    async def list_mutes(self, sdkappid: int, room_id: str, now: int) -> list[tuple[str, int]]:
+        rows = self._db.execute(
+            "SELECT member_account, muted_until FROM room_mutes "
+            "WHERE sdkappid = ? AND room_id = ? AND muted_until > ? ORDER BY member_account",
+            (sdkappid, room_id, now),
+        )
+        return [(r[0], int(r[1])) for r in rows]
+
+    async def muted_until(self, sdkappid: int, room_id: str, user_id: str, now: int) -> int | None:
+        row = self._db.execute(
+            "SELECT muted_until FROM room_mutes "
+            "WHERE sdkappid = ? AND room_id = ? AND member_account = ? AND muted_until > ?",
+            (sdkappid, room_id, user_id, now),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    # room counters --------------------------------------------------------------------------------------
+    async def add_view(self, sdkappid: int, room_id: str) -> int | None:
+        row = self._db.execute(
+            "UPDATE rooms SET view_count = view_count + 1, sort_views = -(view_count + 1) "
+            "WHERE sdkappid = ? AND room_id = ? RETURNING view_count",
+            (sdkappid, room_id),
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    async def add_messages(self, sdkappid: int, room_id: str, count: int) -> None:
+        self._db.execute(
+            "UPDATE rooms SET total_msg_count = total_msg_count + ? WHERE sdkappid = ? AND room_id = ?",
+            (count, sdkappid, room_id),
+        )
+
+    async def add_likes(self, sdkappid: int, room_id: str, count: int) -> None:
+        self._db.execute(
+            "UPDATE rooms SET total_likes_received = total_likes_received + ? WHERE sdkappid = ? AND room_id = ?",
+            (count, sdkappid, room_id),
+        )
+
+    # seats ----------------------------------------------------------------------------------------------
+    async def get_seats(self, sdkappid: int, room_id: str) -> list[SeatRecord]:
+        rows = self._db.execute(
+            "SELECT seat_index, member_account, is_taken_disabled, is_video_disabled, is_audio_disabled "
+            "FROM room_seats WHERE sdkappid = ? AND room_id = ? ORDER BY seat_index",
+            (sdkappid, room_id),
+        )
+        return [
+            SeatRecord(
+                index=r[0],
+                member_account=r[1],
+                is_taken_disabled=bool(r[2]),
+                is_video_disabled=bool(r[3]),
+                is_audio_disabled=bool(r[4]),
+            )
+            for r in rows
+        ]
+
+    async def put_seats(self, sdkappid: int, room_id: str, seats: Sequence[SeatRecord]) -> None:
+        self._db.executemany(
+            "INSERT INTO room_seats (sdkappid, room_id, seat_index, member_account, is_taken_disabled, "
+            "is_video_disabled, is_audio_disabled) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (sdkappid, room_id, seat_index) DO UPDATE SET member_account = excluded.member_account, "
+            "is_taken_disabled = excluded.is_taken_disabled, is_video_disabled = excluded.is_video_disabled, "
+            "is_audio_disabled = excluded.is_audio_disabled",
+            [
+                (
+                    sdkappid,
+                    room_id,
+                    s.index,
+                    s.member_account,
+                    s.is_taken_disabled,
+                    s.is_video_disabled,
+                    s.is_audio_disabled,
+                )
+                for s in seats
+            ],
+        )
+
+    # robots ---------------------------------------------------------------------------------------------
+    async def room_robots(self, sdkappid: int, room_id: str) -> list[str]:
+        rows = self._db.execute(
+            "SELECT member_account FROM room_robots WHERE sdkappid = ? AND room_id = ? ORDER BY member_account",
+            (sdkappid, room_id),
+        )
+        return [r[0] for r in rows]
+
+    async def add_room_robots(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "INSERT INTO room_robots (sdkappid, room_id, member_account) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+            [(sdkappid, room_id, u) for u in user_ids],
+        )
+
+    async def remove_room_robots(self, sdkappid: int, room_id: str, user_ids: Sequence[str]) -> None:
+        self._db.executemany(
+            "DELETE FROM room_robots WHERE sdkappid = ? AND room_id = ? AND member_account = ?",
+            [(sdkappid, room_id, u) for u in user_ids],
+        )
+
 
 class _Scope:
     """``async with`` block around one transaction on one connection."""
@@ -297,7 +458,16 @@ class _Scope:
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         try:
-            self._db.execute("COMMIT" if exc_type is None else "ROLLBACK")
+            if exc_type is None:
+                try:
+                    self._db.execute("COMMIT")
+                except BaseException:
+                    # A failed COMMIT leaves the transaction open; every later BEGIN would fail on it.
+                    if self._db.in_transaction:
+                        self._db.execute("ROLLBACK")
+                    raise
+            elif self._db.in_transaction:  # some errors (SQLITE_FULL, IOERR) have rolled it back already
+                self._db.execute("ROLLBACK")
         finally:
             self._lock.release()
 

@@ -125,5 +125,43 @@ room_bans = Table(
     Column("reason", Text, nullable=False, server_default=""),
 )
 
+room_admins = Table(
+    "room_admins",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("member_account", _ident(32), primary_key=True),
+)
+
+room_mutes = Table(
+    "room_mutes",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("member_account", _ident(32), primary_key=True),
+    Column("muted_until", BigInteger, nullable=False),
+)
+
+# One row per seat of a room with seats; member_account NULL is a free seat.
+room_seats = Table(
+    "room_seats",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("seat_index", Integer, primary_key=True, autoincrement=False),
+    Column("member_account", _ident(32), nullable=True),
+    Column("is_taken_disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("is_video_disabled", Boolean, nullable=False, server_default=text("false")),
+    Column("is_audio_disabled", Boolean, nullable=False, server_default=text("false")),
+)
+
+room_robots = Table(
+    "room_robots",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("member_account", _ident(32), primary_key=True),
+)
+
 # Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
-ROOM_SCOPED = (room_metadata, room_bans)
+ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots)

@@ -1,0 +1,1829 @@
+"""Typed models and methods of every API command: generated, do not edit.
+
+Run ``python -m liveroom.client.codegen`` after changing the server's command registry
+(``liveroom.api.registry.REGISTRY``), the source of truth; a test fails when this file is out of date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+
+from msgspec import UNSET, UnsetType, field
+
+from liveroom.client._core import AsyncCaller, Endpoint, Operation, SyncCaller, stuck_cursor
+from liveroom.client._models import Model, given
+
+# The request and result models (``liveroom.client.models``).
+__all__ = [
+    "AccountItem",
+    "AdminListResponse",
+    "BanMemberRequest",
+    "BannedAccount",
+    "BannedListRequest",
+    "BannedListResponse",
+    "ChangeOwnerRequest",
+    "CheckRequest",
+    "CheckResponse",
+    "CheckResult",
+    "CreateRoomRequest",
+    "CreateRoomResponse",
+    "DelMetadataRequest",
+    "DeleteRequest",
+    "DeleteResponse",
+    "DeleteResult",
+    "DestroyRoomResponse",
+    "GetMetadataRequest",
+    "GetRoomInfoResponse",
+    "GetRoomListRequest",
+    "GetRoomListResponse",
+    "ImportAccountRequest",
+    "KickRequest",
+    "ListedRoom",
+    "LockRequest",
+    "MetadataResponse",
+    "ModifyAdminRequest",
+    "MoveRequest",
+    "MultiImportRequest",
+    "MultiImportResponse",
+    "MuteMemberRequest",
+    "MutedAccount",
+    "MutedListRequest",
+    "MutedListResponse",
+    "NewRoomInfo",
+    "Pair",
+    "PickRequest",
+    "RobotsRequest",
+    "RobotsResponse",
+    "RoomInfo",
+    "RoomInfoChanges",
+    "RoomRequest",
+    "RoomStatsResponse",
+    "Seat",
+    "SeatListResponse",
+    "SendCustomRequest",
+    "SendTextRequest",
+    "SetMetadataRequest",
+    "Statistic",
+    "SwitchRequest",
+    "UnbanMemberRequest",
+    "UpdateRoomInfoRequest",
+    "UserRef",
+]
+
+
+class UserRef(Model, kw_only=True):
+    user_id: str = field(name="UserID")
+
+
+class CheckRequest(Model, kw_only=True):
+    check_item: list[UserRef] = field(name="CheckItem")
+
+
+class CheckResult(Model, kw_only=True):
+    user_id: str = field(name="UserID", default="")
+    result_code: int = field(name="ResultCode", default=0)
+    result_info: str = field(name="ResultInfo", default="")
+    account_status: str = field(name="AccountStatus", default="")
+
+
+class CheckResponse(Model, kw_only=True):
+    result_item: list[CheckResult] = field(name="ResultItem", default_factory=list)
+
+
+class DeleteRequest(Model, kw_only=True):
+    delete_item: list[UserRef] = field(name="DeleteItem")
+
+
+class DeleteResult(Model, kw_only=True):
+    result_code: int = field(name="ResultCode", default=0)
+    result_info: str = field(name="ResultInfo", default="")
+    user_id: str = field(name="UserID", default="")
+
+
+class DeleteResponse(Model, kw_only=True):
+    result_item: list[DeleteResult] = field(name="ResultItem", default_factory=list)
+
+
+class ImportAccountRequest(Model, kw_only=True):
+    user_id: str = field(name="UserID")
+    nick: str | UnsetType = field(name="Nick", default=UNSET)
+    face_url: str | UnsetType = field(name="FaceUrl", default=UNSET)
+
+
+class AccountItem(Model, kw_only=True):
+    user_id: str = field(name="UserID")
+    nick: str | UnsetType = field(name="Nick", default=UNSET)
+    face_url: str | UnsetType = field(name="FaceUrl", default=UNSET)
+
+
+class MultiImportRequest(Model, kw_only=True):
+    account_list: list[AccountItem] | UnsetType = field(name="AccountList", default=UNSET)
+    accounts: list[str] | UnsetType = field(name="Accounts", default=UNSET)
+
+
+class MultiImportResponse(Model, kw_only=True):
+    fail_accounts: list[str] = field(name="FailAccounts", default_factory=list)
+
+
+class RobotsRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    robot_list_account: list[str] = field(name="RobotList_Account")
+
+
+class BanMemberRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    member_list_account: list[str] = field(name="MemberList_Account")
+    duration: int = field(name="Duration")
+    reason: str | UnsetType = field(name="Reason", default=UNSET)
+
+
+class ChangeOwnerRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    new_owner_account: str = field(name="NewOwner_Account")
+
+
+class NewRoomInfo(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    room_type: str = field(name="RoomType")
+    seat_template: str | UnsetType = field(name="SeatTemplate", default=UNSET)
+    owner_account: str | UnsetType = field(name="Owner_Account", default=UNSET)
+    take_seat_mode: str | int | UnsetType = field(name="TakeSeatMode", default=UNSET)
+    max_seat_count: int | UnsetType = field(name="MaxSeatCount", default=UNSET)
+    max_member_count: int | UnsetType = field(name="MaxMemberCount", default=UNSET)
+    is_seat_enabled: bool | UnsetType = field(name="IsSeatEnabled", default=UNSET)
+    seat_layout_template_id: int | UnsetType = field(name="SeatLayoutTemplateId", default=UNSET)
+    is_message_disabled: bool | UnsetType = field(name="IsMessageDisabled", default=UNSET)
+    is_public_visible: bool | UnsetType = field(name="IsPublicVisible", default=UNSET)
+    is_unlimited_room_enabled: bool | UnsetType = field(name="IsUnlimitedRoomEnabled", default=UNSET)
+    room_name: str | UnsetType = field(name="RoomName", default=UNSET)
+    cover_url: str | UnsetType = field(name="CoverURL", default=UNSET)
+    category: list[int] | UnsetType = field(name="Category", default=UNSET)
+    activity_status: int | UnsetType = field(name="ActivityStatus", default=UNSET)
+    notice: str | UnsetType = field(name="Notice", default=UNSET)
+
+
+class CreateRoomRequest(Model, kw_only=True):
+    room_info: NewRoomInfo = field(name="RoomInfo")
+
+
+class CreateRoomResponse(Model, kw_only=True):
+    room_id: str = field(name="RoomId", default="")
+
+
+class DelMetadataRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    keys: list[str] = field(name="Keys")
+
+
+class RoomRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+
+
+class Statistic(Model, kw_only=True):
+    total_viewers: int = field(name="TotalViewers", default=0)
+    total_gifts_sent: int = field(name="TotalGiftsSent", default=0)
+    total_gift_coins: int = field(name="TotalGiftCoins", default=0)
+    total_unique_gift_senders: int = field(name="TotalUniqueGiftSenders", default=0)
+    total_likes_received: int = field(name="TotalLikesReceived", default=0)
+
+
+class DestroyRoomResponse(Model, kw_only=True):
+    statistic: Statistic = field(name="Statistic")
+
+
+class AdminListResponse(Model, kw_only=True):
+    admin_account: list[str] = field(name="Admin_Account", default_factory=list)
+
+
+class BannedListRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    offset: int | UnsetType = field(name="Offset", default=UNSET)
+    limit: int | UnsetType = field(name="Limit", default=UNSET)
+
+
+class BannedAccount(Model, kw_only=True):
+    member_account: str = field(name="Member_Account", default="")
+    banned_until: int = field(name="BannedUntil", default=0)
+
+
+class BannedListResponse(Model, kw_only=True):
+    banned_account_list: list[BannedAccount] = field(name="BannedAccountList", default_factory=list)
+    next_offset: int = field(name="NextOffset", default=0)
+
+
+class MutedListRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+
+
+class MutedAccount(Model, kw_only=True):
+    member_account: str = field(name="Member_Account", default="")
+    muted_until: int = field(name="MutedUntil", default=0)
+
+
+class MutedListResponse(Model, kw_only=True):
+    muted_account_list: list[MutedAccount] = field(name="MutedAccountList", default_factory=list)
+
+
+class RobotsResponse(Model, kw_only=True):
+    robot_list_account: list[str] = field(name="RobotList_Account", default_factory=list)
+
+
+class RoomInfo(Model, kw_only=True):
+    room_id: str = field(name="RoomId", default="")
+    room_name: str = field(name="RoomName", default="")
+    room_type: str = field(name="RoomType", default="")
+    owner_account: str = field(name="Owner_Account", default="")
+    create_time: int = field(name="CreateTime", default=0)
+    is_seat_enabled: bool = field(name="IsSeatEnabled", default=False)
+    take_seat_mode: str = field(name="TakeSeatMode", default="")
+    max_seat_count: int = field(name="MaxSeatCount", default=0)
+    max_member_count: int = field(name="MaxMemberCount", default=0)
+    is_message_disabled: bool = field(name="IsMessageDisabled", default=False)
+    cover_url: str = field(name="CoverURL", default="")
+    category: list[int] = field(name="Category", default_factory=list)
+    activity_status: int = field(name="ActivityStatus", default=0)
+    view_count: int = field(name="ViewCount", default=0)
+    is_public_visible: bool = field(name="IsPublicVisible", default=False)
+    seat_template: str = field(name="SeatTemplate", default="")
+    notice: str = field(name="Notice", default="")
+    member_count: int = field(name="MemberCount", default=0)
+    is_unlimited_room_enabled: bool = field(name="IsUnlimitedRoomEnabled", default=False)
+    seat_layout_template_id: int | None = field(name="SeatLayoutTemplateId", default=None)
+
+
+class GetRoomInfoResponse(Model, kw_only=True):
+    room_info: RoomInfo = field(name="RoomInfo")
+
+
+class GetRoomListRequest(Model, kw_only=True):
+    next: str | UnsetType = field(name="Next", default=UNSET)
+    count: int | UnsetType = field(name="Count", default=UNSET)
+
+
+class ListedRoom(Model, kw_only=True):
+    room_name: str = field(name="RoomName", default="")
+    room_id: str = field(name="RoomId", default="")
+    owner_account: str = field(name="Owner_Account", default="")
+    cover_url: str = field(name="CoverURL", default="")
+    category: list[int] = field(name="Category", default_factory=list)
+    create_time: int = field(name="CreateTime", default=0)
+    activity_status: int = field(name="ActivityStatus", default=0)
+    view_count: int = field(name="ViewCount", default=0)
+
+
+class GetRoomListResponse(Model, kw_only=True):
+    next: str = field(name="Next", default="")
+    room_list: list[ListedRoom] = field(name="RoomList", default_factory=list)
+
+
+class GetMetadataRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    keys: list[str] | UnsetType = field(name="Keys", default=UNSET)
+
+
+class Pair(Model, kw_only=True):
+    key: str = field(name="Key")
+    value: str = field(name="Value")
+
+
+class MetadataResponse(Model, kw_only=True):
+    metadata: list[Pair] = field(name="Metadata", default_factory=list)
+
+
+class RoomStatsResponse(Model, kw_only=True):
+    total_viewers: int = field(name="TotalViewers", default=0)
+    total_gifts_sent: int = field(name="TotalGiftsSent", default=0)
+    total_gift_coins: int = field(name="TotalGiftCoins", default=0)
+    total_unique_gift_senders: int = field(name="TotalUniqueGiftSenders", default=0)
+    total_likes_received: int = field(name="TotalLikesReceived", default=0)
+    total_msg_count: int = field(name="TotalMsgCount", default=0)
+
+
+class ModifyAdminRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    admin_account: list[str] = field(name="Admin_Account")
+    op_type: str = field(name="OpType")
+
+
+class MuteMemberRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    member_list_account: list[str] = field(name="MemberList_Account")
+    mute_time: int = field(name="MuteTime")
+
+
+class SendCustomRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    sender_account: str = field(name="Sender_Account")
+    business_id: str = field(name="BusinessId")
+    data: str = field(name="Data")
+
+
+class SendTextRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    sender_account: str = field(name="Sender_Account")
+    text_content: str = field(name="TextContent")
+    extension_info: str | UnsetType = field(name="ExtensionInfo", default=UNSET)
+
+
+class SetMetadataRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    metadata: list[Pair] = field(name="Metadata")
+
+
+class UnbanMemberRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    member_list_account: list[str] = field(name="MemberList_Account")
+
+
+class RoomInfoChanges(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    room_name: str | UnsetType = field(name="RoomName", default=UNSET)
+    max_member_count: int | UnsetType = field(name="MaxMemberCount", default=UNSET)
+    is_message_disabled: bool | UnsetType = field(name="IsMessageDisabled", default=UNSET)
+    cover_url: str | UnsetType = field(name="CoverURL", default=UNSET)
+    category: list[int] | UnsetType = field(name="Category", default=UNSET)
+    activity_status: int | UnsetType = field(name="ActivityStatus", default=UNSET)
+    is_public_visible: bool | UnsetType = field(name="IsPublicVisible", default=UNSET)
+    take_seat_mode: str | int | UnsetType = field(name="TakeSeatMode", default=UNSET)
+    notice: str | UnsetType = field(name="Notice", default=UNSET)
+    is_unlimited_room_enabled: bool | UnsetType = field(name="IsUnlimitedRoomEnabled", default=UNSET)
+
+
+class UpdateRoomInfoRequest(Model, kw_only=True):
+    room_info: RoomInfoChanges = field(name="RoomInfo")
+
+
+class Seat(Model, kw_only=True):
+    index: int = field(name="Index", default=0)
+    member_account: str = field(name="Member_Account", default="")
+    is_taken_disabled: bool = field(name="IsTakenDisabled", default=False)
+    is_video_disabled: bool = field(name="IsVideoDisabled", default=False)
+    is_audio_disabled: bool = field(name="IsAudioDisabled", default=False)
+
+
+class SeatListResponse(Model, kw_only=True):
+    seat_list: list[Seat] = field(name="SeatList", default_factory=list)
+
+
+class KickRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    member_account: str = field(name="Member_Account")
+    data: str = field(name="Data")
+
+
+class LockRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    index: int = field(name="Index")
+    forbid_taken: bool | UnsetType = field(name="ForbidTaken", default=UNSET)
+    forbid_video: bool | UnsetType = field(name="ForbidVideo", default=UNSET)
+    forbid_audio: bool | UnsetType = field(name="ForbidAudio", default=UNSET)
+
+
+class MoveRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    seat_index: int = field(name="SeatIndex")
+    member_account: str = field(name="Member_Account")
+    policy: int = field(name="Policy")
+
+
+class PickRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    index: int = field(name="Index")
+    member_account: str = field(name="Member_Account")
+
+
+class SwitchRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    to_index: int = field(name="ToIndex")
+    member_account: str = field(name="Member_Account")
+
+
+# endpoints -------------------------------------------------------------------------------------------------
+_ACCOUNT_CHECK = Endpoint("im_open_login_svc", "account_check", top_level=True)
+_ACCOUNT_DELETE = Endpoint("im_open_login_svc", "account_delete", top_level=True)
+_ACCOUNT_IMPORT = Endpoint("im_open_login_svc", "account_import", top_level=True)
+_MULTIACCOUNT_IMPORT = Endpoint("im_open_login_svc", "multiaccount_import", top_level=True)
+_ADD_ROBOT = Endpoint("live_engine_http_srv", "add_robot", top_level=False)
+_BAN_MEMBER = Endpoint("live_engine_http_srv", "ban_member", top_level=False)
+_CHANGE_ROOM_OWNER = Endpoint("live_engine_http_srv", "change_room_owner", top_level=False)
+_CREATE_ROOM = Endpoint("live_engine_http_srv", "create_room", top_level=False)
+_DEL_ROBOT = Endpoint("live_engine_http_srv", "del_robot", top_level=False)
+_DEL_ROOM_METADATA = Endpoint("live_engine_http_srv", "del_room_metadata", top_level=False)
+_DESTROY_ROOM = Endpoint("live_engine_http_srv", "destroy_room", top_level=False)
+_GET_ADMIN_LIST = Endpoint("live_engine_http_srv", "get_admin_list", top_level=False)
+_GET_BANNED_MEMBER_LIST = Endpoint("live_engine_http_srv", "get_banned_member_list", top_level=False)
+_GET_MUTED_MEMBER_LIST = Endpoint("live_engine_http_srv", "get_muted_member_list", top_level=False)
+_GET_ROBOT = Endpoint("live_engine_http_srv", "get_robot", top_level=False)
+_GET_ROOM_INFO = Endpoint("live_engine_http_srv", "get_room_info", top_level=False)
+_GET_ROOM_LIST = Endpoint("live_engine_http_srv", "get_room_list", top_level=False)
+_GET_ROOM_METADATA = Endpoint("live_engine_http_srv", "get_room_metadata", top_level=False)
+_GET_ROOM_STATS = Endpoint("live_engine_http_srv", "get_room_stats", top_level=False)
+_MODIFY_ADMIN = Endpoint("live_engine_http_srv", "modify_admin", top_level=False)
+_MUTE_MEMBER = Endpoint("live_engine_http_srv", "mute_member", top_level=False)
+_SEND_CUSTOM_MSG = Endpoint("live_engine_http_srv", "send_custom_msg", top_level=False)
+_SEND_TEXT_MSG = Endpoint("live_engine_http_srv", "send_text_msg", top_level=False)
+_SET_ROOM_METADATA = Endpoint("live_engine_http_srv", "set_room_metadata", top_level=False)
+_UNBAN_MEMBER = Endpoint("live_engine_http_srv", "unban_member", top_level=False)
+_UPDATE_ROOM_INFO = Endpoint("live_engine_http_srv", "update_room_info", top_level=False)
+_GET_SEAT_LIST = Endpoint("room_engine_http_mic", "get_seat_list", top_level=False)
+_KICK_USER_OFF_SEAT = Endpoint("room_engine_http_mic", "kick_user_off_seat", top_level=False)
+_LOCK_SEAT = Endpoint("room_engine_http_mic", "lock_seat", top_level=False)
+_MOVE_USER_TO_SEAT = Endpoint("room_engine_http_mic", "move_user_to_seat", top_level=False)
+_PICK_USER_ON_SEAT = Endpoint("room_engine_http_mic", "pick_user_on_seat", top_level=False)
+_SWITCH_SEAT = Endpoint("room_engine_http_mic", "switch_seat", top_level=False)
+
+
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(_ACCOUNT_CHECK, "accounts", "check", CheckRequest, CheckResponse),
+    Operation(_ACCOUNT_DELETE, "accounts", "delete", DeleteRequest, DeleteResponse),
+    Operation(_ACCOUNT_IMPORT, "accounts", "import_", ImportAccountRequest, None),
+    Operation(_MULTIACCOUNT_IMPORT, "accounts", "import_many", MultiImportRequest, MultiImportResponse),
+    Operation(_ADD_ROBOT, "robots", "add", RobotsRequest, None),
+    Operation(_BAN_MEMBER, "members", "ban", BanMemberRequest, None),
+    Operation(_CHANGE_ROOM_OWNER, "rooms", "change_owner", ChangeOwnerRequest, None),
+    Operation(_CREATE_ROOM, "rooms", "create", CreateRoomRequest, CreateRoomResponse),
+    Operation(_DEL_ROBOT, "robots", "delete", RobotsRequest, None),
+    Operation(_DEL_ROOM_METADATA, "metadata", "delete", DelMetadataRequest, None),
+    Operation(_DESTROY_ROOM, "rooms", "destroy", RoomRequest, DestroyRoomResponse),
+    Operation(_GET_ADMIN_LIST, "members", "list_admins", RoomRequest, AdminListResponse),
+    Operation(_GET_BANNED_MEMBER_LIST, "members", "list_banned", BannedListRequest, BannedListResponse),
+    Operation(_GET_MUTED_MEMBER_LIST, "members", "list_muted", MutedListRequest, MutedListResponse),
+    Operation(_GET_ROBOT, "robots", "get", RoomRequest, RobotsResponse),
+    Operation(_GET_ROOM_INFO, "rooms", "get_info", RoomRequest, GetRoomInfoResponse),
+    Operation(_GET_ROOM_LIST, "rooms", "list", GetRoomListRequest, GetRoomListResponse),
+    Operation(_GET_ROOM_METADATA, "metadata", "get", GetMetadataRequest, MetadataResponse),
+    Operation(_GET_ROOM_STATS, "rooms", "stats", RoomRequest, RoomStatsResponse),
+    Operation(_MODIFY_ADMIN, "members", "modify_admins", ModifyAdminRequest, None),
+    Operation(_MUTE_MEMBER, "members", "mute", MuteMemberRequest, None),
+    Operation(_SEND_CUSTOM_MSG, "messages", "send_custom", SendCustomRequest, None),
+    Operation(_SEND_TEXT_MSG, "messages", "send_text", SendTextRequest, None),
+    Operation(_SET_ROOM_METADATA, "metadata", "set", SetMetadataRequest, None),
+    Operation(_UNBAN_MEMBER, "members", "unban", UnbanMemberRequest, None),
+    Operation(_UPDATE_ROOM_INFO, "rooms", "update", UpdateRoomInfoRequest, None),
+    Operation(_GET_SEAT_LIST, "seats", "list", RoomRequest, SeatListResponse),
+    Operation(_KICK_USER_OFF_SEAT, "seats", "kick", KickRequest, None),
+    Operation(_LOCK_SEAT, "seats", "lock", LockRequest, None),
+    Operation(_MOVE_USER_TO_SEAT, "seats", "move", MoveRequest, None),
+    Operation(_PICK_USER_ON_SEAT, "seats", "pick", PickRequest, None),
+    Operation(_SWITCH_SEAT, "seats", "switch", SwitchRequest, None),
+)
+
+
+class Accounts:
+    """Accounts (``im_open_login_svc``): import, check and delete UserIDs."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def check(
+        self,
+        user_ids: Sequence[str],
+    ) -> CheckResponse:
+        """Tell which of up to 100 UserIDs are imported.
+
+        ``POST /v4/im_open_login_svc/account_check``
+        """
+        return self._caller._call(
+            _ACCOUNT_CHECK,
+            CheckRequest(check_item=[UserRef(user_id=x) for x in user_ids]),
+            CheckResponse,
+        )
+
+    def delete(
+        self,
+        user_ids: Sequence[str],
+    ) -> DeleteResponse:
+        """Delete up to 100 accounts; each item answers its own ``ResultCode``.
+
+        ``POST /v4/im_open_login_svc/account_delete``
+        """
+        return self._caller._call(
+            _ACCOUNT_DELETE,
+            DeleteRequest(delete_item=[UserRef(user_id=x) for x in user_ids]),
+            DeleteResponse,
+        )
+
+    def import_(
+        self,
+        user_id: str,
+        *,
+        nick: str | None = None,
+        face_url: str | None = None,
+    ) -> None:
+        """Create an account, or update its nickname and avatar (idempotent).
+
+        ``POST /v4/im_open_login_svc/account_import``
+        """
+        self._caller._call(
+            _ACCOUNT_IMPORT,
+            ImportAccountRequest(user_id=user_id, nick=given(nick), face_url=given(face_url)),
+            None,
+        )
+
+    def import_many(
+        self,
+        *,
+        account_list: Sequence[AccountItem] | None = None,
+        accounts: Sequence[str] | None = None,
+    ) -> MultiImportResponse:
+        """Import up to 100 accounts (``AccountList``, or the legacy ``Accounts`` list of ids).
+
+        ``POST /v4/im_open_login_svc/multiaccount_import``
+        """
+        return self._caller._call(
+            _MULTIACCOUNT_IMPORT,
+            MultiImportRequest(
+                account_list=UNSET if account_list is None else list(account_list),
+                accounts=UNSET if accounts is None else list(accounts),
+            ),
+            MultiImportResponse,
+        )
+
+
+class Members:
+    """Room members: admins, bans and mutes."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def ban(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+        duration: int,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        """Ban up to 20 members for ``Duration`` seconds: those online are removed, none may enter until it ends.
+
+        ``POST /v4/live_engine_http_srv/ban_member``
+        """
+        self._caller._call(
+            _BAN_MEMBER,
+            BanMemberRequest(
+                room_id=room_id,
+                member_list_account=list(accounts),
+                duration=duration,
+                reason=given(reason),
+            ),
+            None,
+        )
+
+    def list_admins(
+        self,
+        room_id: str,
+    ) -> AdminListResponse:
+        """The room's admins.
+
+        ``POST /v4/live_engine_http_srv/get_admin_list``
+        """
+        return self._caller._call(
+            _GET_ADMIN_LIST,
+            RoomRequest(room_id=room_id),
+            AdminListResponse,
+        )
+
+    def list_banned(
+        self,
+        room_id: str,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> BannedListResponse:
+        """One page of the bans in force; ``NextOffset`` 0 means there are no more.
+
+        ``POST /v4/live_engine_http_srv/get_banned_member_list``
+        """
+        return self._caller._call(
+            _GET_BANNED_MEMBER_LIST,
+            BannedListRequest(room_id=room_id, offset=given(offset), limit=given(limit)),
+            BannedListResponse,
+        )
+
+    def iter_list_banned(
+        self,
+        room_id: str,
+        *,
+        limit: int | None = None,
+    ) -> Iterator[BannedAccount]:
+        """Every item of ``list_banned``, page after page (follows ``NextOffset``)."""
+        cursor = 0
+        while True:
+            page = self.list_banned(room_id=room_id, limit=limit, offset=cursor)
+            yield from page.banned_account_list
+            if page.next_offset == 0:
+                return
+            if page.next_offset == cursor:
+                raise stuck_cursor("/v4/live_engine_http_srv/get_banned_member_list")
+            cursor = page.next_offset
+
+    def list_muted(
+        self,
+        room_id: str,
+    ) -> MutedListResponse:
+        """The mutes in force.
+
+        ``POST /v4/live_engine_http_srv/get_muted_member_list``
+        """
+        return self._caller._call(
+            _GET_MUTED_MEMBER_LIST,
+            MutedListRequest(room_id=room_id),
+            MutedListResponse,
+        )
+
+    def modify_admins(
+        self,
+        room_id: str,
+        admins: Sequence[str],
+        op_type: str,
+    ) -> None:
+        """Add (``OpType`` add) or remove (delete) room admins; a room has at most 5.
+
+        ``POST /v4/live_engine_http_srv/modify_admin``
+        """
+        self._caller._call(
+            _MODIFY_ADMIN,
+            ModifyAdminRequest(room_id=room_id, admin_account=list(admins), op_type=op_type),
+            None,
+        )
+
+    def mute(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+        mute_time: int,
+    ) -> None:
+        """Mute members' messages for ``MuteTime`` seconds; ``MuteTime`` 0 unmutes them.
+
+        ``POST /v4/live_engine_http_srv/mute_member``
+        """
+        self._caller._call(
+            _MUTE_MEMBER,
+            MuteMemberRequest(room_id=room_id, member_list_account=list(accounts), mute_time=mute_time),
+            None,
+        )
+
+    def unban(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+    ) -> None:
+        """Lift the bans of up to 20 members.
+
+        ``POST /v4/live_engine_http_srv/unban_member``
+        """
+        self._caller._call(
+            _UNBAN_MEMBER,
+            UnbanMemberRequest(room_id=room_id, member_list_account=list(accounts)),
+            None,
+        )
+
+
+class Messages:
+    """Messages the app backend sends into a room."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def send_custom(
+        self,
+        room_id: str,
+        sender_account: str,
+        business_id: str,
+        data: str,
+    ) -> None:
+        """Send a custom message (``BusinessId`` names its kind, ``Data`` is its content) to every member online.
+
+        ``POST /v4/live_engine_http_srv/send_custom_msg``
+        """
+        self._caller._call(
+            _SEND_CUSTOM_MSG,
+            SendCustomRequest(room_id=room_id, sender_account=sender_account, business_id=business_id, data=data),
+            None,
+        )
+
+    def send_text(
+        self,
+        room_id: str,
+        sender_account: str,
+        text_content: str,
+        *,
+        extension_info: str | None = None,
+    ) -> None:
+        """Send a text message as ``Sender_Account`` to every member online (``ExtensionInfo``: a JSON string).
+
+        ``POST /v4/live_engine_http_srv/send_text_msg``
+        """
+        self._caller._call(
+            _SEND_TEXT_MSG,
+            SendTextRequest(
+                room_id=room_id,
+                sender_account=sender_account,
+                text_content=text_content,
+                extension_info=given(extension_info),
+            ),
+            None,
+        )
+
+
+class Metadata:
+    """Room metadata: custom key/values stored with a room."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def delete(
+        self,
+        room_id: str,
+        keys: Sequence[str],
+    ) -> None:
+        """Remove keys; keys that are not there are ignored.
+
+        ``POST /v4/live_engine_http_srv/del_room_metadata``
+        """
+        self._caller._call(
+            _DEL_ROOM_METADATA,
+            DelMetadataRequest(room_id=room_id, keys=list(keys)),
+            None,
+        )
+
+    def get(
+        self,
+        room_id: str,
+        *,
+        keys: Sequence[str] | None = None,
+    ) -> MetadataResponse:
+        """Read the room's metadata: the keys asked for, or every key when ``Keys`` is empty.
+
+        ``POST /v4/live_engine_http_srv/get_room_metadata``
+        """
+        return self._caller._call(
+            _GET_ROOM_METADATA,
+            GetMetadataRequest(room_id=room_id, keys=UNSET if keys is None else list(keys)),
+            MetadataResponse,
+        )
+
+    def set(
+        self,
+        room_id: str,
+        metadata: Mapping[str, str],
+    ) -> None:
+        """Add or overwrite key/values (at most 10 keys, 2 KiB a value, 16 KiB together).
+
+        ``POST /v4/live_engine_http_srv/set_room_metadata``
+        """
+        self._caller._call(
+            _SET_ROOM_METADATA,
+            SetMetadataRequest(room_id=room_id, metadata=[Pair(key=k, value=v) for k, v in metadata.items()]),
+            None,
+        )
+
+
+class Robots:
+    """Robots: imported accounts that sit in a room as members."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def add(
+        self,
+        room_id: str,
+        robots: Sequence[str],
+    ) -> None:
+        """Add robots (imported accounts) to a room; a room holds at most 3 and is then never auto-dismissed.
+
+        ``POST /v4/live_engine_http_srv/add_robot``
+        """
+        self._caller._call(
+            _ADD_ROBOT,
+            RobotsRequest(room_id=room_id, robot_list_account=list(robots)),
+            None,
+        )
+
+    def delete(
+        self,
+        room_id: str,
+        robots: Sequence[str],
+    ) -> None:
+        """Remove robots from a room; accounts that are not its robots are ignored.
+
+        ``POST /v4/live_engine_http_srv/del_robot``
+        """
+        self._caller._call(
+            _DEL_ROBOT,
+            RobotsRequest(room_id=room_id, robot_list_account=list(robots)),
+            None,
+        )
+
+    def get(
+        self,
+        room_id: str,
+    ) -> RobotsResponse:
+        """The room's robots.
+
+        ``POST /v4/live_engine_http_srv/get_robot``
+        """
+        return self._caller._call(
+            _GET_ROBOT,
+            RoomRequest(room_id=room_id),
+            RobotsResponse,
+        )
+
+
+class Rooms:
+    """Rooms: create, read, change, list and dismiss live rooms."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def change_owner(
+        self,
+        room_id: str,
+        new_owner_account: str,
+    ) -> None:
+        """Hand the room to another imported account that is not banned in it.
+
+        ``POST /v4/live_engine_http_srv/change_room_owner``
+        """
+        self._caller._call(
+            _CHANGE_ROOM_OWNER,
+            ChangeOwnerRequest(room_id=room_id, new_owner_account=new_owner_account),
+            None,
+        )
+
+    def create(
+        self,
+        room_id: str,
+        *,
+        room_type: str = "Live",
+        seat_template: str | None = None,
+        owner_account: str | None = None,
+        take_seat_mode: str | int | None = None,
+        max_seat_count: int | None = None,
+        max_member_count: int | None = None,
+        is_seat_enabled: bool | None = None,
+        seat_layout_template_id: int | None = None,
+        is_message_disabled: bool | None = None,
+        is_public_visible: bool | None = None,
+        is_unlimited_room_enabled: bool | None = None,
+        room_name: str | None = None,
+        cover_url: str | None = None,
+        category: Sequence[int] | None = None,
+        activity_status: int | None = None,
+        notice: str | None = None,
+    ) -> CreateRoomResponse:
+        """Create a live room.
+
+        ``POST /v4/live_engine_http_srv/create_room``
+        """
+        return self._caller._call(
+            _CREATE_ROOM,
+            CreateRoomRequest(
+                room_info=NewRoomInfo(
+                    room_id=room_id,
+                    room_type=room_type,
+                    seat_template=given(seat_template),
+                    owner_account=given(owner_account),
+                    take_seat_mode=given(take_seat_mode),
+                    max_seat_count=given(max_seat_count),
+                    max_member_count=given(max_member_count),
+                    is_seat_enabled=given(is_seat_enabled),
+                    seat_layout_template_id=given(seat_layout_template_id),
+                    is_message_disabled=given(is_message_disabled),
+                    is_public_visible=given(is_public_visible),
+                    is_unlimited_room_enabled=given(is_unlimited_room_enabled),
+                    room_name=given(room_name),
+                    cover_url=given(cover_url),
+                    category=UNSET if category is None else list(category),
+                    activity_status=given(activity_status),
+                    notice=given(notice),
+                ),
+            ),
+            CreateRoomResponse,
+        )
+
+    def destroy(
+        self,
+        room_id: str,
+    ) -> DestroyRoomResponse:
+        """Dismiss a room: it and everything scoped to it are gone; answers its statistics.
+
+        ``POST /v4/live_engine_http_srv/destroy_room``
+        """
+        return self._caller._call(
+            _DESTROY_ROOM,
+            RoomRequest(room_id=room_id),
+            DestroyRoomResponse,
+        )
+
+    def get_info(
+        self,
+        room_id: str,
+    ) -> GetRoomInfoResponse:
+        """Read one room.
+
+        ``POST /v4/live_engine_http_srv/get_room_info``
+        """
+        return self._caller._call(
+            _GET_ROOM_INFO,
+            RoomRequest(room_id=room_id),
+            GetRoomInfoResponse,
+        )
+
+    def list(
+        self,
+        *,
+        next: str | None = None,
+        count: int | None = None,
+    ) -> GetRoomListResponse:
+        """One page of public rooms, most viewed first; pass the answered ``Next`` for the following page.
+
+        ``POST /v4/live_engine_http_srv/get_room_list``
+        """
+        return self._caller._call(
+            _GET_ROOM_LIST,
+            GetRoomListRequest(next=given(next), count=given(count)),
+            GetRoomListResponse,
+        )
+
+    def iter_list(
+        self,
+        *,
+        count: int | None = None,
+    ) -> Iterator[ListedRoom]:
+        """Every item of ``list``, page after page (follows ``Next``)."""
+        cursor = ""
+        while True:
+            page = self.list(count=count, next=cursor)
+            yield from page.room_list
+            if not page.next:
+                return
+            if page.next == cursor:
+                raise stuck_cursor("/v4/live_engine_http_srv/get_room_list")
+            cursor = page.next
+
+    def stats(
+        self,
+        room_id: str,
+    ) -> RoomStatsResponse:
+        """Read a room's running statistics.
+
+        ``POST /v4/live_engine_http_srv/get_room_stats``
+        """
+        return self._caller._call(
+            _GET_ROOM_STATS,
+            RoomRequest(room_id=room_id),
+            RoomStatsResponse,
+        )
+
+    def update(
+        self,
+        room_id: str,
+        *,
+        room_name: str | None = None,
+        max_member_count: int | None = None,
+        is_message_disabled: bool | None = None,
+        cover_url: str | None = None,
+        category: Sequence[int] | None = None,
+        activity_status: int | None = None,
+        is_public_visible: bool | None = None,
+        take_seat_mode: str | int | None = None,
+        notice: str | None = None,
+        is_unlimited_room_enabled: bool | None = None,
+    ) -> None:
+        """Change the given fields of a room; fields not given keep their values.
+
+        ``POST /v4/live_engine_http_srv/update_room_info``
+        """
+        self._caller._call(
+            _UPDATE_ROOM_INFO,
+            UpdateRoomInfoRequest(
+                room_info=RoomInfoChanges(
+                    room_id=room_id,
+                    room_name=given(room_name),
+                    max_member_count=given(max_member_count),
+                    is_message_disabled=given(is_message_disabled),
+                    cover_url=given(cover_url),
+                    category=UNSET if category is None else list(category),
+                    activity_status=given(activity_status),
+                    is_public_visible=given(is_public_visible),
+                    take_seat_mode=given(take_seat_mode),
+                    notice=given(notice),
+                    is_unlimited_room_enabled=given(is_unlimited_room_enabled),
+                ),
+            ),
+            None,
+        )
+
+
+class Seats:
+    """Seats (``room_engine_http_mic``)."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def list(
+        self,
+        room_id: str,
+    ) -> SeatListResponse:
+        """Every seat of the room; ``Member_Account`` "" is a free seat. A room without seats answers an empty list.
+
+        ``POST /v4/room_engine_http_mic/get_seat_list``
+        """
+        return self._caller._call(
+            _GET_SEAT_LIST,
+            RoomRequest(room_id=room_id),
+            SeatListResponse,
+        )
+
+    def kick(
+        self,
+        room_id: str,
+        member_account: str,
+        data: str,
+    ) -> None:
+        """Take a seated user off their seat; ``Data`` is delivered to them.
+
+        ``POST /v4/room_engine_http_mic/kick_user_off_seat``
+        """
+        self._caller._call(
+            _KICK_USER_OFF_SEAT,
+            KickRequest(room_id=room_id, member_account=member_account, data=data),
+            None,
+        )
+
+    def lock(
+        self,
+        room_id: str,
+        index: int,
+        *,
+        forbid_taken: bool | None = None,
+        forbid_video: bool | None = None,
+        forbid_audio: bool | None = None,
+    ) -> None:
+        """Lock a seat (``ForbidTaken``; its user is removed first) or switch its video and audio off or on.
+
+        ``POST /v4/room_engine_http_mic/lock_seat``
+        """
+        self._caller._call(
+            _LOCK_SEAT,
+            LockRequest(
+                room_id=room_id,
+                index=index,
+                forbid_taken=given(forbid_taken),
+                forbid_video=given(forbid_video),
+                forbid_audio=given(forbid_audio),
+            ),
+            None,
+        )
+
+    def move(
+        self,
+        room_id: str,
+        seat_index: int,
+        member_account: str,
+        policy: int,
+    ) -> None:
+        """Move a member to a seat; when it is taken, ``Policy`` 0 cancels, 1 kicks its user off, 2 swaps.
+
+        ``POST /v4/room_engine_http_mic/move_user_to_seat``
+        """
+        self._caller._call(
+            _MOVE_USER_TO_SEAT,
+            MoveRequest(room_id=room_id, seat_index=seat_index, member_account=member_account, policy=policy),
+            None,
+        )
+
+    def pick(
+        self,
+        room_id: str,
+        index: int,
+        member_account: str,
+    ) -> None:
+        """Put a member who is in the room on a free, unlocked seat.
+
+        ``POST /v4/room_engine_http_mic/pick_user_on_seat``
+        """
+        self._caller._call(
+            _PICK_USER_ON_SEAT,
+            PickRequest(room_id=room_id, index=index, member_account=member_account),
+            None,
+        )
+
+    def switch(
+        self,
+        room_id: str,
+        to_index: int,
+        member_account: str,
+    ) -> None:
+        """Move a seated user to a free seat.
+
+        ``POST /v4/room_engine_http_mic/switch_seat``
+        """
+        self._caller._call(
+            _SWITCH_SEAT,
+            SwitchRequest(room_id=room_id, to_index=to_index, member_account=member_account),
+            None,
+        )
+
+
+class API:
+    """The command groups of ``Client``."""
+
+    accounts: Accounts
+    members: Members
+    messages: Messages
+    metadata: Metadata
+    robots: Robots
+    rooms: Rooms
+    seats: Seats
+
+    def _bind(self, caller: SyncCaller) -> None:
+        self.accounts = Accounts(caller)
+        self.members = Members(caller)
+        self.messages = Messages(caller)
+        self.metadata = Metadata(caller)
+        self.robots = Robots(caller)
+        self.rooms = Rooms(caller)
+        self.seats = Seats(caller)
+
+
+class AsyncAccounts:
+    """Accounts (``im_open_login_svc``): import, check and delete UserIDs."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def check(
+        self,
+        user_ids: Sequence[str],
+    ) -> CheckResponse:
+        """Tell which of up to 100 UserIDs are imported.
+
+        ``POST /v4/im_open_login_svc/account_check``
+        """
+        return await self._caller._call(
+            _ACCOUNT_CHECK,
+            CheckRequest(check_item=[UserRef(user_id=x) for x in user_ids]),
+            CheckResponse,
+        )
+
+    async def delete(
+        self,
+        user_ids: Sequence[str],
+    ) -> DeleteResponse:
+        """Delete up to 100 accounts; each item answers its own ``ResultCode``.
+
+        ``POST /v4/im_open_login_svc/account_delete``
+        """
+        return await self._caller._call(
+            _ACCOUNT_DELETE,
+            DeleteRequest(delete_item=[UserRef(user_id=x) for x in user_ids]),
+            DeleteResponse,
+        )
+
+    async def import_(
+        self,
+        user_id: str,
+        *,
+        nick: str | None = None,
+        face_url: str | None = None,
+    ) -> None:
+        """Create an account, or update its nickname and avatar (idempotent).
+
+        ``POST /v4/im_open_login_svc/account_import``
+        """
+        await self._caller._call(
+            _ACCOUNT_IMPORT,
+            ImportAccountRequest(user_id=user_id, nick=given(nick), face_url=given(face_url)),
+            None,
+        )
+
+    async def import_many(
+        self,
+        *,
+        account_list: Sequence[AccountItem] | None = None,
+        accounts: Sequence[str] | None = None,
+    ) -> MultiImportResponse:
+        """Import up to 100 accounts (``AccountList``, or the legacy ``Accounts`` list of ids).
+
+        ``POST /v4/im_open_login_svc/multiaccount_import``
+        """
+        return await self._caller._call(
+            _MULTIACCOUNT_IMPORT,
+            MultiImportRequest(
+                account_list=UNSET if account_list is None else list(account_list),
+                accounts=UNSET if accounts is None else list(accounts),
+            ),
+            MultiImportResponse,
+        )
+
+
+class AsyncMembers:
+    """Room members: admins, bans and mutes."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def ban(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+        duration: int,
+        *,
+        reason: str | None = None,
+    ) -> None:
+        """Ban up to 20 members for ``Duration`` seconds: those online are removed, none may enter until it ends.
+
+        ``POST /v4/live_engine_http_srv/ban_member``
+        """
+        await self._caller._call(
+            _BAN_MEMBER,
+            BanMemberRequest(
+                room_id=room_id,
+                member_list_account=list(accounts),
+                duration=duration,
+                reason=given(reason),
+            ),
+            None,
+        )
+
+    async def list_admins(
+        self,
+        room_id: str,
+    ) -> AdminListResponse:
+        """The room's admins.
+
+        ``POST /v4/live_engine_http_srv/get_admin_list``
+        """
+        return await self._caller._call(
+            _GET_ADMIN_LIST,
+            RoomRequest(room_id=room_id),
+            AdminListResponse,
+        )
+
+    async def list_banned(
+        self,
+        room_id: str,
+        *,
+        offset: int | None = None,
+        limit: int | None = None,
+    ) -> BannedListResponse:
+        """One page of the bans in force; ``NextOffset`` 0 means there are no more.
+
+        ``POST /v4/live_engine_http_srv/get_banned_member_list``
+        """
+        return await self._caller._call(
+            _GET_BANNED_MEMBER_LIST,
+            BannedListRequest(room_id=room_id, offset=given(offset), limit=given(limit)),
+            BannedListResponse,
+        )
+
+    async def iter_list_banned(
+        self,
+        room_id: str,
+        *,
+        limit: int | None = None,
+    ) -> AsyncIterator[BannedAccount]:
+        """Every item of ``list_banned``, page after page (follows ``NextOffset``)."""
+        cursor = 0
+        while True:
+            page = await self.list_banned(room_id=room_id, limit=limit, offset=cursor)
+            for item in page.banned_account_list:
+                yield item
+            if page.next_offset == 0:
+                return
+            if page.next_offset == cursor:
+                raise stuck_cursor("/v4/live_engine_http_srv/get_banned_member_list")
+            cursor = page.next_offset
+
+    async def list_muted(
+        self,
+        room_id: str,
+    ) -> MutedListResponse:
+        """The mutes in force.
+
+        ``POST /v4/live_engine_http_srv/get_muted_member_list``
+        """
+        return await self._caller._call(
+            _GET_MUTED_MEMBER_LIST,
+            MutedListRequest(room_id=room_id),
+            MutedListResponse,
+        )
+
+    async def modify_admins(
+        self,
+        room_id: str,
+        admins: Sequence[str],
+        op_type: str,
+    ) -> None:
+        """Add (``OpType`` add) or remove (delete) room admins; a room has at most 5.
+
+        ``POST /v4/live_engine_http_srv/modify_admin``
+        """
+        await self._caller._call(
+            _MODIFY_ADMIN,
+            ModifyAdminRequest(room_id=room_id, admin_account=list(admins), op_type=op_type),
+            None,
+        )
+
+    async def mute(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+        mute_time: int,
+    ) -> None:
+        """Mute members' messages for ``MuteTime`` seconds; ``MuteTime`` 0 unmutes them.
+
+        ``POST /v4/live_engine_http_srv/mute_member``
+        """
+        await self._caller._call(
+            _MUTE_MEMBER,
+            MuteMemberRequest(room_id=room_id, member_list_account=list(accounts), mute_time=mute_time),
+            None,
+        )
+
+    async def unban(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+    ) -> None:
+        """Lift the bans of up to 20 members.
+
+        ``POST /v4/live_engine_http_srv/unban_member``
+        """
+        await self._caller._call(
+            _UNBAN_MEMBER,
+            UnbanMemberRequest(room_id=room_id, member_list_account=list(accounts)),
+            None,
+        )
+
+
+class AsyncMessages:
+    """Messages the app backend sends into a room."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def send_custom(
+        self,
+        room_id: str,
+        sender_account: str,
+        business_id: str,
+        data: str,
+    ) -> None:
+        """Send a custom message (``BusinessId`` names its kind, ``Data`` is its content) to every member online.
+
+        ``POST /v4/live_engine_http_srv/send_custom_msg``
+        """
+        await self._caller._call(
+            _SEND_CUSTOM_MSG,
+            SendCustomRequest(room_id=room_id, sender_account=sender_account, business_id=business_id, data=data),
+            None,
+        )
+
+    async def send_text(
+        self,
+        room_id: str,
+        sender_account: str,
+        text_content: str,
+        *,
+        extension_info: str | None = None,
+    ) -> None:
+        """Send a text message as ``Sender_Account`` to every member online (``ExtensionInfo``: a JSON string).
+
+        ``POST /v4/live_engine_http_srv/send_text_msg``
+        """
+        await self._caller._call(
+            _SEND_TEXT_MSG,
+            SendTextRequest(
+                room_id=room_id,
+                sender_account=sender_account,
+                text_content=text_content,
+                extension_info=given(extension_info),
+            ),
+            None,
+        )
+
+
+class AsyncMetadata:
+    """Room metadata: custom key/values stored with a room."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def delete(
+        self,
+        room_id: str,
+        keys: Sequence[str],
+    ) -> None:
+        """Remove keys; keys that are not there are ignored.
+
+        ``POST /v4/live_engine_http_srv/del_room_metadata``
+        """
+        await self._caller._call(
+            _DEL_ROOM_METADATA,
+            DelMetadataRequest(room_id=room_id, keys=list(keys)),
+            None,
+        )
+
+    async def get(
+        self,
+        room_id: str,
+        *,
+        keys: Sequence[str] | None = None,
+    ) -> MetadataResponse:
+        """Read the room's metadata: the keys asked for, or every key when ``Keys`` is empty.
+
+        ``POST /v4/live_engine_http_srv/get_room_metadata``
+        """
+        return await self._caller._call(
+            _GET_ROOM_METADATA,
+            GetMetadataRequest(room_id=room_id, keys=UNSET if keys is None else list(keys)),
+            MetadataResponse,
+        )
+
+    async def set(
+        self,
+        room_id: str,
+        metadata: Mapping[str, str],
+    ) -> None:
+        """Add or overwrite key/values (at most 10 keys, 2 KiB a value, 16 KiB together).
+
+        ``POST /v4/live_engine_http_srv/set_room_metadata``
+        """
+        await self._caller._call(
+            _SET_ROOM_METADATA,
+            SetMetadataRequest(room_id=room_id, metadata=[Pair(key=k, value=v) for k, v in metadata.items()]),
+            None,
+        )
+
+
+class AsyncRobots:
+    """Robots: imported accounts that sit in a room as members."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def add(
+        self,
+        room_id: str,
+        robots: Sequence[str],
+    ) -> None:
+        """Add robots (imported accounts) to a room; a room holds at most 3 and is then never auto-dismissed.
+
+        ``POST /v4/live_engine_http_srv/add_robot``
+        """
+        await self._caller._call(
+            _ADD_ROBOT,
+            RobotsRequest(room_id=room_id, robot_list_account=list(robots)),
+            None,
+        )
+
+    async def delete(
+        self,
+        room_id: str,
+        robots: Sequence[str],
+    ) -> None:
+        """Remove robots from a room; accounts that are not its robots are ignored.
+
+        ``POST /v4/live_engine_http_srv/del_robot``
+        """
+        await self._caller._call(
+            _DEL_ROBOT,
+            RobotsRequest(room_id=room_id, robot_list_account=list(robots)),
+            None,
+        )
+
+    async def get(
+        self,
+        room_id: str,
+    ) -> RobotsResponse:
+        """The room's robots.
+
+        ``POST /v4/live_engine_http_srv/get_robot``
+        """
+        return await self._caller._call(
+            _GET_ROBOT,
+            RoomRequest(room_id=room_id),
+            RobotsResponse,
+        )
+
+
+class AsyncRooms:
+    """Rooms: create, read, change, list and dismiss live rooms."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def change_owner(
+        self,
+        room_id: str,
+        new_owner_account: str,
+    ) -> None:
+        """Hand the room to another imported account that is not banned in it.
+
+        ``POST /v4/live_engine_http_srv/change_room_owner``
+        """
+        await self._caller._call(
+            _CHANGE_ROOM_OWNER,
+            ChangeOwnerRequest(room_id=room_id, new_owner_account=new_owner_account),
+            None,
+        )
+
+    async def create(
+        self,
+        room_id: str,
+        *,
+        room_type: str = "Live",
+        seat_template: str | None = None,
+        owner_account: str | None = None,
+        take_seat_mode: str | int | None = None,
+        max_seat_count: int | None = None,
+        max_member_count: int | None = None,
+        is_seat_enabled: bool | None = None,
+        seat_layout_template_id: int | None = None,
+        is_message_disabled: bool | None = None,
+        is_public_visible: bool | None = None,
+        is_unlimited_room_enabled: bool | None = None,
+        room_name: str | None = None,
+        cover_url: str | None = None,
+        category: Sequence[int] | None = None,
+        activity_status: int | None = None,
+        notice: str | None = None,
+    ) -> CreateRoomResponse:
+        """Create a live room.
+
+        ``POST /v4/live_engine_http_srv/create_room``
+        """
+        return await self._caller._call(
+            _CREATE_ROOM,
+            CreateRoomRequest(
+                room_info=NewRoomInfo(
+                    room_id=room_id,
+                    room_type=room_type,
+                    seat_template=given(seat_template),
+                    owner_account=given(owner_account),
+                    take_seat_mode=given(take_seat_mode),
+                    max_seat_count=given(max_seat_count),
+                    max_member_count=given(max_member_count),
+                    is_seat_enabled=given(is_seat_enabled),
+                    seat_layout_template_id=given(seat_layout_template_id),
+                    is_message_disabled=given(is_message_disabled),
+                    is_public_visible=given(is_public_visible),
+                    is_unlimited_room_enabled=given(is_unlimited_room_enabled),
+                    room_name=given(room_name),
+                    cover_url=given(cover_url),
+                    category=UNSET if category is None else list(category),
+                    activity_status=given(activity_status),
+                    notice=given(notice),
+                ),
+            ),
+            CreateRoomResponse,
+        )
+
+    async def destroy(
+        self,
+        room_id: str,
+    ) -> DestroyRoomResponse:
+        """Dismiss a room: it and everything scoped to it are gone; answers its statistics.
+
+        ``POST /v4/live_engine_http_srv/destroy_room``
+        """
+        return await self._caller._call(
+            _DESTROY_ROOM,
+            RoomRequest(room_id=room_id),
+            DestroyRoomResponse,
+        )
+
+    async def get_info(
+        self,
+        room_id: str,
+    ) -> GetRoomInfoResponse:
+        """Read one room.
+
+        ``POST /v4/live_engine_http_srv/get_room_info``
+        """
+        return await self._caller._call(
+            _GET_ROOM_INFO,
+            RoomRequest(room_id=room_id),
+            GetRoomInfoResponse,
+        )
+
+    async def list(
+        self,
+        *,
+        next: str | None = None,
+        count: int | None = None,
+    ) -> GetRoomListResponse:
+        """One page of public rooms, most viewed first; pass the answered ``Next`` for the following page.
+
+        ``POST /v4/live_engine_http_srv/get_room_list``
+        """
+        return await self._caller._call(
+            _GET_ROOM_LIST,
+            GetRoomListRequest(next=given(next), count=given(count)),
+            GetRoomListResponse,
+        )
+
+    async def iter_list(
+        self,
+        *,
+        count: int | None = None,
+    ) -> AsyncIterator[ListedRoom]:
+        """Every item of ``list``, page after page (follows ``Next``)."""
+        cursor = ""
+        while True:
+            page = await self.list(count=count, next=cursor)
+            for item in page.room_list:
+                yield item
+            if not page.next:
+                return
+            if page.next == cursor:
+                raise stuck_cursor("/v4/live_engine_http_srv/get_room_list")
+            cursor = page.next
+
+    async def stats(
+        self,
+        room_id: str,
+    ) -> RoomStatsResponse:
+        """Read a room's running statistics.
+
+        ``POST /v4/live_engine_http_srv/get_room_stats``
+        """
+        return await self._caller._call(
+            _GET_ROOM_STATS,
+            RoomRequest(room_id=room_id),
+            RoomStatsResponse,
+        )
+
+    async def update(
+        self,
+        room_id: str,
+        *,
+        room_name: str | None = None,
+        max_member_count: int | None = None,
+        is_message_disabled: bool | None = None,
+        cover_url: str | None = None,
+        category: Sequence[int] | None = None,
+        activity_status: int | None = None,
+        is_public_visible: bool | None = None,
+        take_seat_mode: str | int | None = None,
+        notice: str | None = None,
+        is_unlimited_room_enabled: bool | None = None,
+    ) -> None:
+        """Change the given fields of a room; fields not given keep their values.
+
+        ``POST /v4/live_engine_http_srv/update_room_info``
+        """
+        await self._caller._call(
+            _UPDATE_ROOM_INFO,
+            UpdateRoomInfoRequest(
+                room_info=RoomInfoChanges(
+                    room_id=room_id,
+                    room_name=given(room_name),
+                    max_member_count=given(max_member_count),
+                    is_message_disabled=given(is_message_disabled),
+                    cover_url=given(cover_url),
+                    category=UNSET if category is None else list(category),
+                    activity_status=given(activity_status),
+                    is_public_visible=given(is_public_visible),
+                    take_seat_mode=given(take_seat_mode),
+                    notice=given(notice),
+                    is_unlimited_room_enabled=given(is_unlimited_room_enabled),
+                ),
+            ),
+            None,
+        )
+
+
+class AsyncSeats:
+    """Seats (``room_engine_http_mic``)."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def list(
+        self,
+        room_id: str,
+    ) -> SeatListResponse:
+        """Every seat of the room; ``Member_Account`` "" is a free seat. A room without seats answers an empty list.
+
+        ``POST /v4/room_engine_http_mic/get_seat_list``
+        """
+        return await self._caller._call(
+            _GET_SEAT_LIST,
+            RoomRequest(room_id=room_id),
+            SeatListResponse,
+        )
+
+    async def kick(
+        self,
+        room_id: str,
+        member_account: str,
+        data: str,
+    ) -> None:
+        """Take a seated user off their seat; ``Data`` is delivered to them.
+
+        ``POST /v4/room_engine_http_mic/kick_user_off_seat``
+        """
+        await self._caller._call(
+            _KICK_USER_OFF_SEAT,
+            KickRequest(room_id=room_id, member_account=member_account, data=data),
+            None,
+        )
+
+    async def lock(
+        self,
+        room_id: str,
+        index: int,
+        *,
+        forbid_taken: bool | None = None,
+        forbid_video: bool | None = None,
+        forbid_audio: bool | None = None,
+    ) -> None:
+        """Lock a seat (``ForbidTaken``; its user is removed first) or switch its video and audio off or on.
+
+        ``POST /v4/room_engine_http_mic/lock_seat``
+        """
+        await self._caller._call(
+            _LOCK_SEAT,
+            LockRequest(
+                room_id=room_id,
+                index=index,
+                forbid_taken=given(forbid_taken),
+                forbid_video=given(forbid_video),
+                forbid_audio=given(forbid_audio),
+            ),
+            None,
+        )
+
+    async def move(
+        self,
+        room_id: str,
+        seat_index: int,
+        member_account: str,
+        policy: int,
+    ) -> None:
+        """Move a member to a seat; when it is taken, ``Policy`` 0 cancels, 1 kicks its user off, 2 swaps.
+
+        ``POST /v4/room_engine_http_mic/move_user_to_seat``
+        """
+        await self._caller._call(
+            _MOVE_USER_TO_SEAT,
+            MoveRequest(room_id=room_id, seat_index=seat_index, member_account=member_account, policy=policy),
+            None,
+        )
+
+    async def pick(
+        self,
+        room_id: str,
+        index: int,
+        member_account: str,
+    ) -> None:
+        """Put a member who is in the room on a free, unlocked seat.
+
+        ``POST /v4/room_engine_http_mic/pick_user_on_seat``
+        """
+        await self._caller._call(
+            _PICK_USER_ON_SEAT,
+            PickRequest(room_id=room_id, index=index, member_account=member_account),
+            None,
+        )
+
+    async def switch(
+        self,
+        room_id: str,
+        to_index: int,
+        member_account: str,
+    ) -> None:
+        """Move a seated user to a free seat.
+
+        ``POST /v4/room_engine_http_mic/switch_seat``
+        """
+        await self._caller._call(
+            _SWITCH_SEAT,
+            SwitchRequest(room_id=room_id, to_index=to_index, member_account=member_account),
+            None,
+        )
+
+
+class AsyncAPI:
+    """The command groups of ``AsyncClient``."""
+
+    accounts: AsyncAccounts
+    members: AsyncMembers
+    messages: AsyncMessages
+    metadata: AsyncMetadata
+    robots: AsyncRobots
+    rooms: AsyncRooms
+    seats: AsyncSeats
+
+    def _bind(self, caller: AsyncCaller) -> None:
+        self.accounts = AsyncAccounts(caller)
+        self.members = AsyncMembers(caller)
+        self.messages = AsyncMessages(caller)
+        self.metadata = AsyncMetadata(caller)
+        self.robots = AsyncRobots(caller)
+        self.rooms = AsyncRooms(caller)
+        self.seats = AsyncSeats(caller)

@@ -1,0 +1,260 @@
+"""People in a room: admins, bans and mutes (the admin APIs), and members entering and leaving.
+
+Who is online is kept by ``Presence``; ``ViewCount`` counts entries (a user who enters three times counts three).
+A ban removes the user from the room at once and keeps them out until it ends; a mute is enforced by
+``domain.messages``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from liveroom.domain import seats
+from liveroom.domain.accounts import require_imported
+from liveroom.domain.context import Caller, Services
+from liveroom.domain.events import RoomEvent
+from liveroom.domain.refused import Refused
+from liveroom.domain.rooms import require_room, require_room_exists
+from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.interface import RoomRecord
+
+MAX_ADMINS = 5
+MAX_ROBOTS = 3
+BAN_BATCH_MAX = 20
+MUTE_BATCH_MAX = 100
+BANNED_PAGE_MAX = 100
+OP_TYPES = ("add", "delete")
+
+
+class Entry(msgspec.Struct, frozen=True, kw_only=True):
+    """A member's view of the room they entered."""
+
+    room: RoomRecord
+    member_count: int
+    admins: list[str]
+    members: list[str]
+
+
+def _event(caller: Caller, room_id: str, kind: str, data: dict[str, Any]) -> RoomEvent:
+    return RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind=kind, operator=caller.identifier, data=data)
+
+
+# admins -------------------------------------------------------------------------------------------------
+
+
+async def admin_list(svc: Services, caller: Caller, room_id: str) -> list[str]:
+    async with svc.store.read() as tx:
+        await require_room_exists(tx, caller, room_id)
+        return await tx.room_admins(caller.sdkappid, room_id)
+
+
+async def modify_admins(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], op_type: str) -> None:
+    if op_type not in OP_TYPES:
+        raise InvalidParameter("OpType: must be 'add' or 'delete'")
+    wanted = list(dict.fromkeys(accounts))
+    async with svc.store.write() as tx:
+        await require_room_exists(tx, caller, room_id)
+        if op_type == "add":
+            await require_imported(tx, caller, wanted, "Admin_Account")
+            current = await tx.room_admins(caller.sdkappid, room_id)
+            if len(set(current) | set(wanted)) > MAX_ADMINS:
+                raise LiveError(ErrorCode.TOO_MANY_ADMINS, f"Admin_Account: a room has at most {MAX_ADMINS} admins")
+            await tx.add_room_admins(caller.sdkappid, room_id, wanted)
+        else:
+            await tx.remove_room_admins(caller.sdkappid, room_id, wanted)
+    await svc.events.publish(_event(caller, room_id, "admins_changed", {"OpType": op_type, "Admin_Account": wanted}))
+
+
+# bans ---------------------------------------------------------------------------------------------------
+
+
+async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], duration: int, reason: str) -> int:
+    """Ban until now + ``duration`` seconds; members online are removed at once. Answers BannedUntil."""
+    wanted = list(dict.fromkeys(accounts))
+    banned_until = svc.now() + duration
+    async with svc.store.write() as tx:
+        owner = await require_room_exists(tx, caller, room_id)
+        if owner in wanted:
+            raise LiveError(
+                ErrorCode.NO_PERMISSION, f"MemberList_Account: {owner!r} owns the room and cannot be banned"
+            )
+        await require_imported(tx, caller, wanted, "MemberList_Account")
+        await tx.put_bans(caller.sdkappid, room_id, wanted, banned_until, reason)
+    await svc.events.publish(
+        _event(
+            caller,
+            room_id,
+            "member_banned",
+            {"MemberList_Account": wanted, "BannedUntil": banned_until, "Reason": reason},
+        )
+    )
+    for user_id in wanted:
+        if svc.presence.is_present(caller.sdkappid, room_id, user_id):
+            await _remove(svc, caller, room_id, user_id, "banned")
+    return banned_until
+
+
+async def unban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str]) -> None:
+    wanted = list(dict.fromkeys(accounts))
+    async with svc.store.write() as tx:
+        await require_room_exists(tx, caller, room_id)
+        await tx.delete_bans(caller.sdkappid, room_id, wanted)
+    await svc.events.publish(_event(caller, room_id, "member_unbanned", {"MemberList_Account": wanted}))
+
+
+async def banned(
+    svc: Services, caller: Caller, room_id: str, offset: int, limit: int
+) -> tuple[list[tuple[str, int]], int]:
+    """One page of bans in force, by account, and the offset of the next page (0 after the last)."""
+    async with svc.store.read() as tx:
+        await require_room_exists(tx, caller, room_id)
+        rows = await tx.list_bans(caller.sdkappid, room_id, svc.now(), offset, limit + 1)
+    if len(rows) <= limit:
+        return rows, 0
+    return rows[:limit], offset + limit
+
+
+# mutes --------------------------------------------------------------------------------------------------
+
+
+async def mute(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], mute_time: int) -> int:
+    """Mute for ``mute_time`` seconds (0 unmutes). Answers MutedUntil (0 when unmuted)."""
+    wanted = list(dict.fromkeys(accounts))
+    muted_until = svc.now() + mute_time if mute_time else 0
+    async with svc.store.write() as tx:
+        await require_room_exists(tx, caller, room_id)
+        if mute_time:
+            await require_imported(tx, caller, wanted, "MemberList_Account")
+            await tx.put_mutes(caller.sdkappid, room_id, wanted, muted_until)
+        else:
+            await tx.delete_mutes(caller.sdkappid, room_id, wanted)
+    await svc.events.publish(
+        _event(caller, room_id, "member_muted", {"MemberList_Account": wanted, "MutedUntil": muted_until})
+    )
+    return muted_until
+
+
+async def muted(svc: Services, caller: Caller, room_id: str) -> list[tuple[str, int]]:
+    async with svc.store.read() as tx:
+        await require_room_exists(tx, caller, room_id)
+        return await tx.list_mutes(caller.sdkappid, room_id, svc.now())
+
+
+# entering and leaving -----------------------------------------------------------------------------------
+
+
+async def enter(svc: Services, caller: Caller, room_id: str, *, new_view: bool = True) -> Entry:
+    """``caller`` enters: refused when banned or when the room is full. Every entry counts in ViewCount, except
+    one the client gateway knows to be a reconnection (``new_view`` False)."""
+    sdkappid, user_id = caller.sdkappid, caller.identifier
+    presence = svc.presence
+    async with svc.store.write() as tx:
+        room = await require_room(tx, caller, room_id)
+        now = svc.now()
+        if await tx.is_banned(sdkappid, room_id, user_id, now):
+            raise Refused(ErrorCode.NO_PERMISSION, "banned", f"RoomId: you are banned from room {room_id!r}")
+        already = presence.is_present(sdkappid, room_id, user_id)
+        if not already and presence.member_count(sdkappid, room_id) >= room.max_member_count:
+            raise Refused(
+                ErrorCode.NO_PERMISSION,
+                "room_full",
+                f"RoomId: room {room_id!r} is full (MaxMemberCount {room.max_member_count})",
+            )
+        view_count = await tx.add_view(sdkappid, room_id) if new_view else room.view_count
+        assert view_count is not None
+        admins = await tx.room_admins(sdkappid, room_id)
+        # Still inside the write transaction, which serializes entries: none got in since the capacity check.
+        presence.enter(sdkappid, room_id, user_id)
+    room.view_count = view_count
+    member_count = presence.member_count(sdkappid, room_id)
+    if not already:
+        await svc.events.publish(
+            _event(
+                caller,
+                room_id,
+                "member_entered",
+                {"Member_Account": user_id, "MemberCount": member_count, "ViewCount": view_count},
+            )
+        )
+    return Entry(
+        room=room,
+        member_count=member_count,
+        admins=admins,
+        members=sorted(presence.members(sdkappid, room_id)),
+    )
+
+
+async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left") -> bool:
+    """``caller`` leaves (``reason``: left, disconnected ...); False when they were not in the room."""
+    if not svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
+        return False
+    await _remove(svc, caller, room_id, caller.identifier, reason)
+    return True
+
+
+async def _remove(svc: Services, caller: Caller, room_id: str, user_id: str, reason: str) -> None:
+    svc.presence.leave(caller.sdkappid, room_id, user_id)
+    await seats.vacate(svc, caller, room_id, user_id)
+    await svc.events.publish(
+        _event(
+            caller,
+            room_id,
+            "member_left",
+            {
+                "Member_Account": user_id,
+                "MemberCount": svc.presence.member_count(caller.sdkappid, room_id),
+                "Reason": reason,
+            },
+        )
+    )
+
+
+def room_gone(svc: Services, sdkappid: int, room_id: str) -> frozenset[str]:
+    """Forget who was online in a dismissed room; answers who was."""
+    return svc.presence.clear_room(sdkappid, room_id)
+
+
+async def dismiss_if_empty(svc: Services, sdkappid: int, room_id: str) -> bool:
+    """Auto-dismissal: dismiss the room when nobody is online in it and it has no robots."""
+    if svc.presence.member_count(sdkappid, room_id):
+        return False
+    async with svc.store.write() as tx:
+        if await tx.room_robots(sdkappid, room_id):
+            return False
+        if await tx.delete_room(sdkappid, room_id) is None:
+            return False
+    await svc.events.publish(
+        RoomEvent(sdkappid=sdkappid, room_id=room_id, kind="room_dismissed", operator="", data={"Reason": "empty"})
+    )
+    return True
+
+
+# robots -------------------------------------------------------------------------------------------------
+
+
+async def robots(svc: Services, caller: Caller, room_id: str) -> list[str]:
+    async with svc.store.read() as tx:
+        await require_room_exists(tx, caller, room_id)
+        return await tx.room_robots(caller.sdkappid, room_id)
+
+
+async def modify_robots(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], op_type: str) -> None:
+    """Add (at most ``MAX_ROBOTS`` in a room, imported accounts) or delete robots. A room with robots is never
+    dismissed automatically."""
+    wanted = list(dict.fromkeys(accounts))
+    async with svc.store.write() as tx:
+        await require_room_exists(tx, caller, room_id)
+        if op_type == "add":
+            await require_imported(tx, caller, wanted, "RobotList_Account")
+            current = await tx.room_robots(caller.sdkappid, room_id)
+            if len(set(current) | set(wanted)) > MAX_ROBOTS:
+                raise InvalidParameter(f"RobotList_Account: a room has at most {MAX_ROBOTS} robots")
+            await tx.add_room_robots(caller.sdkappid, room_id, wanted)
+        else:
+            await tx.remove_room_robots(caller.sdkappid, room_id, wanted)
+    await svc.events.publish(
+        _event(caller, room_id, "robots_changed", {"OpType": op_type, "RobotList_Account": wanted})
+    )

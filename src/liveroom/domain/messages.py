@@ -1,0 +1,123 @@
+"""Room messages: text, custom and likes, delivered to every member online and counted in the room's statistics.
+
+A member speaking through the client gateway must be in the room, not muted, and not silenced by the room-wide
+``IsMessageDisabled`` (which spares the owner and the room's admins). The app backend (REST ``send_text_msg`` /
+``send_custom_msg``) speaks for any imported account, in the room or not.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+from liveroom.domain.accounts import require_imported
+from liveroom.domain.context import Caller, Services
+from liveroom.domain.events import RoomEvent
+from liveroom.domain.refused import Refused
+from liveroom.domain.rooms import require_room
+from liveroom.errors import ErrorCode, InvalidParameter
+from liveroom.store.interface import RoomRecord, Transaction
+
+# A message is refused above Tencent's 8 KB packet limit (its content fields together, in UTF-8 bytes).
+MESSAGE_MAX_BYTES = 8 * 1024
+LIKES_MAX = 100
+
+
+def _check_size(field: str, *parts: str) -> None:
+    if sum(len(p.encode()) for p in parts) > MESSAGE_MAX_BYTES:
+        raise InvalidParameter(f"{field}: message larger than {MESSAGE_MAX_BYTES} bytes")
+
+
+def _check_json(field: str, value: str) -> None:
+    if value:
+        try:
+            msgspec.json.decode(value)
+        except msgspec.DecodeError:
+            raise InvalidParameter(f"{field}: must be a JSON string") from None
+
+
+async def send_text(
+    svc: Services, caller: Caller, room_id: str, sender: str, text: str, extension: str, *, as_member: bool
+) -> None:
+    """``as_member``: ``caller`` is the sender, a member on the client gateway; else the app backend for ``sender``."""
+    _check_size("TextContent", text, extension)
+    _check_json("ExtensionInfo", extension)
+    await _deliver(
+        svc,
+        caller,
+        room_id,
+        sender,
+        as_member,
+        "text_message",
+        {"Sender_Account": sender, "TextContent": text, "ExtensionInfo": extension},
+    )
+
+
+async def send_custom(
+    svc: Services, caller: Caller, room_id: str, sender: str, business_id: str, data: str, *, as_member: bool
+) -> None:
+    _check_size("Data", business_id, data)
+    await _deliver(
+        svc,
+        caller,
+        room_id,
+        sender,
+        as_member,
+        "custom_message",
+        {"Sender_Account": sender, "BusinessId": business_id, "Data": data},
+    )
+
+
+async def _deliver(
+    svc: Services, caller: Caller, room_id: str, sender: str, as_member: bool, kind: str, data: dict[str, str]
+) -> None:
+    async with svc.store.write() as tx:
+        room = await require_room(tx, caller, room_id)
+        if as_member:
+            await _may_speak(svc, tx, caller, room)
+        else:
+            await require_imported(tx, caller, [sender], "Sender_Account")
+        await tx.add_messages(caller.sdkappid, room_id, 1)
+    await svc.events.publish(
+        RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind=kind, operator=caller.identifier, data=data)
+    )
+
+
+async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
+    """A member online likes the room ``count`` times (counted in TotalLikesReceived); mutes do not stop likes."""
+    if not 1 <= count <= LIKES_MAX:
+        raise InvalidParameter(f"Count: must be 1..{LIKES_MAX}")
+    async with svc.store.write() as tx:
+        await require_room(tx, caller, room_id)
+        _require_present(svc, caller, room_id)
+        await tx.add_likes(caller.sdkappid, room_id, count)
+    await svc.events.publish(
+        RoomEvent(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            kind="like",
+            operator=caller.identifier,
+            data={"Sender_Account": caller.identifier, "Count": count},
+        )
+    )
+
+
+def _require_present(svc: Services, caller: Caller, room_id: str) -> None:
+    if not svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
+        raise Refused(ErrorCode.NOT_A_MEMBER, "not_in_room", f"RoomId: you are not in room {room_id!r}")
+
+
+async def _may_speak(svc: Services, tx: Transaction, caller: Caller, room: RoomRecord) -> None:
+    sdkappid, user_id, room_id = caller.sdkappid, caller.identifier, room.room_id
+    _require_present(svc, caller, room_id)
+    if await tx.muted_until(sdkappid, room_id, user_id, svc.now()) is not None:
+        raise Refused(ErrorCode.NO_PERMISSION, "muted", f"RoomId: you are muted in room {room_id!r}")
+    if (
+        room.is_message_disabled
+        and user_id != room.owner_account
+        and user_id not in await tx.room_admins(sdkappid, room_id)
+    ):
+        raise Refused(
+            ErrorCode.NO_PERMISSION,
+            "message_disabled",
+            f"RoomId: messages are disabled in room {room_id!r} (owner and admins only)",
+        )

@@ -1,0 +1,103 @@
+"""ApplyToTake: a member's application for a seat, which the owner or an admin approves or rejects in time.
+
+Applications live in this process only (like presence). An application that nobody answers within the timeout
+ends with ``Result`` ``timeout``; one approved for a seat that is no longer free ends with ``failed``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import msgspec
+
+from liveroom.domain import seats
+from liveroom.domain.context import Caller, Services
+from liveroom.domain.events import RoomEvent
+from liveroom.domain.refused import Refused
+from liveroom.errors import ErrorCode, LiveError
+
+
+class _Pending(msgspec.Struct):
+    applicant: Caller
+    index: int
+    timer: asyncio.TimerHandle
+
+
+class SeatApplications:
+    def __init__(self, services: Services, timeout: float) -> None:
+        self._svc = services
+        self.timeout = timeout
+        self._pending: dict[tuple[int, str, str], _Pending] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def apply(self, applicant: Caller, room_id: str, index: int) -> None:
+        key = (applicant.sdkappid, room_id, applicant.identifier)
+        if key in self._pending:
+            raise Refused(ErrorCode.NO_PERMISSION, "already_applied", "RoomId: you already applied for a seat")
+        await seats.check_application(self._svc, applicant, room_id, index)
+        timer = asyncio.get_running_loop().call_later(self.timeout, self._expire, key)
+        pending = _Pending(applicant=applicant, index=index, timer=timer)
+        self._pending[key] = pending
+        await self._tell(pending, room_id, "seat_application", {"Member_Account": applicant.identifier, "Index": index})
+
+    async def respond(self, approver: Caller, room_id: str, user_id: str, approve: bool) -> str:
+        """Approve or reject ``user_id``'s application; answers the Result (approved, rejected, failed)."""
+        if approver.identifier not in await seats.approvers(self._svc, approver, room_id):
+            raise Refused(ErrorCode.NO_PERMISSION, "not_allowed", "RoomId: only the owner or an admin may answer")
+        pending = self._pending.pop((approver.sdkappid, room_id, user_id), None)
+        if pending is None:
+            raise Refused(
+                ErrorCode.NOT_A_MEMBER, "no_application", f"Member_Account: {user_id!r} has no pending application"
+            )
+        pending.timer.cancel()
+        result = "rejected"
+        if approve:
+            try:
+                await seats.take(self._svc, pending.applicant, room_id, pending.index)
+                result = "approved"
+            except LiveError:
+                result = "failed"
+        await self._result(pending, room_id, result, approver.identifier)
+        return result
+
+    def _expire(self, key: tuple[int, str, str]) -> None:
+        pending = self._pending.pop(key, None)
+        if pending is not None:
+            task = asyncio.get_running_loop().create_task(self._result(pending, key[1], "timeout", ""))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _result(self, pending: _Pending, room_id: str, result: str, operator: str) -> None:
+        await self._tell(
+            pending,
+            room_id,
+            "seat_application_result",
+            {"Member_Account": pending.applicant.identifier, "Index": pending.index, "Result": result},
+            also_applicant=True,
+            operator=operator,
+        )
+
+    async def _tell(
+        self,
+        pending: _Pending,
+        room_id: str,
+        kind: str,
+        data: dict[str, object],
+        *,
+        also_applicant: bool = False,
+        operator: str | None = None,
+    ) -> None:
+        applicant = pending.applicant
+        recipients = await seats.approvers(self._svc, applicant, room_id)
+        if also_applicant:
+            recipients |= {applicant.identifier}
+        await self._svc.events.publish(
+            RoomEvent(
+                sdkappid=applicant.sdkappid,
+                room_id=room_id,
+                kind=kind,
+                operator=applicant.identifier if operator is None else operator,
+                data=data,
+                recipients=recipients,
+            )
+        )

@@ -1,0 +1,49 @@
+"""Auto-dismissal: a room that was entered and then stays empty for a while is dismissed (spec, destroy_room).
+
+The clock starts when the last member leaves (so a room nobody ever entered is never dismissed this way) and stops
+when someone enters. A room with robots is never dismissed automatically. Kept per process, like presence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from liveroom.domain import members
+from liveroom.domain.context import Services
+from liveroom.domain.events import RoomEvent
+
+DEFAULT_EMPTY_SECONDS = 30 * 60
+
+log = logging.getLogger("liveroom.realtime")
+
+
+class AutoDismissal:
+    def __init__(self, services: Services, empty_seconds: float = DEFAULT_EMPTY_SECONDS) -> None:
+        self._svc = services
+        self._after = empty_seconds
+        self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def observe(self, event: RoomEvent) -> None:
+        key = (event.sdkappid, event.room_id)
+        if event.kind == "member_left" and event.data.get("MemberCount") == 0:
+            self._cancel(key)
+            self._timers[key] = asyncio.get_running_loop().call_later(self._after, self._due, key)
+        elif event.kind in {"member_entered", "room_dismissed"}:
+            self._cancel(key)
+
+    def _cancel(self, key: tuple[int, str]) -> None:
+        timer = self._timers.pop(key, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _due(self, key: tuple[int, str]) -> None:
+        self._timers.pop(key, None)
+        task = asyncio.get_running_loop().create_task(self._dismiss(*key))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _dismiss(self, sdkappid: int, room_id: str) -> None:
+        if await members.dismiss_if_empty(self._svc, sdkappid, room_id):
+            log.info("room %r of app %d dismissed after staying empty", room_id, sdkappid)

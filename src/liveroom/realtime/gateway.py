@@ -1,0 +1,375 @@
+"""The client gateway: one WebSocket per end user, authenticated with their own UserSig (docs/realtime.md).
+
+Each connection has one outgoing queue drained by one writer task, so the events of a room reach every member in
+the order they were published, and answers to a client's requests stay in order with them. A client that does
+not read (its queue overflows) is disconnected instead of slowing the room down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import defaultdict
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from liveroom.domain import members, messages, seats
+from liveroom.domain.accounts import imported
+from liveroom.domain.auth import Authenticator
+from liveroom.domain.context import Caller, Services
+from liveroom.domain.events import RoomEvent
+from liveroom.domain.refused import Refused
+from liveroom.errors import ErrorCode, LiveError
+from liveroom.realtime import protocol
+from liveroom.realtime.applications import SeatApplications
+from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
+from liveroom.realtime.protocol import ProtocolError
+
+CLOSE_NORMAL = 1000
+CLOSE_AUTH_FAILED = 4001
+CLOSE_AUTH_TIMEOUT = 4002
+CLOSE_IDLE = 4008
+CLOSE_TOO_SLOW = 4009
+MAX_REMEMBERED_DROPS = 100_000
+CLOSE_GRACE_SECONDS = 5.0
+
+
+class _Bucket:
+    """At most ``rate`` requests a second on average, ``burst`` at once."""
+
+    __slots__ = ("_burst", "_last", "_rate", "_tokens")
+
+    def __init__(self, rate: float, burst: float) -> None:
+        self._rate, self._burst = rate, burst
+        self._tokens = burst
+        self._last = time.monotonic()
+
+    def take(self) -> bool:
+        now = time.monotonic()
+        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
+        self._last = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class Session:
+    """One connection: who it is, which rooms it is in, and its outgoing queue."""
+
+    def __init__(self, ws: WebSocket, queue_size: int) -> None:
+        self.ws = ws
+        self.caller: Caller | None = None
+        self.rooms: set[str] = set()
+        self._queue: asyncio.Queue[str | int] = asyncio.Queue(queue_size)
+        self._closing = False
+
+    @property
+    def user_id(self) -> str:
+        return "" if self.caller is None else self.caller.identifier
+
+    def push(self, frame: str) -> None:
+        if self._closing:
+            return
+        try:
+            self._queue.put_nowait(frame)
+        except asyncio.QueueFull:
+            self.close(CLOSE_TOO_SLOW, drop_pending=True)
+
+    def close(self, code: int, *, drop_pending: bool = False) -> None:
+        """Close after the frames already queued have been sent (or at once, dropping them)."""
+        if self._closing:
+            return
+        self._closing = True
+        if drop_pending:
+            while not self._queue.empty():
+                self._queue.get_nowait()
+        self._queue.put_nowait(code)
+
+    async def write_loop(self) -> None:
+        # The peer may be gone at any moment; a failed send just ends this connection.
+        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
+            while True:
+                item = await self._queue.get()
+                if isinstance(item, int):
+                    await self.ws.close(item)
+                    return
+                await self.ws.send_text(item)
+
+
+class RealtimeGateway:
+    """The ``/realtime`` WebSocket endpoint and the fan-out of room events to the connections in each room."""
+
+    def __init__(
+        self,
+        services: Services,
+        authenticator: Authenticator,
+        *,
+        auth_timeout: float = 10.0,
+        idle_timeout: float = 60.0,
+        queue_size: int = 1000,
+        max_rooms: int = 16,
+        messages_per_second: float = 20.0,
+        burst: float = 40.0,
+        seat_application_timeout: float = 60.0,
+        empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
+    ) -> None:
+        self._svc = services
+        self._auth = authenticator
+        self._auth_timeout = auth_timeout
+        self._idle_timeout = idle_timeout
+        self._queue_size = queue_size
+        self._max_rooms = max_rooms
+        self._rate = (messages_per_second, burst)
+        self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
+        self._applications = SeatApplications(services, seat_application_timeout)
+        self._dismissal = AutoDismissal(services, empty_room_seconds)
+        self._drops: dict[tuple[int, str, str], float] = {}
+        services.events.subscribe(self._on_event)
+
+    # the connection ---------------------------------------------------------------------------------------
+
+    async def endpoint(self, ws: WebSocket) -> None:
+        await ws.accept()
+        session = Session(ws, self._queue_size)
+        writer = asyncio.create_task(session.write_loop())
+        reason = "disconnected"
+        try:
+            reason = await self._serve(session)
+        except WebSocketDisconnect:
+            pass
+        finally:
+            await self._leave_all(session, reason)
+            session.close(CLOSE_NORMAL)
+            # A peer that stopped reading can block a send for ever; it gets a few seconds, then the writer ends.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(writer, CLOSE_GRACE_SECONDS)
+
+    async def _serve(self, session: Session) -> str:
+        """Read frames until the client goes away or is closed; answers the reason members see it leave for."""
+        bucket = _Bucket(*self._rate)
+        timeout = self._auth_timeout
+        while True:
+            try:
+                message = await asyncio.wait_for(session.ws.receive(), timeout)
+            except TimeoutError:
+                if session.caller is None:
+                    session.push(protocol.error(None, ErrorCode.IDENTIFIER_MISSING, "auth_timeout", "auth: too late"))
+                    session.close(CLOSE_AUTH_TIMEOUT)
+                    return "disconnected"
+                session.close(CLOSE_IDLE)
+                return "timeout"
+            if message["type"] == "websocket.disconnect":
+                return "disconnected"
+            frame = message.get("text")
+            if frame is None:
+                frame = message.get("bytes") or b""
+            if not bucket.take():
+                session.push(
+                    protocol.error(
+                        protocol.request_ref(frame),
+                        ErrorCode.RATE_LIMITED,
+                        "rate_limited",
+                        "too many messages; slow down",
+                    )
+                )
+                continue
+            if not await self._handle(session, frame):
+                return "disconnected"
+            timeout = self._idle_timeout
+
+    async def _handle(self, session: Session, frame: str | bytes) -> bool:
+        """Answer one frame; False when the connection must end."""
+        ref: Any = None
+        try:
+            request = protocol.parse(frame)
+            ref = request.id
+            if isinstance(request, protocol.Auth):
+                return await self._authenticate(session, request)
+            if session.caller is None:
+                raise ProtocolError(ErrorCode.IDENTIFIER_MISSING, "not_authenticated", "auth: send auth first")
+            if isinstance(request, protocol.Enter):
+                await self._enter(session, request)
+            elif isinstance(request, protocol.Leave):
+                await self._leave(session, request)
+            elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
+                await self._say(session, request)
+            elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
+                await self._seat(session, request)
+            else:
+                session.push(protocol.encode({"type": "heartbeat_ack", "ref": ref, "time": self._svc.now()}))
+        except ProtocolError as refused:
+            if ref is None:
+                ref = protocol.request_ref(frame)
+            session.push(protocol.error(ref, refused.code, refused.reason, refused.info))
+        except Refused as refused:
+            session.push(protocol.error(ref, refused.code, refused.reason, refused.info))
+        except LiveError as failed:
+            session.push(protocol.error(ref, failed.code, protocol.reason_of(failed.code), failed.info))
+        return True
+
+    async def _authenticate(self, session: Session, request: protocol.Auth) -> bool:
+        if session.caller is not None:
+            raise ProtocolError(ErrorCode.LIVE_INVALID_PARAMETER, "already_authenticated", "auth: already done")
+        raw = request.sdkappid
+        sdkappid = raw if isinstance(raw, int) else (int(raw) if raw.isdigit() and len(raw) <= 19 else None)
+        client = session.ws.client
+        try:
+            app = await self._auth.authenticate(
+                sdkappid, request.identifier, request.usersig, client.host if client else "-", admin_required=False
+            )
+            caller = Caller(app, request.identifier)
+            if request.identifier not in await imported(self._svc, caller, [request.identifier]):
+                raise LiveError(
+                    ErrorCode.ACCOUNT_NOT_FOUND, f"identifier: account {request.identifier!r} is not imported"
+                )
+        except LiveError as failed:
+            session.push(protocol.error(request.id, failed.code, "auth_failed", failed.info))
+            session.close(CLOSE_AUTH_FAILED)
+            return False
+        session.caller = caller
+        session.push(
+            protocol.encode(
+                {
+                    "type": "auth_ok",
+                    "ref": request.id,
+                    "identifier": caller.identifier,
+                    "heartbeat_seconds": max(1, int(self._idle_timeout / 3)),
+                }
+            )
+        )
+        return True
+
+    async def _enter(self, session: Session, request: protocol.Enter) -> None:
+        assert session.caller is not None
+        room_id = request.RoomId
+        if room_id in session.rooms:
+            raise ProtocolError(ErrorCode.LIVE_INVALID_PARAMETER, "already_in_room", "RoomId: already in this room")
+        if len(session.rooms) >= self._max_rooms:
+            raise ProtocolError(
+                ErrorCode.LIVE_INVALID_PARAMETER, "too_many_rooms", f"RoomId: at most {self._max_rooms} rooms at once"
+            )
+        drop = (session.caller.sdkappid, room_id, session.user_id)
+        dropped_at = self._drops.pop(drop, None)
+        reconnected = dropped_at is not None and time.monotonic() - dropped_at <= self._idle_timeout
+        entry = await members.enter(self._svc, session.caller, room_id, new_view=not reconnected)
+        # Attached only now: the member's own entry is answered by "entered", not by an event.
+        session.rooms.add(room_id)
+        self._rooms[(session.caller.sdkappid, room_id)].add(session)
+        session.push(
+            protocol.encode(
+                {
+                    "type": "entered",
+                    "ref": request.id,
+                    "RoomId": room_id,
+                    "RoomInfo": protocol.room_info(entry.room, entry.member_count),
+                    "Admin_Account": entry.admins,
+                    "MemberList_Account": entry.members,
+                }
+            )
+        )
+
+    async def _leave(self, session: Session, request: protocol.Leave) -> None:
+        if request.RoomId not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: not in this room")
+        await self._detach(session, request.RoomId, "left")
+        session.push(protocol.encode({"type": "left", "ref": request.id, "RoomId": request.RoomId}))
+
+    async def _say(self, session: Session, request: protocol.SendText | protocol.SendCustom | protocol.Like) -> None:
+        caller = session.caller
+        assert caller is not None
+        room_id = request.RoomId
+        if room_id not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        if isinstance(request, protocol.SendText):
+            await messages.send_text(
+                self._svc,
+                caller,
+                room_id,
+                caller.identifier,
+                request.TextContent,
+                request.ExtensionInfo,
+                as_member=True,
+            )
+        elif isinstance(request, protocol.SendCustom):
+            await messages.send_custom(
+                self._svc, caller, room_id, caller.identifier, request.BusinessId, request.Data, as_member=True
+            )
+        else:
+            await messages.like(self._svc, caller, room_id, request.Count)
+        session.push(protocol.encode({"type": "ok", "ref": request.id}))
+
+    async def _seat(
+        self, session: Session, request: protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat
+    ) -> None:
+        caller = session.caller
+        assert caller is not None
+        room_id = request.RoomId
+        if room_id not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        answer: dict[str, Any] = {"type": "ok", "ref": request.id}
+        if isinstance(request, protocol.LeaveSeat):
+            await seats.leave_seat(self._svc, caller, room_id)
+        elif isinstance(request, protocol.AnswerSeat):
+            answer["Result"] = await self._applications.respond(
+                caller, room_id, request.Member_Account, request.Approve
+            )
+        elif await seats.may_take_freely(self._svc, caller, room_id):
+            await seats.take(self._svc, caller, room_id, request.Index)
+        else:
+            await self._applications.apply(caller, room_id, request.Index)
+            answer = {"type": "applied", "ref": request.id, "RoomId": room_id, "Index": request.Index}
+        session.push(protocol.encode(answer))
+
+    async def _detach(self, session: Session, room_id: str, reason: str) -> None:
+        """Take the connection out of the room; the member leaves when it was their last connection there."""
+        assert session.caller is not None
+        session.rooms.discard(room_id)
+        key = (session.caller.sdkappid, room_id)
+        sessions = self._rooms.get(key)
+        if sessions is not None:
+            sessions.discard(session)
+            if not sessions:
+                del self._rooms[key]
+        if not any(other.user_id == session.user_id for other in sessions or ()):
+            if reason in {"disconnected", "timeout"}:
+                self._remember_drop((key[0], room_id, session.user_id))
+            await members.leave(self._svc, session.caller, room_id, reason)
+
+    def _remember_drop(self, drop: tuple[int, str, str]) -> None:
+        """A member whose connection dropped may come back within the heartbeat window without a new view."""
+        now = time.monotonic()
+        if len(self._drops) >= MAX_REMEMBERED_DROPS:
+            self._drops = {k: t for k, t in self._drops.items() if now - t <= self._idle_timeout}
+        self._drops[drop] = now
+
+    async def _leave_all(self, session: Session, reason: str) -> None:
+        for room_id in list(session.rooms):
+            await self._detach(session, room_id, reason)
+
+    # fan-out ----------------------------------------------------------------------------------------------
+
+    async def _on_event(self, event: RoomEvent) -> None:
+        key = (event.sdkappid, event.room_id)
+        self._dismissal.observe(event)
+        if event.kind == "room_dismissed":
+            members.room_gone(self._svc, *key)
+        sessions = self._rooms.get(key)
+        if not sessions:
+            return
+        frame = protocol.event(event.kind, event.room_id, event.operator, event.data)
+        for session in sessions:
+            if not event.recipients or session.user_id in event.recipients:
+                session.push(frame)
+        if event.kind == "room_dismissed":
+            for session in self._rooms.pop(key):
+                session.rooms.discard(event.room_id)
+        elif event.kind == "member_banned":
+            banned = set(event.data.get("MemberList_Account", ()))
+            for session in [s for s in sessions if s.user_id in banned]:
+                sessions.discard(session)
+                session.rooms.discard(event.room_id)
+            if not sessions:
+                del self._rooms[key]

@@ -1,0 +1,198 @@
+"""The client gateway's JSON protocol (docs/realtime.md): what a client may send and how answers are shaped.
+
+Every frame is one JSON object with a ``type``. A client may add an ``id`` (string or integer) to a request; the
+answer to it carries the same value as ``ref``. Data fields use the REST API's wire names (``RoomId``,
+``Member_Account``, ``TextContent`` ...).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from liveroom.errors import ErrorCode, LiveError
+from liveroom.store.interface import RoomRecord
+
+MAX_FRAME_BYTES = 16 * 1024
+
+RoomIdText = Annotated[str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^[\x20-\x7e]+$")]
+RequestId = Annotated[str, msgspec.Meta(max_length=64)] | int | None
+
+
+class ProtocolError(LiveError):
+    """A frame the protocol refuses; ``reason`` is the stable word clients switch on."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, code: ErrorCode, reason: str, info: str) -> None:
+        super().__init__(code, info)
+        self.reason = reason
+
+
+class Request(msgspec.Struct, kw_only=True):
+    id: RequestId = None
+
+
+class Auth(Request):
+    sdkappid: int | str
+    identifier: str
+    usersig: str
+
+
+class Enter(Request):
+    RoomId: RoomIdText
+
+
+class Leave(Request):
+    RoomId: RoomIdText
+
+
+class Heartbeat(Request):
+    pass
+
+
+class SendText(Request):
+    RoomId: RoomIdText
+    TextContent: Annotated[str, msgspec.Meta(min_length=1)]
+    ExtensionInfo: str = ""
+
+
+class SendCustom(Request):
+    RoomId: RoomIdText
+    BusinessId: Annotated[str, msgspec.Meta(min_length=1, max_length=128)]
+    Data: str = ""
+
+
+class Like(Request):
+    RoomId: RoomIdText
+    Count: int = 1
+
+
+class TakeSeat(Request):
+    RoomId: RoomIdText
+    Index: int
+
+
+class LeaveSeat(Request):
+    RoomId: RoomIdText
+
+
+class AnswerSeat(Request):
+    RoomId: RoomIdText
+    Member_Account: str
+    Approve: bool
+
+
+REQUESTS: dict[str, type[Request]] = {
+    "auth": Auth,
+    "enter": Enter,
+    "leave": Leave,
+    "heartbeat": Heartbeat,
+    "send_text": SendText,
+    "send_custom": SendCustom,
+    "like": Like,
+    "take_seat": TakeSeat,
+    "leave_seat": LeaveSeat,
+    "answer_seat": AnswerSeat,
+}
+
+_decode_object = msgspec.json.Decoder(dict[str, Any]).decode
+_encode = msgspec.json.Encoder().encode
+
+
+def parse(frame: str | bytes) -> Request:
+    """One client frame as its request, or the ``ProtocolError`` that explains what is wrong with it."""
+    if len(frame) > MAX_FRAME_BYTES or (isinstance(frame, str) and len(frame.encode()) > MAX_FRAME_BYTES):
+        raise ProtocolError(ErrorCode.HTTP_PARSE_FAILED, "too_large", f"frame: larger than {MAX_FRAME_BYTES} bytes")
+    try:
+        obj = _decode_object(frame)
+    except msgspec.DecodeError:
+        raise ProtocolError(ErrorCode.BODY_NOT_JSON, "malformed", "frame: not a JSON object") from None
+    kind = obj.pop("type", None)
+    schema = REQUESTS.get(kind) if isinstance(kind, str) else None
+    if schema is None:
+        raise ProtocolError(
+            ErrorCode.UNKNOWN_RESOURCE,
+            "unknown_type",
+            f"type: must be one of {', '.join(REQUESTS)}",
+        )
+    try:
+        return msgspec.convert(obj, schema)
+    except msgspec.ValidationError as error:
+        raise ProtocolError(ErrorCode.LIVE_INVALID_PARAMETER, "invalid", f"{kind}: {error}") from None
+
+
+def request_ref(frame: str | bytes) -> Any:
+    """The ``id`` of a frame that could not be parsed as a request, when it has a usable one."""
+    try:
+        ref = _decode_object(frame).get("id")
+    except msgspec.DecodeError:
+        return None
+    return ref if isinstance(ref, str | int) and not isinstance(ref, bool) else None
+
+
+def encode(message: dict[str, Any]) -> str:
+    return _encode(message).decode()
+
+
+_REASONS = {
+    ErrorCode.LIVE_INVALID_PARAMETER: "invalid",
+    ErrorCode.ROOM_NOT_FOUND: "room_not_found",
+    ErrorCode.SEATS_NOT_SUPPORTED: "no_seats",
+    ErrorCode.ACCOUNT_NOT_FOUND: "account_not_found",
+}
+
+
+def reason_of(code: ErrorCode) -> str:
+    """The reason word of a domain failure that carries none of its own."""
+    return _REASONS.get(code, "failed")
+
+
+def error(ref: Any, code: int, reason: str, info: str) -> str:
+    return encode({"type": "error", "ref": ref, "code": code, "reason": reason, "info": info})
+
+
+_SPECIAL_NAMES = {"owner_account": "Owner_Account", "cover_url": "CoverURL"}
+
+
+def wire_name(name: str) -> str:
+    """A domain field name (``room_name``) as its wire name (``RoomName``); wire names pass unchanged."""
+    if not name or name[0].isupper():
+        return name
+    return _SPECIAL_NAMES.get(name) or "".join(part.capitalize() for part in name.split("_"))
+
+
+def event(kind: str, room_id: str, operator: str, data: dict[str, Any]) -> str:
+    return encode(
+        {
+            "type": "event",
+            "event": kind,
+            "RoomId": room_id,
+            "Operator_Account": operator,
+            "data": {wire_name(k): v for k, v in data.items()},
+        }
+    )
+
+
+def room_info(room: RoomRecord, member_count: int) -> dict[str, Any]:
+    return {
+        "RoomId": room.room_id,
+        "RoomName": room.room_name,
+        "RoomType": room.room_type,
+        "Owner_Account": room.owner_account,
+        "CreateTime": room.create_time,
+        "IsSeatEnabled": room.is_seat_enabled,
+        "TakeSeatMode": room.take_seat_mode,
+        "MaxSeatCount": room.max_seat_count,
+        "MaxMemberCount": room.max_member_count,
+        "IsMessageDisabled": room.is_message_disabled,
+        "CoverURL": room.cover_url,
+        "Category": room.category,
+        "ActivityStatus": room.activity_status,
+        "ViewCount": room.view_count,
+        "IsPublicVisible": room.is_public_visible,
+        "SeatTemplate": room.seat_template,
+        "Notice": room.notice,
+        "MemberCount": member_count,
+    }
