@@ -207,15 +207,7 @@ class DestroyRoomResponse(Wire):
 async def destroy_room(svc: Services, caller: Caller, req: RoomRequest) -> DestroyRoomResponse:
     """Dismiss a room: it and everything scoped to it are gone; answers its statistics."""
     stats = await rooms.destroy_room(svc, caller, req.room_id)
-    return DestroyRoomResponse(
-        Statistic(
-            total_viewers=stats.total_viewers,
-            total_gifts_sent=stats.total_gifts_sent,
-            total_gift_coins=stats.total_gift_coins,
-            total_unique_gift_senders=stats.total_unique_gift_senders,
-            total_likes_received=stats.total_likes_received,
-        )
-    )
+    return DestroyRoomResponse(msgspec.convert(stats, Statistic, from_attributes=True))
 
 
 # get_room_stats -----------------------------------------------------------------------------------------
@@ -236,14 +228,7 @@ class RoomStatsResponse(Statistic):
 async def get_room_stats(svc: Services, caller: Caller, req: RoomRequest) -> RoomStatsResponse:
     """Read a room's running statistics."""
     stats = await rooms.room_stats(svc, caller, req.room_id)
-    return RoomStatsResponse(
-        total_viewers=stats.total_viewers,
-        total_gifts_sent=stats.total_gifts_sent,
-        total_gift_coins=stats.total_gift_coins,
-        total_unique_gift_senders=stats.total_unique_gift_senders,
-        total_likes_received=stats.total_likes_received,
-        total_msg_count=stats.total_msg_count,
-    )
+    return msgspec.convert(stats, RoomStatsResponse, from_attributes=True)
 
 
 # get_room_list ------------------------------------------------------------------------------------------
