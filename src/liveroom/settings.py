@@ -36,6 +36,17 @@ class Settings:
     sig_cache_size: int = 100_000
     # SQLite: "NORMAL" keeps every answered write across a process crash (kill -9); "FULL" also across power loss.
     sqlite_synchronous: str = "NORMAL"
+    # The realtime gateway (docs/realtime.md).
+    realtime_auth_timeout_seconds: float = 10.0
+    # A connection that sends nothing for this long is closed (4008); clients heartbeat every third of it.
+    realtime_heartbeat_timeout_seconds: float = 60.0
+    realtime_queue_size: int = 1000
+    realtime_max_rooms: int = 16
+    realtime_messages_per_second: float = 20.0
+    realtime_burst: float = 40.0
+    seat_application_timeout_seconds: float = 60.0
+    # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
+    empty_room_dismiss_seconds: float = 30 * 60.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -60,6 +71,20 @@ class Settings:
             raise SettingsError("sqlite_synchronous must be NORMAL, FULL or EXTRA")
         if self.max_body_bytes < 1024:
             raise SettingsError("max_body_bytes must be at least 1024")
+        for name in (
+            "realtime_auth_timeout_seconds",
+            "realtime_heartbeat_timeout_seconds",
+            "realtime_messages_per_second",
+            "seat_application_timeout_seconds",
+            "empty_room_dismiss_seconds",
+        ):
+            if not getattr(self, name) > 0:
+                raise SettingsError(f"{name} must be positive")
+        if self.realtime_heartbeat_timeout_seconds < 3:
+            # The gateway announces a third of it in whole seconds (at least 1) as the heartbeat interval.
+            raise SettingsError("realtime_heartbeat_timeout_seconds must be at least 3")
+        if self.realtime_queue_size < 1 or self.realtime_max_rooms < 1 or self.realtime_burst < 1:
+            raise SettingsError("realtime_queue_size, realtime_max_rooms and realtime_burst must be at least 1")
 
     def to_env(self) -> dict[str, str]:
         """The environment that rebuilds these settings in a worker process."""

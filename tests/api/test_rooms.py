@@ -679,3 +679,17 @@ async def test_get_room_stats_answers_the_room_totals(live: LiveClient, database
         "TotalMsgCount": 8,
     }
     assert (await info_of(live, "s"))["ViewCount"] == 3
+
+
+async def test_a_nul_character_in_any_text_field_is_refused_and_changes_nothing(live: LiveClient) -> None:
+    info = await live.fails(
+        100002, "create_room", {"RoomInfo": {"RoomId": "nul", "RoomType": "Live", "RoomName": "a\u0000b"}}
+    )
+    assert "RoomInfo.RoomName" in info and "NUL" in info
+    await live.fails(100004, "get_room_info", {"RoomId": "nul"})
+    await live.create_room("nul")
+    await live.fails(100002, "update_room_info", {"RoomInfo": {"RoomId": "nul", "Notice": "\u0000"}})
+    await live.fails(100002, "set_room_metadata", {"RoomId": "nul", "Metadata": [{"Key": "k", "Value": "v\u0000"}]})
+    await live.fails(70402, "account_import", {"UserID": "u", "Nick": "\u0000"}, service="im_open_login_svc")
+    data = await live.ok("get_room_info", {"RoomId": "nul"})
+    assert data["Response"]["RoomInfo"]["Notice"] == ""

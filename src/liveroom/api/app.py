@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from liveroom import logs
+from liveroom import logs, store
 from liveroom.api import accounts, members, messages, metadata, openapi, robots, rooms, seats  # noqa: F401 - importing registers the commands
 from liveroom.api.gateway import Gateway, Receive, Scope, Send
 from liveroom.api.registry import REGISTRY, Registry
@@ -23,14 +23,11 @@ from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
 from liveroom.store.interface import Store
-from liveroom.store.sqlite import SQLiteStore
 
 
 def open_store(settings: Settings) -> Store:
-    url = settings.database_url
-    if url.startswith("sqlite:///"):
-        return SQLiteStore(url, synchronous=settings.sqlite_synchronous)
-    raise ValueError(f"unsupported database URL {url!r}: liveroom supports sqlite:///PATH")
+    """The store ``settings.database_url`` names: ``sqlite:///PATH`` or ``postgresql://`` / ``postgres://``."""
+    return store.open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
 
 
 class LiveroomApp:
@@ -55,13 +52,25 @@ class LiveroomApp:
             max_body_bytes=settings.max_body_bytes,
             log_access=settings.access_log,
         )
+        self.realtime = RealtimeGateway(
+            self.services,
+            self.authenticator,
+            auth_timeout=settings.realtime_auth_timeout_seconds,
+            idle_timeout=settings.realtime_heartbeat_timeout_seconds,
+            queue_size=settings.realtime_queue_size,
+            max_rooms=settings.realtime_max_rooms,
+            messages_per_second=settings.realtime_messages_per_second,
+            burst=settings.realtime_burst,
+            seat_application_timeout=settings.seat_application_timeout_seconds,
+            empty_room_seconds=settings.empty_room_dismiss_seconds,
+        )
         self._openapi: dict[str, Any] | None = None
         self.web = Starlette(
             routes=[
                 Route("/healthz", self.healthz),
                 Route("/openapi.json", self.openapi_json),
                 Route("/docs", self.docs),
-                WebSocketRoute("/realtime", RealtimeGateway(self.services, self.authenticator).endpoint),
+                WebSocketRoute("/realtime", self.realtime.endpoint),
             ],
             lifespan=self.lifespan,
         )

@@ -55,6 +55,9 @@ def _byte_check(where: str, low: int, high: int | None, ascii_printable: bool) -
                 raise InvalidParameter(f"{where}: printable ASCII only (0x20-0x7E)")
             size = len(value)
         else:
+            # NUL is refused everywhere: PostgreSQL cannot store it, and no client means it.
+            if "\x00" in value:
+                raise InvalidParameter(f"{where}: must not contain NUL (U+0000)")
             size = len(value.encode())
         if size < low:
             raise InvalidParameter(f"{where}: must not be empty" if size == 0 else f"{where}: at least {low} bytes")
@@ -88,9 +91,7 @@ def _compile_type(t: mi.Type, where: str, accounts: set[str]) -> Check | None:
     if isinstance(inner, mi.StrType):
         if extra.get("account"):
             accounts.add(where)
-        if "bytes" not in extra:
-            return None
-        low, high = extra["bytes"]
+        low, high = extra.get("bytes", (0, None))
         str_check = _byte_check(where, low, high, bool(extra.get("ascii")))
 
         def maybe_str(value: Any) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from liveroom.cli import remote
+from liveroom.cli import join, remote
 from liveroom.cli.server import cli
 
 remote.register(cli)
+join.register(cli)
 
 
 def main() -> None:

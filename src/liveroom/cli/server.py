@@ -23,9 +23,8 @@ from liveroom.domain.apps import AppConfigError, AppManager, QuotaChange
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import LiveError
 from liveroom.settings import DEV_ADMIN, DEV_SDKAPPID, Settings, SettingsError
-from liveroom.store import migrate
+from liveroom.store import migrate, open_store, redacted
 from liveroom.store.interface import AppRecord
-from liveroom.store.sqlite import SQLiteStore
 
 cli = typer.Typer(
     name="liveroom",
@@ -64,7 +63,7 @@ def _with_apps(database: str | None, action: Callable[[AppManager], Awaitable[T]
     settings = _settings(database_url=database)
 
     async def run() -> T:
-        store = SQLiteStore(settings.database_url, synchronous=settings.sqlite_synchronous)
+        store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
         await store.open()
         try:
             return await action(AppManager(store))
@@ -148,7 +147,7 @@ def serve(
     try:
         migrate.upgrade(settings.database_url)
     except Exception as exc:
-        err.print(f"[red]error:[/red] cannot open or migrate {settings.database_url}: {exc}")
+        err.print(f"[red]error:[/red] cannot open or migrate {redacted(settings.database_url)}: {exc}")
         raise typer.Exit(1) from None
     if settings.dev:
         _dev_setup(settings)

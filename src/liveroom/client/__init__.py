@@ -8,6 +8,9 @@
         client.rooms.create("live-room", room_name="Friday show")
         print(client.rooms.get_info("live-room").room_info.room_name)
 
+``RealtimeClient`` is an end user on the server's realtime gateway (``liveroom.client.realtime``): enter rooms,
+talk, take seats and read the rooms' events as they happen.
+
 This package imports neither the server nor its dependencies (Starlette, SQLAlchemy).
 """
 
@@ -20,6 +23,7 @@ from liveroom.client._models import Model
 from liveroom.client.errors import (
     AuthenticationError,
     ConflictError,
+    ConnectionClosedError,
     InvalidParameterError,
     LiveroomError,
     NotFoundError,
@@ -28,6 +32,7 @@ from liveroom.client.errors import (
     ServerError,
     UnexpectedResponseError,
 )
+from liveroom.client.realtime import Entered, RealtimeClient, RoomEvent
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -36,13 +41,17 @@ __all__ = [
     "AuthenticationError",
     "Client",
     "ConflictError",
+    "ConnectionClosedError",
+    "Entered",
     "InvalidParameterError",
     "LiveroomError",
     "Model",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RealtimeClient",
     "Retry",
+    "RoomEvent",
     "ServerError",
     "UnexpectedResponseError",
 ]

@@ -9,11 +9,13 @@
      ├── NotFoundError                           no such room, account or path (100004, 70107, 60009 ...)
      ├── InvalidParameterError                   the request was refused as written (100002, 70402, 60003 ...)
      ├── ConflictError                           the request clashes with the current state (100003, 100010 ...)
-     └── ServerError                             the server failed; retrying later may work (100001, 70500 ...)
-          └── UnexpectedResponseError            not an envelope at all (HTTP 502, HTML from a proxy ...)
+     ├── ServerError                             the server failed; retrying later may work (100001, 70500 ...)
+     │    └── UnexpectedResponseError            not an envelope at all (HTTP 502, HTML from a proxy ...)
+     └── ConnectionClosedError                   the realtime connection ended (``code`` is the close code)
 
 A code this SDK does not know raises ``LiveroomError`` itself. Network failures (timeouts, refused connections)
-are httpx's own exceptions and are not wrapped.
+are httpx's own exceptions and are not wrapped. Errors of the realtime gateway (``RealtimeClient``) raise the same
+classes for the same codes, with the gateway's stable ``reason`` word (``"muted"``, ``"not_in_room"`` ...).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class LiveroomError(Exception):
         self.code = code
         self.info = info
         self.request_id = request_id
+        # The realtime gateway's word for the refusal (docs/realtime.md); "" for REST answers.
+        self.reason = ""
 
 
 class AuthenticationError(LiveroomError):
@@ -63,6 +67,11 @@ class UnexpectedResponseError(ServerError):
     def __init__(self, status_code: int, info: str) -> None:
         super().__init__(-1, info)
         self.status_code = status_code
+
+
+class ConnectionClosedError(LiveroomError):
+    """The realtime connection was closed by the server or the network; ``code`` is the WebSocket close code
+    (4001 authentication failed, 4008 no heartbeat, 4009 too slow, 1006 dropped ...)."""
 
 
 _CLASSES: dict[int, type[LiveroomError]] = {

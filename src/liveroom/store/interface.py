@@ -32,8 +32,8 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     created_at: int
 
 
-class RoomRecord(msgspec.Struct, kw_only=True):
-    """One room as stored. Field names are the columns of ``tables.rooms``."""
+class RoomRecord(msgspec.Struct):
+    """One room as stored. Field names are the columns of ``tables.rooms``, in the order a store selects them."""
 
     room_id: str
     room_name: str

@@ -35,15 +35,39 @@ _APP_COLUMNS = (
     "sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, rate_limit_overrides"
 )
 _category_decoder = msgspec.json.Decoder(list[int])
+_category_encoder = msgspec.json.Encoder()
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
+_BOOLEANS = tuple(
+    _ROOM_COLUMNS.index(name)
+    for name in ("is_seat_enabled", "is_message_disabled", "is_public_visible", "is_unlimited_room_enabled")
+)
+_CATEGORY = _ROOM_COLUMNS.index("category")
+# Statements are module constants: sqlite3's statement cache is keyed by the SQL text, and a constant string
+# hashes once.
+_GET_ROOM = f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND room_id = ?"  # noqa: S608
+_INSERT_ROOM = (
+    f"INSERT INTO rooms (sdkappid, {_ROOM_SELECT}, sort_views, sort_created) "  # noqa: S608
+    f"VALUES ({', '.join('?' * (len(_ROOM_COLUMNS) + 3))}) ON CONFLICT (sdkappid, room_id) DO NOTHING"
+)
+_LIST_FIRST = (
+    f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
+    "ORDER BY sort_views, sort_created, room_id LIMIT ?"
+)
+_LIST_AFTER = (
+    f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
+    "AND (sort_views, sort_created, room_id) > (?, ?, ?) "
+    "ORDER BY sort_views, sort_created, room_id LIMIT ?"
+)
+
+
 def _room(row: tuple[Any, ...]) -> RoomRecord:
-    values = dict(zip(_ROOM_COLUMNS, row, strict=True))
-    for name in ("is_seat_enabled", "is_message_disabled", "is_public_visible", "is_unlimited_room_enabled"):
-        values[name] = bool(values[name])
-    values["category"] = _category_decoder.decode(values["category"])
-    return RoomRecord(**values)
+    values = list(row)
+    for i in _BOOLEANS:
+        values[i] = bool(values[i])
+    values[_CATEGORY] = _category_decoder.decode(values[_CATEGORY])
+    return RoomRecord(*values)
 
 
 def _negated(value: int) -> int:
@@ -189,18 +213,14 @@ class SQLiteTransaction(Transaction):
 
     # rooms ----------------------------------------------------------------------------------------------
     async def insert_room(self, sdkappid: int, room: RoomRecord) -> bool:
-        values = [_room_value(name, getattr(room, name)) for name in _ROOM_COLUMNS]
-        marks = ", ".join("?" * (len(values) + 3))
-        cursor = self._db.execute(
-            f"INSERT INTO rooms (sdkappid, {_ROOM_SELECT}, sort_views, sort_created) "  # noqa: S608
-            f"VALUES ({marks}) ON CONFLICT (sdkappid, room_id) DO NOTHING",
-            (sdkappid, *values, -room.view_count, -room.create_time),
-        )
+        values = list(msgspec.structs.astuple(room))
+        values[_CATEGORY] = _category_encoder.encode(room.category).decode()
+        cursor = self._db.execute(_INSERT_ROOM, (sdkappid, *values, -room.view_count, -room.create_time))
         return cursor.rowcount == 1
 
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
         row = self._db.execute(
-            f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND room_id = ?",  # noqa: S608
+            _GET_ROOM,
             (sdkappid, room_id),
         ).fetchone()
         return None if row is None else _room(row)
@@ -238,16 +258,10 @@ class SQLiteTransaction(Transaction):
 
     async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomRecord]:
         if after is None:
-            rows = self._db.execute(
-                f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
-                "ORDER BY sort_views, sort_created, room_id LIMIT ?",
-                (sdkappid, limit),
-            )
+            rows = self._db.execute(_LIST_FIRST, (sdkappid, limit))
         else:
             rows = self._db.execute(
-                f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
-                "AND (sort_views, sort_created, room_id) > (?, ?, ?) "
-                "ORDER BY sort_views, sort_created, room_id LIMIT ?",
+                _LIST_AFTER,
                 (sdkappid, _negated(after.view_count), _negated(after.create_time), after.room_id, limit),
             )
         return [_room(row) for row in rows]

@@ -1,0 +1,126 @@
+"""PostgreSQL for tests: the server, a fresh schema per use, and reading rows beside liveroom.
+
+The server is ``TEST_POSTGRES_URL`` when set, else the first of ``postgresql://postgres@127.0.0.1:5432/test`` and
+``postgresql://root@127.0.0.1:5432/test`` that accepts a connection. Without one, tests that need it skip, and
+fail when ``CI`` is set (CI must run them).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+from urllib.parse import parse_qs, quote, urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+CANDIDATES = ("postgresql://postgres@127.0.0.1:5432/test", "postgresql://root@127.0.0.1:5432/test")
+
+
+@functools.cache
+def _server() -> tuple[str | None, str]:
+    """(URL, "") of a reachable server, or (None, why not)."""
+    given = os.environ.get("TEST_POSTGRES_URL")
+    errors: list[str] = []
+    for url in (given,) if given else CANDIDATES:
+        try:
+            with psycopg.connect(url, connect_timeout=5):
+                return url, ""
+        except psycopg.Error as exc:
+            errors.append(f"{url.split('@', 1)[-1]}: {str(exc).strip().splitlines()[0] if str(exc) else exc!r}")
+    return None, "; ".join(errors)
+
+
+def server_url() -> str:
+    """The server's URL; skips the test (fails it in CI) when there is none."""
+    url, why = _server()
+    if url is None:
+        message = f"PostgreSQL is not reachable ({why}); set TEST_POSTGRES_URL or start it on 127.0.0.1:5432"
+        if IN_CI:
+            pytest.fail(f"CI needs PostgreSQL: {message}", pytrace=False)
+        pytest.skip(message)
+    return url
+
+
+def schema_url(base: str, schema: str) -> str:
+    """``base`` with libpq's ``options=-csearch_path=SCHEMA``, which asyncpg and psycopg both honour."""
+    separator = "&" if "?" in base else "?"
+    return f"{base}{separator}options={quote(f'-csearch_path={schema}', safe='')}"
+
+
+def create_schema() -> tuple[str, str]:
+    """A new empty schema: (its URL, its name)."""
+    base = server_url()
+    schema = f"liveroom_test_{uuid.uuid4().hex[:16]}"
+    with psycopg.connect(base, autocommit=True) as db:
+        db.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+    return schema_url(base, schema), schema
+
+
+def drop_schema(schema: str) -> None:
+    with psycopg.connect(server_url(), autocommit=True) as db:
+        db.execute("SET lock_timeout = '30s'")
+        db.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+
+
+@contextmanager
+def fresh_schema() -> Iterator[str]:
+    """The URL of a new empty schema, dropped afterwards."""
+    url, schema = create_schema()
+    try:
+        yield url
+    finally:
+        drop_schema(schema)
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgresql://", "postgres://"))
+
+
+def tables_of(db: psycopg.Connection[Any]) -> list[str]:
+    rows = db.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() ORDER BY tablename")
+    return [str(r[0]) for r in rows]
+
+
+def db_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the schema (committed state only): tests.helpers.db_rows for PostgreSQL."""
+    with psycopg.connect(url) as db:
+        return {
+            t: sorted(db.execute(sql.SQL("SELECT * FROM {}").format(sql.Identifier(t))).fetchall(), key=repr)
+            for t in tables_of(db)
+        }
+
+
+def truncate(url: str, keep: tuple[str, ...] = ("alembic_version", "app_state")) -> None:
+    """Empty every table of the schema but ``keep`` (cheaper than a new schema per test)."""
+    with psycopg.connect(url) as db:
+        names = [t for t in tables_of(db) if t not in keep]
+        if names:
+            db.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, names))))
+
+
+def schema_of(url: str) -> str:
+    """The schema a :func:`schema_url` URL names."""
+    options = parse_qs(urlsplit(url).query)["options"][0]
+    prefix = "-csearch_path="
+    assert options.startswith(prefix), url
+    return options[len(prefix) :]
+
+
+def portable_tests(module: ModuleType) -> dict[str, Any]:
+    """The tests of a tests/api module that reach the database only through the server (and ``guard``).
+
+    A test naming ``database_url`` touches the SQLite file itself, so it is left to the SQLite run."""
+    return {
+        name: test
+        for name, test in vars(module).items()
+        if name.startswith("test_") and callable(test) and "database_url" not in inspect.signature(test).parameters
+    }
