@@ -1,0 +1,1 @@
+"""liveroom's benchmark harness: ``python -m bench --help``."""
