@@ -1,18 +1,78 @@
-"""Logging for server processes: liveroom's own loggers to stderr, one line per event."""
+"""Logging for server processes: liveroom's own loggers to stderr, one line per event, as text or as JSON.
+
+In JSON each line is one object: ``time``, ``level``, ``logger``, ``message``, the structured fields a record
+carries (the access log's ``RequestId``, ``command``, ``ErrorCode``, ``latency_ms``, ``client``, ``method``,
+``path``) and ``exception`` when there is one. Paths are logged without their query string, so a UserSig never
+reaches a log line.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
+import time
+from typing import Any
+
+FORMATS = ("text", "json")
+# The structured fields a record may carry (``extra=``); the JSON formatter copies those present.
+FIELDS = ("RequestId", "command", "ErrorCode", "latency_ms", "client", "method", "path")
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 
 
-def configure(level: str = "info") -> None:
-    """Attach one stderr handler to the ``liveroom`` logger tree (idempotent)."""
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        data: dict[str, Any] = {
+            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        fields = record.__dict__
+        for name in FIELDS:
+            if name in fields:
+                data[name] = fields[name]
+        if record.exc_info:
+            data["exception"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+
+def formatter(log_format: str) -> logging.Formatter:
+    if log_format == "json":
+        return JsonFormatter()
+    return logging.Formatter(TEXT_FORMAT)
+
+
+def configure(level: str = "info", log_format: str = "text") -> None:
+    """Attach one stderr handler to the ``liveroom`` logger tree (idempotent; a second call sets the format)."""
     logger = logging.getLogger("liveroom")
     logger.setLevel(level.upper())
-    if not any(getattr(h, "_liveroom", False) for h in logger.handlers):
+    handler = next((h for h in logger.handlers if getattr(h, "_liveroom", False)), None)
+    if handler is None:
         handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
         handler._liveroom = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
+    handler.setFormatter(formatter(log_format))
     logger.propagate = False
+
+
+def uvicorn_config(log_format: str) -> dict[str, Any]:
+    """uvicorn's ``log_config``: its own lines as JSON too in JSON mode, else uvicorn's default."""
+    if log_format != "json":
+        from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415 - only the server process needs uvicorn
+
+        return LOGGING_CONFIG
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "liveroom.logs.JsonFormatter"}},
+        "handlers": {"default": handler},
+        "loggers": {
+            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+            "uvicorn.error": {"level": "INFO"},
+            "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
+        },
+    }

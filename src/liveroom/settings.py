@@ -21,12 +21,18 @@ class Settings:
     """Everything a liveroom process is configured with. Each field has an env var ``LIVEROOM_<NAME>``."""
 
     database_url: str = DEFAULT_DATABASE_URL
+    # Many nodes: the Redis they share rate limits, the lock-out and room events through ("" = one node).
+    redis_url: str = ""
+    # Starts every Redis key and channel: several deployments can share one Redis.
+    redis_prefix: str = "liveroom"
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
     dev: bool = False
     access_log: bool = True
     log_level: str = "info"
+    # "text" or "json" (one object per line: RequestId, command, ErrorCode, latency_ms, client).
+    log_format: str = "text"
     # Requests larger than this are refused with 60002 before the rest of the body is read.
     max_body_bytes: int = 1024 * 1024
     # UserSig failure lock-out (decisions.md section 3).
@@ -67,6 +73,12 @@ class Settings:
             raise SettingsError(f"port must be 1..65535, got {self.port}")
         if self.workers < 1:
             raise SettingsError(f"workers must be at least 1, got {self.workers}")
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError("redis_url must start with redis://, rediss:// or unix://")
+        if not self.redis_prefix:
+            raise SettingsError("redis_prefix must not be empty")
+        if self.log_format not in {"text", "json"}:
+            raise SettingsError(f"log_format must be text or json, got {self.log_format!r}")
         if self.sqlite_synchronous.upper() not in {"NORMAL", "FULL", "EXTRA"}:
             raise SettingsError("sqlite_synchronous must be NORMAL, FULL or EXTRA")
         if self.max_body_bytes < 1024:

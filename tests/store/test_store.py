@@ -883,3 +883,27 @@ async def test_sqlite_deep_page_costs_about_as_much_as_the_first(tmp_path: Path)
         assert scan > 50 * first_steps, (first_steps, scan)
     finally:
         await store.close()
+
+
+async def test_store_get_room_reads_committed_rooms_outside_a_scope(store: Store) -> None:
+    assert await store.get_room(APP, "solo") is None
+    await insert_rooms(store, APP, [room_record("solo", category=[3])])
+    async with store.read() as tx:
+        in_scope = await tx.get_room(APP, "solo")
+    assert await store.get_room(APP, "solo") == in_scope
+    assert await store.get_room(OTHER_APP, "solo") is None
+    async with store.write() as tx:
+        await tx.update_room(APP, "solo", {"notice": "changed"})
+        # Not committed yet: a read outside the scope still sees the committed room.
+        before = await store.get_room(APP, "solo")
+    assert before is not None and before.notice == ""
+    after = await store.get_room(APP, "solo")
+    assert after is not None and after.notice == "changed"
+
+
+async def test_store_get_room_inside_an_open_read_scope_keeps_that_scope_working(store: Store) -> None:
+    await insert_rooms(store, APP, [room_record("nested")])
+    async with store.read() as tx:
+        outside = await store.get_room(APP, "nested")
+        inside = await tx.get_room(APP, "nested")
+    assert outside == inside

@@ -5,24 +5,34 @@ from __future__ import annotations
 import contextlib
 import os
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route, WebSocketRoute
+from starlette.websockets import WebSocket
 
 from liveroom import logs, store
 from liveroom.api import accounts, members, messages, metadata, openapi, robots, rooms, seats  # noqa: F401 - importing registers the commands
 from liveroom.api.gateway import Gateway, Receive, Scope, Send
+from liveroom.api.health import Health
+from liveroom.api.metrics import Metrics
 from liveroom.api.registry import REGISTRY, Registry
 from liveroom.domain.apps import AppDirectory
-from liveroom.domain.auth import Authenticator, FailureLockout, SigCache
+from liveroom.domain.auth import Authenticator, FailureLockout, Lockout, SigCache
 from liveroom.domain.context import Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
+from liveroom.store.counts import RoomCounter
 from liveroom.store.interface import Store
+
+if TYPE_CHECKING:
+    from liveroom.cluster import Cluster
+
+# WebSocket close code "service restart": the node is shutting down; the client reconnects, to another node.
+CLOSE_SHUTDOWN = 1012
 
 
 def open_store(settings: Settings) -> Store:
@@ -39,18 +49,35 @@ class LiveroomApp:
         self.store = open_store(settings)
         self.services = Services(store=self.store)
         self.apps = AppDirectory(self.store)
-        self.authenticator = Authenticator(
-            self.apps,
-            FailureLockout(settings.lockout_failures, settings.lockout_window_seconds, settings.lockout_seconds),
-            SigCache(settings.sig_cache_size),
-        )
+        lockout: Lockout
+        self.cluster: Cluster | None = None
+        if settings.redis_url:
+            from liveroom.cluster import Cluster  # noqa: PLC0415 - redis is needed only with many nodes
+
+            self.cluster = Cluster(settings.redis_url, settings.redis_prefix)
+            lockout = self.cluster.lockout(
+                settings.lockout_failures, settings.lockout_window_seconds, settings.lockout_seconds
+            )
+            limiter = self.cluster.rate_limiter()
+            self.cluster.relay(self.services.events)
+        else:
+            lockout = FailureLockout(
+                settings.lockout_failures, settings.lockout_window_seconds, settings.lockout_seconds
+            )
+            limiter = RateLimiter()
+        self.authenticator = Authenticator(self.apps, lockout, SigCache(settings.sig_cache_size))
+        self.sockets: set[WebSocket] = set()
+        self.room_counter = RoomCounter(settings.database_url)
+        self.metrics = Metrics(online_members=lambda: len(self.sockets), count_rooms=self.room_counter)
+        self.health = Health({"store": self.store.ping} | ({"redis": self.cluster.ping} if self.cluster else {}))
         self.gateway = Gateway(
             registry,
             self.services,
             self.authenticator,
-            RateLimiter(),
+            limiter,
             max_body_bytes=settings.max_body_bytes,
             log_access=settings.access_log,
+            metrics=self.metrics,
         )
         self.realtime = RealtimeGateway(
             self.services,
@@ -68,9 +95,11 @@ class LiveroomApp:
         self.web = Starlette(
             routes=[
                 Route("/healthz", self.healthz),
+                Route("/readyz", self.health.readyz),
+                Route("/metrics", self.metrics.endpoint),
                 Route("/openapi.json", self.openapi_json),
                 Route("/docs", self.docs),
-                WebSocketRoute("/realtime", self.realtime.endpoint),
+                WebSocketRoute("/realtime", self.realtime_endpoint),
             ],
             lifespan=self.lifespan,
         )
@@ -79,9 +108,17 @@ class LiveroomApp:
     async def lifespan(self, _app: Starlette) -> AsyncIterator[None]:
         await self.store.open()
         await self.apps.sync()
+        if self.cluster is not None:
+            await self.cluster.start()
+        await self.metrics.start()
         try:
             yield
         finally:
+            await self.metrics.close()
+            self.room_counter.close()
+            await self.close_sockets()
+            if self.cluster is not None:
+                await self.cluster.close()
             await self.store.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -89,6 +126,21 @@ class LiveroomApp:
             await self.gateway(scope, receive, send)
         else:
             await self.web(scope, receive, send)
+
+    async def realtime_endpoint(self, ws: WebSocket) -> None:
+        self.sockets.add(ws)
+        try:
+            await self.realtime.endpoint(ws)
+        finally:
+            self.sockets.discard(ws)
+
+    async def close_sockets(self) -> None:
+        """Tell the realtime clients still connected that this node is going away (docs/realtime.md: 1012).
+
+        uvicorn already sends them 1012 before the lifespan ends; this covers servers that do not."""
+        for ws in list(self.sockets):
+            with contextlib.suppress(RuntimeError, OSError):
+                await ws.close(CLOSE_SHUTDOWN)
 
     async def healthz(self, _request: Request) -> Response:
         await self.store.ping()
@@ -110,5 +162,5 @@ def create_app(settings: Settings | None = None) -> LiveroomApp:
 def app_from_env() -> LiveroomApp:
     """The uvicorn factory for worker processes: settings come from ``LIVEROOM_*`` variables."""
     settings = Settings.from_env(os.environ)
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)

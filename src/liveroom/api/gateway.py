@@ -15,6 +15,7 @@ from urllib.parse import unquote_to_bytes
 import msgspec
 
 from liveroom.api import envelope
+from liveroom.api.metrics import UNKNOWN_COMMAND, Metrics
 from liveroom.api.registry import Command, Family, Registry
 from liveroom.api.wire import explain
 from liveroom.domain.auth import Authenticator
@@ -65,6 +66,7 @@ class Gateway:
         *,
         max_body_bytes: int,
         log_access: bool,
+        metrics: Metrics | None = None,
     ) -> None:
         self._registry = registry
         self._services = services
@@ -72,6 +74,7 @@ class Gateway:
         self._limiter = limiter
         self._max_body = max_body_bytes
         self._log_access = log_access
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -98,7 +101,12 @@ class Gateway:
             body = envelope.failure(request_id, code, error.info)
         except Exception:
             code = command.family.internal_error if command is not None else ErrorCode.LIVE_INTERNAL
-            error_log.exception("internal error in %s (%s)", scope["path"], request_id)
+            error_log.exception(
+                "internal error in %s (%s)",
+                scope["path"],
+                request_id,
+                extra={"RequestId": request_id, "command": command.name if command else UNKNOWN_COMMAND},
+            )
             body = envelope.failure(request_id, code, "internal server error; retry later")
         headers = [
             (b"content-type", b"application/json; charset=utf-8"),
@@ -112,16 +120,32 @@ class Gateway:
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
+        elapsed = time.perf_counter() - started
+        name = UNKNOWN_COMMAND if command is None else command.name
+        if self._metrics is not None:
+            self._metrics.observe(name, code, elapsed)
         if self._log_access:
             client = scope.get("client")
+            address = client[0] if client else "-"
+            latency_ms = round(elapsed * 1000, 2)
+            # The path, never the query string: that is where the UserSig is.
             access_log.info(
                 '%s "%s %s" %d %s %.2fms',
-                client[0] if client else "-",
+                address,
                 scope["method"],
                 scope["path"],
                 int(code),
                 request_id,
-                (time.perf_counter() - started) * 1000,
+                latency_ms,
+                extra={
+                    "RequestId": request_id,
+                    "command": name,
+                    "ErrorCode": int(code),
+                    "latency_ms": latency_ms,
+                    "client": address,
+                    "method": scope["method"],
+                    "path": scope["path"],
+                },
             )
 
     async def _admit(self, command: Command, scope: Scope) -> Caller:

@@ -8,16 +8,20 @@ import json
 import os
 import random
 import shlex
+import shutil
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 import uvicorn
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
-from liveroom import usersig
+from liveroom import logs, usersig
 from liveroom.domain import rooms
 from liveroom.domain.apps import AppConfigError, AppManager, QuotaChange
 from liveroom.domain.context import Caller, Services
@@ -139,11 +143,30 @@ def serve(
         typer.Option("--dev", help=f"Make sure the development app {DEV_SDKAPPID} exists and print how to call it."),
     ] = False,
     access_log: Annotated[bool | None, typer.Option("--access-log/--no-access-log", help="Log every request.")] = None,
+    redis: Annotated[
+        str | None,
+        typer.Option(
+            "--redis", help="Redis URL the nodes share limits, lock-out and events through (default: none, one node)"
+        ),
+    ] = None,
+    redis_prefix: Annotated[
+        str | None, typer.Option(help="Prefix of this deployment's Redis keys and channel (default: liveroom)")
+    ] = None,
+    log_format: Annotated[str | None, typer.Option(help="Log lines as text or json (default: text)")] = None,
 ) -> None:
     """Run the server (migrates the database first)."""
     settings = _settings(
-        host=host, port=port, database_url=database, workers=workers, dev=dev or None, access_log=access_log
+        host=host,
+        port=port,
+        database_url=database,
+        workers=workers,
+        dev=dev or None,
+        access_log=access_log,
+        redis_url=redis,
+        redis_prefix=redis_prefix,
+        log_format=log_format,
     )
+    logs.configure(settings.log_level, settings.log_format)
     try:
         migrate.upgrade(settings.database_url)
     except Exception as exc:
@@ -153,6 +176,19 @@ def serve(
         _dev_setup(settings)
     # Workers rebuild the same settings from the environment.
     os.environ.update(settings.to_env())
+    metrics_dir = None
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # The workers' metrics meet in files there, and any worker answers /metrics with their sum.
+        metrics_dir = tempfile.mkdtemp(prefix="liveroom-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        _run_uvicorn(settings)
+    finally:
+        if metrics_dir is not None:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+def _run_uvicorn(settings: Settings) -> None:
     uvicorn.run(
         "liveroom.api.app:app_from_env",
         factory=True,
@@ -161,6 +197,7 @@ def serve(
         workers=settings.workers,
         access_log=False,
         log_level=settings.log_level,
+        log_config=logs.uvicorn_config(settings.log_format),
         loop="uvloop",
         http="httptools",
         proxy_headers=True,
@@ -329,12 +366,39 @@ def usersig_command(
 def db_upgrade(database: DatabaseOpt = None) -> None:
     """Apply every migration not yet applied."""
     settings = _settings(database_url=database)
-    migrate.upgrade(settings.database_url)
-    out.print(f"database at revision {migrate.current(settings.database_url)}")
+
+    def upgrade(url: str) -> str | None:
+        migrate.upgrade(url)
+        return migrate.current(url)
+
+    revision = _migration(settings.database_url, upgrade)
+    out.print(f"database at revision {revision}")
 
 
 @db_cli.command("current")
 def db_current(database: DatabaseOpt = None) -> None:
     """Print the database's revision and the newest one this liveroom knows."""
     settings = _settings(database_url=database)
-    out.print(f"current: {migrate.current(settings.database_url)}  head: {migrate.head()}")
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        revision = None  # reading the revision must not create the file
+    else:
+        revision = _migration(url, migrate.current)
+    out.print(f"current: {revision or 'none (empty database)'}  head: {migrate.head()}")
+
+
+def _migration(url: str, action: Callable[[str], T]) -> T:
+    """Run a migration command; any failure is one line on stderr (password hidden) and exit status 1."""
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        err.print(
+            f"[red]error:[/red] unsupported database URL {redacted(url)}: "
+            "use sqlite:///PATH or postgresql://user@host:port/db"
+        )
+        raise typer.Exit(2)
+    try:
+        return action(url)
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        message = f"database {redacted(url)}: {type(exc).__name__}: {reason[0] if reason else ''}"
+        err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
+        raise typer.Exit(1) from None

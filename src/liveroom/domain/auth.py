@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from liveroom import usersig
 from liveroom.domain.apps import AppDirectory
@@ -31,8 +32,16 @@ _REASON_CODES = {
 _PRUNE_FLOOR = 100_000
 
 
+class Lockout(Protocol):
+    """Failed UserSig verifications per (client address, SDKAppID); over the limit, that pair is locked out."""
+
+    async def is_locked(self, client: str, sdkappid: int) -> bool: ...
+
+    async def record_failure(self, client: str, sdkappid: int) -> None: ...
+
+
 class FailureLockout:
-    """Counts failed verifications per (client address, SDKAppID); over the limit, locks that pair out."""
+    """The lock-out of one process: counts failed verifications per (client address, SDKAppID) in memory."""
 
     def __init__(
         self,
@@ -49,7 +58,7 @@ class FailureLockout:
         self._locked_until: dict[tuple[str, int], float] = {}
         self._prune_at = _PRUNE_FLOOR
 
-    def is_locked(self, client: str, sdkappid: int) -> bool:
+    async def is_locked(self, client: str, sdkappid: int) -> bool:
         until = self._locked_until.get((client, sdkappid))
         if until is None:
             return False
@@ -58,7 +67,7 @@ class FailureLockout:
         del self._locked_until[(client, sdkappid)]
         return False
 
-    def record_failure(self, client: str, sdkappid: int) -> None:
+    async def record_failure(self, client: str, sdkappid: int) -> None:
         key = (client, sdkappid)
         now = self._clock()
         recent = [t for t in self._failures.get(key, ()) if now - t < self._window]
@@ -120,7 +129,7 @@ class Authenticator:
     def __init__(
         self,
         apps: AppDirectory,
-        lockout: FailureLockout,
+        lockout: Lockout,
         cache: SigCache,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
@@ -149,7 +158,7 @@ class Authenticator:
             raise LiveError(ErrorCode.IDENTIFIER_MISSING, "identifier: required")
         if not sig:
             raise LiveError(ErrorCode.USERSIG_EMPTY, "usersig: required")
-        if self._lockout.is_locked(client, app.sdkappid):
+        if await self._lockout.is_locked(client, app.sdkappid):
             raise LiveError(
                 ErrorCode.USERSIG_LOCKED_OUT,
                 "usersig: too many failed verifications from this address; retry after 1 minute",
@@ -161,7 +170,7 @@ class Authenticator:
         try:
             claims = usersig.verify(sig, app.sdkappid, identifier, app.secret_key, now=now)
         except usersig.UserSigError as exc:
-            self._lockout.record_failure(client, app.sdkappid)
+            await self._lockout.record_failure(client, app.sdkappid)
             if cached is not None and exc.reason == usersig.UserSigError.EXPIRED:
                 self._cache.drop(app.sdkappid, sig)
             code, info = _REASON_CODES[exc.reason]

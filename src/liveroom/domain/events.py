@@ -25,14 +25,26 @@ Subscriber = Callable[[RoomEvent], Awaitable[None]]
 
 
 class EventBus:
-    """In-process fan-out; the realtime gateway and the webhook outbox subscribe."""
+    """In-process fan-out; the realtime gateway and the webhook outbox subscribe. With many nodes a relay carries
+    what is published here to the other nodes, which ``deliver`` it to their own subscribers."""
 
     def __init__(self) -> None:
         self._subscribers: list[Subscriber] = []
+        self._relay: Subscriber | None = None
 
     def subscribe(self, subscriber: Subscriber) -> None:
         self._subscribers.append(subscriber)
 
+    def relay_to(self, relay: Subscriber) -> None:
+        self._relay = relay
+
     async def publish(self, event: RoomEvent) -> None:
+        """An event of this process: its subscribers first, then the other nodes."""
+        await self.deliver(event)
+        if self._relay is not None:
+            await self._relay(event)
+
+    async def deliver(self, event: RoomEvent) -> None:
+        """To the subscribers of this process only (an event another node published)."""
         for subscriber in self._subscribers:
             await subscriber(event)

@@ -132,8 +132,10 @@ async def create_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) ->
 
 
 async def get_room(svc: Services, caller: Caller, room_id: str) -> RoomRecord:
-    async with svc.store.read() as tx:
-        return await require_room(tx, caller, room_id)
+    room = await svc.store.get_room(caller.sdkappid, room_id)
+    if room is None:
+        raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    return room
 
 
 async def update_room(svc: Services, caller: Caller, room_id: str, changes: Mapping[str, Any]) -> None:

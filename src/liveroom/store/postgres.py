@@ -619,6 +619,11 @@ class PostgresStore:
     async def ping(self) -> None:
         await self.pool.fetchval("SELECT 1")
 
+    async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
+        # One statement is its own snapshot: one round trip instead of BEGIN, SELECT, COMMIT.
+        row = await self.pool.fetchrow(_GET_ROOM, sdkappid, room_id)
+        return None if row is None else _room(row)
+
     # app version --------------------------------------------------------------------------------------------
     async def app_version(self) -> int:
         """The apps version from memory while the listener is connected; from the database while it is not."""

@@ -534,6 +534,14 @@ class SQLiteStore:
         assert self._write_scope is not None, "store is not open"
         return self._write_scope
 
+    async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
+        # One statement reads one committed snapshot: no BEGIN/COMMIT and no lock. The reader connection only
+        # ever reads, so if a read scope is open on it the statement joins that scope's (committed) snapshot.
+        reader = self._reader
+        assert reader is not None, "store is not open"
+        row = reader.execute(_GET_ROOM, (sdkappid, room_id)).fetchone()
+        return None if row is None else _room(row)
+
     async def app_version(self) -> int:
         """The apps version, read again only when another connection has written since the last call."""
         assert self._reader is not None, "store is not open"

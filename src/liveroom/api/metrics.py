@@ -1,0 +1,161 @@
+"""Prometheus metrics at ``/metrics``: requests by command and ErrorCode, latency by command, members, rooms.
+
+With ``liveroom serve --workers N`` (N > 1) the workers share ``PROMETHEUS_MULTIPROC_DIR`` (``serve`` makes one)
+and any worker answers a scrape with the sum over all of them (prometheus_client's multiprocess mode). The
+environment variable must be set before ``prometheus_client`` is imported: it picks its value store at import.
+
+The gateway records each request with ``observe`` into plain dictionaries (about half a microsecond), and
+``flush`` moves the sums into prometheus_client at a scrape and every ``FLUSH_SECONDS``: calling prometheus_client
+per request cost 3 µs a request in one process and 7 µs in multiprocess mode (its values are locked and, there,
+written to a memory-mapped file). So in multiprocess mode another worker's figures lag by up to a second.
+The gauges are refreshed at most every ``refresh_seconds`` when scraped and by the same background task (so that
+every worker's share is current in multiprocess mode), never per request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import bisect
+import contextlib
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import multiprocess as prometheus_multiprocess
+from starlette.requests import Request
+from starlette.responses import Response
+
+log = logging.getLogger("liveroom.metrics")
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# Seconds; the gateway answers most calls in well under a millisecond, a slow store shows in the upper buckets.
+LATENCY_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+UNKNOWN_COMMAND = "-"
+FLUSH_SECONDS = 1.0
+
+
+def multiprocess_dir() -> str | None:
+    return os.environ.get(MULTIPROC_ENV) or None
+
+
+class Metrics:
+    def __init__(
+        self,
+        *,
+        online_members: Callable[[], int],
+        count_rooms: Callable[[], Awaitable[int]] | None = None,
+        refresh_seconds: float = 5.0,
+    ) -> None:
+        self.registry = CollectorRegistry()
+        self.refresh_seconds = refresh_seconds
+        self._online_members = online_members
+        self._count_rooms = count_rooms
+        self._refreshed = -float("inf")
+        self._task: asyncio.Task[None] | None = None
+        self.requests = Counter(
+            "liveroom_requests",
+            "/v4 requests answered, by command and ErrorCode",
+            ["command", "code"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "liveroom_request_duration_seconds",
+            "Time to answer a /v4 request, by command",
+            ["command"],
+            buckets=LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        # Per process: the sum over the workers (and over the nodes) is the total.
+        self.members = Gauge(
+            "liveroom_online_members",
+            "Members connected to a room over /realtime on this node",
+            registry=self.registry,
+            multiprocess_mode="livesum",
+        )
+        # The database's count: the same on every node (take max, not sum, across nodes).
+        self.rooms = Gauge(
+            "liveroom_rooms", "Rooms in the database", registry=self.registry, multiprocess_mode="livemax"
+        )
+        self._requests: dict[tuple[str, int], Counter] = {}
+        self._latencies: dict[str, Histogram] = {}
+        # Not yet flushed: requests by (command, code); by command, the count per bucket (+Inf last), then the sum.
+        self._counts: dict[tuple[str, int], int] = {}
+        self._buckets: dict[str, list[float]] = {}
+
+    def observe(self, command: str, code: int, seconds: float) -> None:
+        """One answered request: the gateway's hot path, so plain dictionary and list arithmetic only."""
+        counts = self._counts
+        key = (command, code)
+        counts[key] = counts.get(key, 0) + 1
+        buckets = self._buckets.get(command)
+        if buckets is None:
+            buckets = self._buckets[command] = [0.0] * (len(LATENCY_BUCKETS) + 2)
+        # prometheus_client's rule: the first bucket whose bound is >= the value.
+        buckets[bisect.bisect_left(LATENCY_BUCKETS, seconds)] += 1
+        buckets[-1] += seconds
+
+    def flush(self) -> None:
+        """Move what ``observe`` gathered into the prometheus_client metrics."""
+        counts, self._counts = self._counts, {}
+        latencies, self._buckets = self._buckets, {}
+        for (command, code), n in counts.items():
+            counter = self._requests.get((command, code))
+            if counter is None:
+                counter = self._requests[(command, code)] = self.requests.labels(command, str(int(code)))
+            counter.inc(n)
+        for command, buckets in latencies.items():
+            histogram = self._latencies.get(command)
+            if histogram is None:
+                histogram = self._latencies[command] = self.latency.labels(command)
+            # prometheus_client observes one value at a time; these are its per-bucket (non-cumulative) values,
+            # pinned by tests/api/test_operations.py.
+            histogram._sum.inc(buckets[-1])
+            for index, observed in enumerate(buckets[:-1]):
+                if observed:
+                    histogram._buckets[index].inc(observed)
+
+    async def refresh(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._refreshed < self.refresh_seconds:
+            return
+        self._refreshed = now
+        self.members.set(self._online_members())
+        if self._count_rooms is not None:
+            try:
+                self.rooms.set(await self._count_rooms())
+            except Exception as exc:
+                log.warning("metrics: counting rooms failed: %s", type(exc).__name__)
+
+    async def start(self) -> None:
+        await self.refresh(force=True)
+        self._task = asyncio.create_task(self._background())
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        self.flush()
+        if multiprocess_dir() is not None:
+            # This worker's live gauges stop counting in the sum.
+            prometheus_multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+    async def _background(self) -> None:
+        while True:
+            await asyncio.sleep(FLUSH_SECONDS)
+            self.flush()
+            await self.refresh()
+
+    def exposition(self) -> bytes:
+        self.flush()
+        directory = multiprocess_dir()
+        if directory is None:
+            return generate_latest(self.registry)
+        registry = CollectorRegistry()
+        prometheus_multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
+        return generate_latest(registry)
+
+    async def endpoint(self, _request: Request) -> Response:
+        await self.refresh()
+        return Response(self.exposition(), media_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,109 @@
+"""What several liveroom processes share through Redis: rate limits, the UserSig lock-out and room events.
+
+Each process (every node, every worker) is one member of the cluster with its own node id. Nothing here is needed
+by a single process; ``create_app`` builds it only when a Redis URL is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import redis.asyncio as redis
+from redis.asyncio.client import PubSub
+from redis.exceptions import RedisError
+
+from liveroom.cluster.fanout import EventRelay
+from liveroom.cluster.lockout import RedisLockout
+from liveroom.cluster.warner import Warner
+from liveroom.domain.events import EventBus
+from liveroom.domain.ratelimit import RateLimiter
+
+__all__ = ["Cluster", "EventRelay", "RedisLockout"]
+
+log = logging.getLogger("liveroom.cluster")
+RETRY_SECONDS = 1.0
+SUBSCRIBE_TIMEOUT = 10.0
+Handler = Callable[[bytes], Awaitable[None]]
+
+
+class Cluster:
+    """One Redis connection pool and one pub/sub connection for everything this process shares; keys and channels
+    start with ``prefix``."""
+
+    def __init__(self, redis_url: str, prefix: str = "liveroom") -> None:
+        self.redis: redis.Redis = redis.Redis.from_url(redis_url)
+        self.url = redis_url
+        self.prefix = prefix
+        self.node_id = uuid.uuid4().hex[:16]
+        self._handlers: dict[str, Handler] = {}
+        self._on_start: list[Callable[[], Awaitable[None]]] = []
+        self._pubsub: PubSub | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._warn = Warner(log)
+
+    def rate_limiter(self) -> RateLimiter:
+        return RateLimiter.on_redis(
+            self.url, key_prefix=f"{self.prefix}:limits", connection_pool=self.redis.connection_pool
+        )
+
+    def lockout(self, max_failures: int, window_seconds: float, lock_seconds: float) -> RedisLockout:
+        lockout = RedisLockout(self.redis, f"{self.prefix}:lockout", max_failures, window_seconds, lock_seconds)
+        self._handlers[lockout.channel] = lockout.receive
+        self._on_start.append(lockout.load)
+        return lockout
+
+    def relay(self, bus: EventBus) -> EventRelay:
+        """Events published on ``bus`` reach the other processes' buses, and theirs reach this one."""
+        relay = EventRelay(self.redis, bus, f"{self.prefix}:events", self.node_id)
+        self._handlers[relay.channel] = relay.receive
+        return relay
+
+    async def start(self) -> None:
+        """Subscribe, and return once Redis has confirmed it: what is published from then on is received."""
+        if self._handlers:
+            self._pubsub = self.redis.pubsub()
+            await self._pubsub.subscribe(*self._handlers)
+            confirmed = 0
+            deadline = time.monotonic() + SUBSCRIBE_TIMEOUT
+            while confirmed < len(self._handlers):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError(f"Redis did not confirm the subscriptions within {SUBSCRIBE_TIMEOUT:g} s")
+                message = await self._pubsub.get_message(timeout=left)
+                if message is not None and message["type"] == "subscribe":
+                    confirmed += 1
+            self._task = asyncio.create_task(self._listen(self._pubsub), name="liveroom-cluster")
+        for hook in self._on_start:
+            await hook()
+
+    async def _listen(self, pubsub: PubSub) -> None:
+        while True:
+            try:
+                async for message in pubsub.listen():
+                    if message["type"] == "message":
+                        handler = self._handlers.get(message["channel"].decode())
+                        if handler is not None:
+                            await handler(message["data"])
+            except RedisError as exc:
+                # redis-py subscribes again when it reconnects.
+                self._warn("nothing received from other nodes", exc)
+                await asyncio.sleep(RETRY_SECONDS)
+
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self._pubsub is not None:
+            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            self._pubsub = None
+        await self.redis.aclose()
