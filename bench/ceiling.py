@@ -1,8 +1,9 @@
 """The ceiling: a bare ASGI callable that reads the request body and answers fixed JSON bytes.
 
 ``bench/run.py`` captures a real ``get_room_info`` answer and starts this module with the same server software
-and options as ``liveroom serve`` (uvicorn, uvloop, httptools, the same worker count), so the ratio between the
-two is what liveroom's own code costs.
+and options as ``liveroom serve`` (uvicorn, uvloop, httptools, the same worker count, proxy headers only with
+``--forwarded-allow-ips`` or ``FORWARDED_ALLOW_IPS``), so the ratio between the two is what liveroom's own code
+costs.
 
     python -m bench.ceiling --body-file answer.json --port 8090 --workers 1
 """
@@ -62,6 +63,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument(
+        "--forwarded-allow-ips",
+        default=os.environ.get("FORWARDED_ALLOW_IPS") or None,
+        help="as `liveroom serve`: proxy headers are read only when this (or FORWARDED_ALLOW_IPS) is given",
+    )
     args = parser.parse_args()
     if args.body_file:
         os.environ[BODY_ENV] = os.path.abspath(args.body_file)
@@ -75,7 +81,8 @@ def main() -> None:
         log_level="warning",
         loop="uvloop",
         http="httptools",
-        proxy_headers=True,
+        proxy_headers=args.forwarded_allow_ips is not None,
+        forwarded_allow_ips=args.forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
 

@@ -31,6 +31,7 @@ from liveroom.store.sqlite import SQLiteStore
 SDKAPPID = 1400000000
 ADMIN = "administrator"
 KEY = "0123456789abcdef" * 4
+CONCURRENCY = 64
 
 
 async def _prepare(directory: Path, rooms: int) -> tuple[LiveroomApp, str]:
@@ -50,16 +51,16 @@ async def _prepare(directory: Path, rooms: int) -> tuple[LiveroomApp, str]:
 
 def _caller(app: LiveroomApp, sig: str) -> Callable[[str, bytes], Awaitable[bytes]]:
     query = f"sdkappid={SDKAPPID}&identifier={ADMIN}&usersig={sig}&random=12345&contenttype=json".encode()
-    sent: list[Any] = []
-
-    async def send(message: Any) -> None:
-        sent.append(message)
 
     async def call(command: str, body: bytes) -> bytes:
         message = {"type": "http.request", "body": body, "more_body": False}
+        sent: list[Any] = []
 
         async def receive() -> Any:
             return message
+
+        async def send(message: Any) -> None:
+            sent.append(message)
 
         scope = {
             "type": "http",
@@ -69,7 +70,6 @@ def _caller(app: LiveroomApp, sig: str) -> Callable[[str, bytes], Awaitable[byte
             "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
             "client": ("127.0.0.1", 40000),
         }
-        sent.clear()
         await app(scope, receive, send)
         return bytes(sent[-1]["body"])
 
@@ -110,6 +110,20 @@ async def measure(rooms: int, n: int) -> dict[str, float]:
                         raise RuntimeError(f"{command}: {answer!r}")
 
             out[f"gateway {name}"] = await _per_request(run, n if "list" not in name else n // 5)
+
+        # Under load many requests are in flight at once, and writes that finish together share a COMMIT.
+        for name, body in (("update_room_info", bodies["update_room_info"]), ("create_room", bodies["create_room"])):
+
+            async def run_together(k: int, command: str = name, body: Any = body) -> None:
+                async def one(i: int) -> None:
+                    answer = await call(command, body(i))
+                    if b'"ErrorCode":0,' not in answer:
+                        raise RuntimeError(f"{command}: {answer!r}")
+
+                for _ in range(k // CONCURRENCY):
+                    await asyncio.gather(*(one(next(counter)) for _ in range(CONCURRENCY)))
+
+            out[f"gateway {name}, {CONCURRENCY} at once"] = await _per_request(run_together, n)
 
         store = app.store
         sdkappid = SDKAPPID

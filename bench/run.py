@@ -663,6 +663,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
         description="Benchmark liveroom against the ceiling of its runtime (see BENCHMARKS.md).",
+        epilog="This runs on SQLite. PostgreSQL with one node and with three nodes: python -m bench.postgres",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     parser.add_argument("--rooms", type=int, default=10_000, help="rooms seeded for the main run")

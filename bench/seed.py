@@ -1,4 +1,5 @@
-"""Bulk seeding: N public rooms written straight into a migrated SQLite database in one transaction.
+"""Bulk seeding: N public rooms written straight into a migrated database in one transaction (SQLite: batched
+INSERTs; PostgreSQL: one COPY).
 
 Going through HTTP would take minutes at a million rooms; the rows written here are the ones the store's
 ``insert_room`` writes (the column list comes from ``RoomRecord``, so a new column fails loudly here).
@@ -66,13 +67,22 @@ def _rows(sdkappid: int, count: int, fields: tuple[str, ...], now: int) -> Itera
         )
 
 
-def seed_rooms(db_path: str, sdkappid: int, count: int) -> float:
-    """Insert rooms ``room-0`` .. ``room-{count-1}``; answers the seconds it took."""
+def _fields() -> tuple[str, ...]:
     fields = tuple(RoomRecord.__struct_fields__)
     missing = set(fields) - {"room_id", "room_name", "view_count", *_template(0)}
     if missing:
         raise RuntimeError(f"bench/seed.py does not know the room columns {sorted(missing)}; add them")
-    columns = ", ".join(("sdkappid", *fields, "sort_views", "sort_created"))
+    return fields
+
+
+def _columns(fields: tuple[str, ...]) -> tuple[str, ...]:
+    return ("sdkappid", *fields, "sort_views", "sort_created")
+
+
+def seed_rooms(db_path: str, sdkappid: int, count: int) -> float:
+    """Insert rooms ``room-0`` .. ``room-{count-1}``; answers the seconds it took."""
+    fields = _fields()
+    columns = ", ".join(_columns(fields))
     marks = ", ".join("?" * (len(fields) + 3))
     started = time.perf_counter()
     with closing(sqlite3.connect(db_path, isolation_level=None)) as db:
@@ -97,3 +107,29 @@ def count_rooms(db_path: str, prefix: str) -> int:
             "SELECT count(*) FROM rooms WHERE room_id >= ? AND room_id < ?", (prefix, prefix + "\x7f")
         ).fetchone()
         return int(row[0])
+
+
+def seed_rooms_postgres(url: str, sdkappid: int, count: int) -> float:
+    """The same rooms into the ``rooms`` table of a migrated PostgreSQL schema (``url`` names it), by COPY."""
+    import psycopg  # the postgres extra; `python -m bench` on SQLite runs without it
+    from psycopg import sql
+
+    fields = _fields()
+    copy_sql = sql.SQL("COPY rooms ({}) FROM STDIN").format(sql.SQL(", ").join(map(sql.Identifier, _columns(fields))))
+    started = time.perf_counter()
+    with psycopg.connect(url) as db:
+        with db.cursor() as cursor, cursor.copy(copy_sql) as copy:
+            for row in _rows(sdkappid, count, fields, int(time.time())):
+                copy.write_row(row)
+        db.commit()
+        db.autocommit = True
+        db.execute("VACUUM ANALYZE rooms")  # what autovacuum would soon do: planner statistics, visibility map
+    return time.perf_counter() - started
+
+
+def count_rooms_postgres(url: str, prefix: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as db:
+        row = db.execute("SELECT count(*) FROM rooms WHERE starts_with(room_id, %s)", (prefix,)).fetchone()
+        return int(row[0]) if row else 0

@@ -70,6 +70,20 @@ function M.response(status, headers, body)
   end
 end
 
+-- Percentiles 1..99 by 1, then 99.1..99.9 by 0.1, 99.95 and 99.99.
+local function cdf_grid()
+  local grid = {}
+  for p = 1, 99 do
+    table.insert(grid, p)
+  end
+  for i = 1, 9 do
+    table.insert(grid, 99 + i / 10)
+  end
+  table.insert(grid, 99.95)
+  table.insert(grid, 99.99)
+  return grid
+end
+
 local function quote(s)
   return '"' .. s:gsub('[%c"\\]', function(c)
     return string.format("\\u%04x", c:byte())
@@ -86,12 +100,23 @@ function M.done(summary, latency, requests)
     end
   end
   local e = summary.errors
+  -- With BENCH_WRK_CDF set, also the latency at a grid of percentiles, so that bench/postgres.py can merge the
+  -- latencies of several wrk processes (one per node) into one distribution.
+  local cdf = ""
+  if os.getenv("BENCH_WRK_CDF") then
+    local points = {}
+    for _, p in ipairs(cdf_grid()) do
+      table.insert(points, string.format("[%g,%d]", p, latency:percentile(p)))
+    end
+    table.insert(points, string.format("[100,%d]", latency.max))
+    cdf = ',"cdf":[' .. table.concat(points, ",") .. "]"
+  end
   io.write(string.format(
     'BENCH_RESULT {"requests":%d,"duration_us":%d,"ok":%d,"bad":%d,"socket_errors":%d,"non2xx":%d,'
-      .. '"timeouts":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,"samples":[%s]}\n',
+      .. '"timeouts":%d,"p50_us":%d,"p90_us":%d,"p99_us":%d,"max_us":%d,"mean_us":%.1f,"samples":[%s]%s}\n',
     summary.requests, summary.duration, good, wrong, e.connect + e.read + e.write, e.status, e.timeout,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max, latency.mean,
-    table.concat(lines, ",")
+    table.concat(lines, ","), cdf
   ))
 end
 

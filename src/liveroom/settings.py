@@ -25,6 +25,8 @@ class Settings:
     redis_url: str = ""
     # Starts every Redis key and channel: several deployments can share one Redis.
     redis_prefix: str = "liveroom"
+    # With Redis: the members of a node that stopped (killed, cut off) leave their rooms this long after it did.
+    presence_ttl_seconds: float = 30.0
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
@@ -89,6 +91,7 @@ class Settings:
             "realtime_messages_per_second",
             "seat_application_timeout_seconds",
             "empty_room_dismiss_seconds",
+            "presence_ttl_seconds",
         ):
             if not getattr(self, name) > 0:
                 raise SettingsError(f"{name} must be positive")

@@ -112,7 +112,7 @@ async def test_every_command_of_the_registry_works_through_the_sdk(
         # seats (members come online through the realtime gateway; here they are put in the room directly)
         await sdk.rooms.create("seat-room", is_seat_enabled=True, max_seat_count=4)
         for user in ("guest-1", "guest-2"):
-            server.services.presence.enter(SDKAPPID, "seat-room", user)
+            await server.services.presence.enter(SDKAPPID, "seat-room", user, capacity=1000)
         seats = (await sdk.seats.list("seat-room")).seat_list
         assert seats
         assert all(seat.member_account == "" for seat in seats)

@@ -91,7 +91,10 @@ def scenario(sdk: Client, room_id: str, enter: Callable[[str, str], None] | None
 
 
 def presence(server: ThreadedServer) -> Callable[[str, str], None]:
-    return lambda room_id, user: server.app.services.presence.enter(SDKAPPID, room_id, user)
+    def enter(room_id: str, user: str) -> None:
+        server.run(server.app.services.presence.enter(SDKAPPID, room_id, user, capacity=1000))
+
+    return enter
 
 
 def test_client_over_http_runs_every_command(threaded: ThreadedServer) -> None:

@@ -388,7 +388,9 @@ async def test_a_flood_is_throttled_without_disturbing_others(connect: Callable[
 
 @pytest.fixture
 def impatient(server: LiveroomApp) -> Starlette:
-    gateway = RealtimeGateway(server.services, server.authenticator, auth_timeout=0.05, idle_timeout=0.2)
+    gateway = RealtimeGateway(
+        server.services, server.authenticator, server.apps.get, auth_timeout=0.05, idle_timeout=0.2
+    )
     return Starlette(routes=[WebSocketRoute("/realtime", gateway.endpoint)])
 
 
@@ -451,7 +453,7 @@ async def test_reconnecting_after_the_heartbeat_window_is_a_new_view(
 async def test_a_member_who_stops_reading_is_disconnected_without_slowing_the_room(
     server: LiveroomApp, connect: Callable[[], WSClient], room: str
 ) -> None:
-    gateway = RealtimeGateway(server.services, server.authenticator, queue_size=5)
+    gateway = RealtimeGateway(server.services, server.authenticator, server.apps.get, queue_size=5)
     small = Starlette(routes=[WebSocketRoute("/realtime", gateway.endpoint)])
     alice = await joined(connect, "alice")
     async with WSClient(small) as bob:

@@ -70,7 +70,7 @@ EMPTY_SECONDS = 0.05
 @pytest.fixture
 def quick(server: LiveroomApp) -> Starlette:
     """A gateway that dismisses rooms left empty for EMPTY_SECONDS."""
-    gateway = RealtimeGateway(server.services, server.authenticator, empty_room_seconds=EMPTY_SECONDS)
+    gateway = RealtimeGateway(server.services, server.authenticator, server.apps.get, empty_room_seconds=EMPTY_SECONDS)
     return Starlette(routes=[WebSocketRoute("/realtime", gateway.endpoint)])
 
 

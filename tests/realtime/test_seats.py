@@ -286,7 +286,7 @@ async def test_an_application_rejected_by_an_admin_seats_nobody(
 async def test_an_unanswered_application_times_out(
     server: LiveroomApp, live: LiveClient, clients: Callable[..., Any], apply_room: str
 ) -> None:
-    gateway = RealtimeGateway(server.services, server.authenticator, seat_application_timeout=0.05)
+    gateway = RealtimeGateway(server.services, server.authenticator, server.apps.get, seat_application_timeout=0.05)
     hasty = Starlette(routes=[WebSocketRoute("/realtime", gateway.endpoint)])
     alice = await clients("alice", app=hasty)
     assert (await alice.request("take_seat", RoomId=ROOM, Index=0))["type"] == "applied"

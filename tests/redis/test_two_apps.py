@@ -23,8 +23,11 @@ from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY, LiveClient
 from tests.realtime.wsclient import WSClient
 
 ROOM = "party"
+MIC = "room_engine_http_mic"
 # A guard against a hung test, not a timing assertion.
 WAIT = 10.0
+# Short, so that the members of a node that stops refreshing are lost within the test.
+PRESENCE_TTL = 0.6
 
 
 @pytest.fixture
@@ -35,6 +38,7 @@ async def nodes(database_url: str, redis_url: str, redis_prefix: str) -> AsyncIt
         redis_url=redis_url,
         redis_prefix=redis_prefix,
         lockout_failures=3,
+        presence_ttl_seconds=PRESENCE_TTL,
     )
     a, b = create_app(settings), create_app(settings)
     async with contextlib.AsyncExitStack() as stack:
@@ -151,3 +155,115 @@ async def test_a_rate_limit_holds_for_both_nodes_together(
     )
     codes = [(await clients[i % 2].call("get_room_list", {}))["ErrorCode"] for i in range(13)]
     assert codes == [0] * 10 + [ErrorCode.RATE_LIMITED] * 3
+
+
+# presence ---------------------------------------------------------------------------------------------------
+
+
+async def member_count(live: LiveClient, room: str) -> int:
+    answer = await live.ok("get_room_info", {"RoomId": room})
+    return int(answer["Response"]["RoomInfo"]["MemberCount"])
+
+
+async def test_members_on_either_node_count_on_both(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        alice = await joined(stack, a, "alice")
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+        bob = await joined(stack, b, "bob")
+        assert (await alice.event("member_entered"))["data"]["MemberCount"] == 2
+        assert [await member_count(live, room) for live in clients] == [2, 2]
+        await bob.request("leave", RoomId=room)
+        left = await alice.event("member_left")
+        assert (left["data"]["Member_Account"], left["data"]["MemberCount"]) == ("bob", 1)
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+
+
+async def test_a_room_s_member_limit_holds_across_nodes(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient]
+) -> None:
+    a, b = nodes
+    await clients[0].import_accounts("host", "alice", "bob", "carol")
+    await clients[0].create_room("small", Owner_Account="host", MaxMemberCount=2)
+    async with contextlib.AsyncExitStack() as stack:
+        for node, user in ((a, "alice"), (b, "bob")):
+            member = await stack.enter_async_context(WSClient(node))
+            await member.login(user)
+            await member.enter("small")
+        carol = await stack.enter_async_context(WSClient(a))
+        await carol.login("carol")
+        reply = await carol.request("enter", RoomId="small")
+        assert (reply["type"], reply["code"], reply["reason"]) == ("error", ErrorCode.NO_PERMISSION, "room_full")
+        assert await member_count(clients[1], "small") == 2
+
+
+async def test_a_ban_on_one_node_removes_a_member_connected_to_the_other(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        alice = await joined(stack, a, "alice")
+        bob = await joined(stack, a, "bob")
+        carol_ws = await stack.enter_async_context(WSClient(b))
+        await clients[0].import_accounts("carol")
+        await carol_ws.login("carol")
+        await carol_ws.enter(room)
+        await alice.until_event("member_entered")
+        await alice.until_event("member_entered")
+
+        await clients[1].ok("ban_member", {"RoomId": room, "MemberList_Account": ["alice"], "Duration": 60})
+        assert (await alice.until_event("member_banned"))["data"]["MemberList_Account"] == ["alice"]
+        for member in (bob, carol_ws):
+            left = await member.until_event("member_left")
+            assert left["data"] == {"Member_Account": "alice", "MemberCount": 2, "Reason": "banned"}
+        assert [await member_count(live, room) for live in clients] == [2, 2]
+        # Alice's connection is out of the room on her node too: she can no longer speak there.
+        reply = await alice.request("send_text", RoomId=room, TextContent="still here?")
+        assert (reply["type"], reply["code"]) == ("error", ErrorCode.NOT_A_MEMBER)
+
+
+async def test_the_members_of_a_node_that_stops_leave_the_room_on_the_others(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        bob = await joined(stack, a, "bob")
+        await joined(stack, b, "alice")
+        assert (await bob.event("member_entered"))["data"]["Member_Account"] == "alice"
+        # Node b stops keeping its members alive, as a node that was killed would.
+        await b.services.presence.close()  # type: ignore[attr-defined]
+        left = await asyncio.wait_for(bob.until_event("member_left"), WAIT)
+        assert left["data"] == {"Member_Account": "alice", "MemberCount": 1, "Reason": "disconnected"}
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+        # Told once, by one node.
+        assert await bob.sync() == []
+
+
+async def test_a_seat_application_made_on_one_node_is_answered_on_the_other(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient]
+) -> None:
+    a, b = nodes
+    await clients[0].import_accounts("host", "alice")
+    await clients[0].create_room("stage", Owner_Account="host", IsSeatEnabled=True, MaxSeatCount=2)
+    await clients[0].ok("update_room_info", {"RoomInfo": {"RoomId": "stage", "TakeSeatMode": "ApplyToTake"}})
+    async with contextlib.AsyncExitStack() as stack:
+        host = await stack.enter_async_context(WSClient(b))
+        await host.login("host")
+        await host.enter("stage")
+        alice = await stack.enter_async_context(WSClient(a))
+        await alice.login("alice")
+        await alice.enter("stage")
+        assert (await alice.request("take_seat", RoomId="stage", Index=1))["type"] == "applied"
+        assert (await host.until_event("seat_application"))["data"] == {"Member_Account": "alice", "Index": 1}
+        answer = await host.request("answer_seat", RoomId="stage", Member_Account="alice", Approve=True)
+        assert answer["Result"] == "approved", answer
+        result = await alice.until_event("seat_application_result")
+        assert result["data"] == {"Member_Account": "alice", "Index": 1, "Result": "approved"}
+        seats = (await clients[0].ok("get_seat_list", {"RoomId": "stage"}, service=MIC))["Response"]["SeatList"]
+        assert [seat["Member_Account"] for seat in seats] == ["", "alice"]
+        # Answered once: the node it was made on forgot it too (the result event reached it).
+        await clients[0].ok("modify_admin", {"RoomId": "stage", "Admin_Account": ["alice"], "OpType": "add"})
+        again = await alice.request("answer_seat", RoomId="stage", Member_Account="alice", Approve=True)
+        assert again["reason"] == "no_application", again

@@ -25,7 +25,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from liveroom.store import migrate, tables
-from liveroom.store.interface import AccountRecord, AppRecord, ListCursor, RoomRecord, Store
+from liveroom.store.interface import AccountRecord, AppRecord, ListCursor, RoomListing, RoomRecord, Store
 from liveroom.store.postgres import PostgresStore
 from liveroom.store.sqlite import SQLiteStore
 from tests import pg
@@ -173,6 +173,11 @@ def room_record(room_id: str, **fields: Any) -> RoomRecord:
 
 def account(user_id: str, nick: str = "", created_at: int = 1_700_000_000) -> AccountRecord:
     return AccountRecord(user_id=user_id, nick=nick, face_url="", created_at=created_at)
+
+
+def listing(room: RoomRecord) -> RoomListing:
+    """What get_room_list carries of a room."""
+    return RoomListing(**{name: getattr(room, name) for name in RoomListing.__struct_fields__})
 
 
 def list_order(room: RoomRecord) -> tuple[int, int, bytes]:
@@ -430,7 +435,7 @@ async def test_list_public_rooms_order_and_visibility(store: Store) -> None:
     rooms = _list_fixture()
     await insert_rooms(store, APP, rooms)
     await insert_rooms(store, OTHER_APP, [room_record("other-app-room", view_count=10**9)])
-    expected = [r for r in sorted(rooms, key=list_order) if r.is_public_visible]
+    expected = [listing(r) for r in sorted(rooms, key=list_order) if r.is_public_visible]
     async with store.read() as tx:
         listed = await tx.list_public_rooms(APP, None, 1000)
     assert listed == expected
@@ -846,12 +851,12 @@ async def test_sqlite_deep_page_costs_about_as_much_as_the_first(tmp_path: Path)
         reader = store._reader
         assert reader is not None
 
-        async def page_after(index: int | None) -> tuple[list[RoomRecord], int]:
+        async def page_after(index: int | None) -> tuple[list[RoomListing], int]:
             after = None
             if index is not None:
                 r = ordered[index]
                 after = ListCursor(r.view_count, r.create_time, r.room_id)
-            result: list[RoomRecord] = []
+            result: list[RoomListing] = []
 
             async with store.read() as tx:
                 # list_public_rooms runs synchronously on this thread; counting around the awaited call is exact.

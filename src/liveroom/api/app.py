@@ -60,6 +60,7 @@ class LiveroomApp:
             )
             limiter = self.cluster.rate_limiter()
             self.cluster.relay(self.services.events)
+            self.services.presence = self.cluster.presence(settings.presence_ttl_seconds)
         else:
             lockout = FailureLockout(
                 settings.lockout_failures, settings.lockout_window_seconds, settings.lockout_seconds
@@ -82,6 +83,7 @@ class LiveroomApp:
         self.realtime = RealtimeGateway(
             self.services,
             self.authenticator,
+            self.apps.get,
             auth_timeout=settings.realtime_auth_timeout_seconds,
             idle_timeout=settings.realtime_heartbeat_timeout_seconds,
             queue_size=settings.realtime_queue_size,
@@ -111,9 +113,11 @@ class LiveroomApp:
         if self.cluster is not None:
             await self.cluster.start()
         await self.metrics.start()
+        self.realtime.start()
         try:
             yield
         finally:
+            await self.realtime.close()
             await self.metrics.close()
             self.room_counter.close()
             await self.close_sockets()

@@ -152,7 +152,7 @@ def room_info(room: RoomRecord, member_count: int) -> RoomInfo:
 async def get_room_info(svc: Services, caller: Caller, req: RoomRequest) -> GetRoomInfoResponse:
     """Read one room."""
     room = await rooms.get_room(svc, caller, req.room_id)
-    return GetRoomInfoResponse(room_info(room, svc.presence.member_count(caller.sdkappid, room.room_id)))
+    return GetRoomInfoResponse(room_info(room, await svc.presence.member_count(caller.sdkappid, room.room_id)))
 
 
 # update_room_info ---------------------------------------------------------------------------------------

@@ -152,7 +152,22 @@ def serve(
     redis_prefix: Annotated[
         str | None, typer.Option(help="Prefix of this deployment's Redis keys and channel (default: liveroom)")
     ] = None,
+    presence_ttl: Annotated[
+        float | None,
+        typer.Option(
+            help="With --redis: seconds after which the members of a node that stopped leave their rooms (default: 30)"
+        ),
+    ] = None,
     log_format: Annotated[str | None, typer.Option(help="Log lines as text or json (default: text)")] = None,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            envvar="FORWARDED_ALLOW_IPS",
+            help="Proxies (comma-separated addresses, or *) whose X-Forwarded-For names the client "
+            "(default: none; X-Forwarded-For is ignored)",
+        ),
+    ] = None,
 ) -> None:
     """Run the server (migrates the database first)."""
     settings = _settings(
@@ -164,6 +179,7 @@ def serve(
         access_log=access_log,
         redis_url=redis,
         redis_prefix=redis_prefix,
+        presence_ttl_seconds=presence_ttl,
         log_format=log_format,
     )
     logs.configure(settings.log_level, settings.log_format)
@@ -182,13 +198,14 @@ def serve(
         metrics_dir = tempfile.mkdtemp(prefix="liveroom-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        _run_uvicorn(settings)
+        _run_uvicorn(settings, forwarded_allow_ips or None)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
-def _run_uvicorn(settings: Settings) -> None:
+def _run_uvicorn(settings: Settings, forwarded_allow_ips: str | None = None) -> None:
+    # Without trusted proxies, uvicorn's proxy-headers middleware would only cost time on every request.
     uvicorn.run(
         "liveroom.api.app:app_from_env",
         factory=True,
@@ -200,7 +217,8 @@ def _run_uvicorn(settings: Settings) -> None:
         log_config=logs.uvicorn_config(settings.log_format),
         loop="uvloop",
         http="httptools",
-        proxy_headers=True,
+        proxy_headers=forwarded_allow_ips is not None,
+        forwarded_allow_ips=forwarded_allow_ips,
         timeout_graceful_shutdown=10,
     )
 

@@ -1,4 +1,5 @@
-"""What several liveroom processes share through Redis: rate limits, the UserSig lock-out and room events.
+"""What several liveroom processes share through Redis: rate limits, the UserSig lock-out, presence and room
+events.
 
 Each process (every node, every worker) is one member of the cluster with its own node id. Nothing here is needed
 by a single process; ``create_app`` builds it only when a Redis URL is configured.
@@ -19,11 +20,12 @@ from redis.exceptions import RedisError
 
 from liveroom.cluster.fanout import EventRelay
 from liveroom.cluster.lockout import RedisLockout
+from liveroom.cluster.presence import RedisPresence
 from liveroom.cluster.warner import Warner
 from liveroom.domain.events import EventBus
 from liveroom.domain.ratelimit import RateLimiter
 
-__all__ = ["Cluster", "EventRelay", "RedisLockout"]
+__all__ = ["Cluster", "EventRelay", "RedisLockout", "RedisPresence"]
 
 log = logging.getLogger("liveroom.cluster")
 RETRY_SECONDS = 1.0
@@ -45,6 +47,7 @@ class Cluster:
         self._pubsub: PubSub | None = None
         self._task: asyncio.Task[None] | None = None
         self._warn = Warner(log)
+        self._presence: RedisPresence | None = None
 
     def rate_limiter(self) -> RateLimiter:
         return RateLimiter.on_redis(
@@ -63,6 +66,11 @@ class Cluster:
         self._handlers[relay.channel] = relay.receive
         return relay
 
+    def presence(self, ttl_seconds: float) -> RedisPresence:
+        """Who is online, shared by every node; a node's members stop counting ``ttl_seconds`` after it dies."""
+        self._presence = RedisPresence(self.redis, self.prefix, ttl_seconds)
+        return self._presence
+
     async def start(self) -> None:
         """Subscribe, and return once Redis has confirmed it: what is published from then on is received."""
         if self._handlers:
@@ -80,6 +88,8 @@ class Cluster:
             self._task = asyncio.create_task(self._listen(self._pubsub), name="liveroom-cluster")
         for hook in self._on_start:
             await hook()
+        if self._presence is not None:
+            self._presence.start()
 
     async def _listen(self, pubsub: PubSub) -> None:
         while True:
@@ -98,6 +108,8 @@ class Cluster:
         await self.redis.ping()
 
     async def close(self) -> None:
+        if self._presence is not None:
+            await self._presence.close()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

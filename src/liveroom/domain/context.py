@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from liveroom.domain.events import EventBus
-from liveroom.domain.presence import Presence
+from liveroom.domain.presence import LocalPresence, Presence
 from liveroom.store.interface import AppRecord, Store
 
 
@@ -27,7 +27,7 @@ class Caller:
 class Services:
     store: Store
     events: EventBus = field(default_factory=EventBus)
-    presence: Presence = field(default_factory=Presence)
+    presence: Presence = field(default_factory=LocalPresence)
     clock: Callable[[], float] = time.time
 
     def now(self) -> int:

@@ -7,7 +7,7 @@ A ban removes the user from the room at once and keeps them out until it ends; a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import msgspec
@@ -19,7 +19,7 @@ from liveroom.domain.events import RoomEvent
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room, require_room_exists
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
-from liveroom.store.interface import RoomRecord
+from liveroom.store.interface import AppRecord, RoomRecord
 
 MAX_ADMINS = 5
 MAX_ROBOTS = 3
@@ -92,8 +92,7 @@ async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[st
         )
     )
     for user_id in wanted:
-        if svc.presence.is_present(caller.sdkappid, room_id, user_id):
-            await _remove(svc, caller, room_id, user_id, "banned")
+        await _remove(svc, caller, room_id, user_id, "banned")
     return banned_until
 
 
@@ -151,75 +150,91 @@ async def enter(svc: Services, caller: Caller, room_id: str, *, new_view: bool =
     one the client gateway knows to be a reconnection (``new_view`` False)."""
     sdkappid, user_id = caller.sdkappid, caller.identifier
     presence = svc.presence
-    async with svc.store.write() as tx:
-        room = await require_room(tx, caller, room_id)
-        now = svc.now()
-        if await tx.is_banned(sdkappid, room_id, user_id, now):
-            raise Refused(ErrorCode.NO_PERMISSION, "banned", f"RoomId: you are banned from room {room_id!r}")
-        already = presence.is_present(sdkappid, room_id, user_id)
-        if not already and presence.member_count(sdkappid, room_id) >= room.max_member_count:
-            raise Refused(
-                ErrorCode.NO_PERMISSION,
-                "room_full",
-                f"RoomId: room {room_id!r} is full (MaxMemberCount {room.max_member_count})",
-            )
-        view_count = await tx.add_view(sdkappid, room_id) if new_view else room.view_count
-        assert view_count is not None
-        admins = await tx.room_admins(sdkappid, room_id)
-        # Still inside the write transaction, which serializes entries: none got in since the capacity check.
-        presence.enter(sdkappid, room_id, user_id)
+    admission = None
+    try:
+        async with svc.store.write() as tx:
+            room = await require_room(tx, caller, room_id)
+            now = svc.now()
+            if await tx.is_banned(sdkappid, room_id, user_id, now):
+                raise Refused(ErrorCode.NO_PERMISSION, "banned", f"RoomId: you are banned from room {room_id!r}")
+            # Inside the write transaction: a ban or a dismissal cannot slip in between the checks and the entry.
+            admission = await presence.enter(sdkappid, room_id, user_id, room.max_member_count)
+            if not admission.admitted:
+                raise Refused(
+                    ErrorCode.NO_PERMISSION,
+                    "room_full",
+                    f"RoomId: room {room_id!r} is full (MaxMemberCount {room.max_member_count})",
+                )
+            view_count = await tx.add_view(sdkappid, room_id) if new_view else room.view_count
+            assert view_count is not None
+            admins = await tx.room_admins(sdkappid, room_id)
+    except BaseException:
+        # Nothing of a failed entry stays behind, presence included.
+        if admission is not None and admission.admitted and not admission.already:
+            await presence.leave(sdkappid, room_id, user_id)
+        raise
     room.view_count = view_count
-    member_count = presence.member_count(sdkappid, room_id)
-    if not already:
+    if not admission.already:
         await svc.events.publish(
             _event(
                 caller,
                 room_id,
                 "member_entered",
-                {"Member_Account": user_id, "MemberCount": member_count, "ViewCount": view_count},
+                {"Member_Account": user_id, "MemberCount": admission.member_count, "ViewCount": view_count},
             )
         )
     return Entry(
         room=room,
-        member_count=member_count,
+        member_count=admission.member_count,
         admins=admins,
-        members=sorted(presence.members(sdkappid, room_id)),
+        members=sorted(await presence.members(sdkappid, room_id)),
     )
 
 
 async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left") -> bool:
     """``caller`` leaves (``reason``: left, disconnected ...); False when they were not in the room."""
-    if not svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
+    return await _remove(svc, caller, room_id, caller.identifier, reason)
+
+
+async def _remove(svc: Services, caller: Caller, room_id: str, user_id: str, reason: str) -> bool:
+    remaining = await svc.presence.leave(caller.sdkappid, room_id, user_id)
+    if remaining is None:
         return False
-    await _remove(svc, caller, room_id, caller.identifier, reason)
+    await _left(svc, caller, room_id, user_id, remaining, reason)
     return True
 
 
-async def _remove(svc: Services, caller: Caller, room_id: str, user_id: str, reason: str) -> None:
-    svc.presence.leave(caller.sdkappid, room_id, user_id)
+async def _left(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
     await seats.vacate(svc, caller, room_id, user_id)
     await svc.events.publish(
         _event(
             caller,
             room_id,
             "member_left",
-            {
-                "Member_Account": user_id,
-                "MemberCount": svc.presence.member_count(caller.sdkappid, room_id),
-                "Reason": reason,
-            },
+            {"Member_Account": user_id, "MemberCount": remaining, "Reason": reason},
         )
     )
 
 
-def room_gone(svc: Services, sdkappid: int, room_id: str) -> frozenset[str]:
+async def sweep_lost(svc: Services, apps: Callable[[int], AppRecord | None]) -> int:
+    """Members of nodes that went away (``Presence.lost``) leave their rooms, seats included; answers how many."""
+    gone = await svc.presence.lost()
+    for lost in gone:
+        app = apps(lost.sdkappid)
+        if app is not None:
+            caller = Caller(app, lost.user_id)
+            await _left(svc, caller, lost.room_id, lost.user_id, lost.member_count, "disconnected")
+    return len(gone)
+
+
+async def room_gone(svc: Services, sdkappid: int, room_id: str) -> frozenset[str]:
     """Forget who was online in a dismissed room; answers who was."""
-    return svc.presence.clear_room(sdkappid, room_id)
+    return await svc.presence.clear_room(sdkappid, room_id)
 
 
 async def dismiss_if_empty(svc: Services, sdkappid: int, room_id: str) -> bool:
     """Auto-dismissal: dismiss the room when nobody is online in it and it has no robots."""
-    if svc.presence.member_count(sdkappid, room_id):
+    if await svc.presence.member_count(sdkappid, room_id):
         return False
     async with svc.store.write() as tx:
         if await tx.room_robots(sdkappid, room_id):

@@ -88,7 +88,7 @@ async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
         raise InvalidParameter(f"Count: must be 1..{LIKES_MAX}")
     async with svc.store.write() as tx:
         await require_room(tx, caller, room_id)
-        _require_present(svc, caller, room_id)
+        await _require_present(svc, caller, room_id)
         await tx.add_likes(caller.sdkappid, room_id, count)
     await svc.events.publish(
         RoomEvent(
@@ -101,14 +101,14 @@ async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
     )
 
 
-def _require_present(svc: Services, caller: Caller, room_id: str) -> None:
-    if not svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
+async def _require_present(svc: Services, caller: Caller, room_id: str) -> None:
+    if not await svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
         raise Refused(ErrorCode.NOT_A_MEMBER, "not_in_room", f"RoomId: you are not in room {room_id!r}")
 
 
 async def _may_speak(svc: Services, tx: Transaction, caller: Caller, room: RoomRecord) -> None:
     sdkappid, user_id, room_id = caller.sdkappid, caller.identifier, room.room_id
-    _require_present(svc, caller, room_id)
+    await _require_present(svc, caller, room_id)
     if await tx.muted_until(sdkappid, room_id, user_id, svc.now()) is not None:
         raise Refused(ErrorCode.NO_PERMISSION, "muted", f"RoomId: you are muted in room {room_id!r}")
     if (

@@ -1,36 +1,127 @@
-"""Who is online in which room. The realtime gateway maintains it; the REST side reads counts from it."""
+"""Who is online in which room. The realtime gateway maintains it; the REST side reads counts from it.
+
+One process keeps it in memory (``LocalPresence``). Several nodes share it through Redis
+(``liveroom.cluster.presence.RedisPresence``): each node refreshes the members connected to it, and the members of a
+node that stopped refreshing (killed, cut off) are handed out by ``lost`` to exactly one surviving node, which
+tells the room they left.
+
+One user counts once per room whatever the number of their connections; a user connected to a room through two
+nodes at once is one member, and their first ``leave`` ends it.
+"""
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
+from typing import NamedTuple, Protocol
+
+MAX_REMEMBERED_DROPS = 100_000
 
 
-class Presence:
+class Admission(NamedTuple):
+    """What ``enter`` decided: ``admitted`` False means the room is full; ``already`` means the user was a member
+    (a second connection, or back before their old entry expired); ``member_count`` counts them in."""
+
+    admitted: bool
+    already: bool
+    member_count: int
+
+
+class Lost(NamedTuple):
+    sdkappid: int
+    room_id: str
+    user_id: str
+    member_count: int
+
+
+class Presence(Protocol):
+    async def member_count(self, sdkappid: int, room_id: str) -> int: ...
+
+    async def members(self, sdkappid: int, room_id: str) -> frozenset[str]: ...
+
+    async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool: ...
+
+    async def enter(self, sdkappid: int, room_id: str, user_id: str, capacity: int) -> Admission:
+        """Admit ``user_id`` unless the room already holds ``capacity`` others; atomic across nodes."""
+        ...
+
+    async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
+        """Remove ``user_id``: the members left, or None when they were not in the room."""
+        ...
+
+    async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
+        """Forget the room's members (it was dismissed); answers who they were."""
+        ...
+
+    async def note_drop(self, sdkappid: int, room_id: str, user_id: str, window: float) -> None:
+        """The user's connection dropped: coming back within ``window`` seconds is a reconnection."""
+        ...
+
+    async def take_drop(self, sdkappid: int, room_id: str, user_id: str) -> bool:
+        """True (once) when the user is coming back within the window of a drop."""
+        ...
+
+    async def lost(self) -> list[Lost]:
+        """Members whose node stopped refreshing them, removed now; each is answered to one node only."""
+        ...
+
+    @property
+    def sweep_seconds(self) -> float | None:
+        """How often ``lost`` should be asked (None: never, nothing is ever lost)."""
+        ...
+
+
+class LocalPresence:
     """Members online now, per (SDKAppID, RoomId), kept in this process."""
+
+    sweep_seconds: float | None = None
 
     def __init__(self) -> None:
         self._members: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+        self._drops: dict[tuple[int, str, str], float] = {}
 
-    def member_count(self, sdkappid: int, room_id: str) -> int:
+    async def member_count(self, sdkappid: int, room_id: str) -> int:
         members = self._members.get((sdkappid, room_id))
         return 0 if members is None else len(members)
 
-    def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
+    async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self._members.get((sdkappid, room_id), ()))
 
-    def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
+    async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         members = self._members.get((sdkappid, room_id))
         return members is not None and user_id in members
 
-    def enter(self, sdkappid: int, room_id: str, user_id: str) -> None:
-        self._members[(sdkappid, room_id)].add(user_id)
-
-    def leave(self, sdkappid: int, room_id: str, user_id: str) -> None:
+    async def enter(self, sdkappid: int, room_id: str, user_id: str, capacity: int) -> Admission:
         members = self._members.get((sdkappid, room_id))
-        if members is not None:
-            members.discard(user_id)
-            if not members:
-                del self._members[(sdkappid, room_id)]
+        count = 0 if members is None else len(members)
+        if members is not None and user_id in members:
+            return Admission(True, True, count)
+        if count >= capacity:
+            return Admission(False, False, count)
+        self._members[(sdkappid, room_id)].add(user_id)
+        return Admission(True, False, count + 1)
 
-    def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
+    async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
+        members = self._members.get((sdkappid, room_id))
+        if members is None or user_id not in members:
+            return None
+        members.discard(user_id)
+        if not members:
+            del self._members[(sdkappid, room_id)]
+        return len(members)
+
+    async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self._members.pop((sdkappid, room_id), ()))
+
+    async def note_drop(self, sdkappid: int, room_id: str, user_id: str, window: float) -> None:
+        now = time.monotonic()
+        if len(self._drops) >= MAX_REMEMBERED_DROPS:
+            self._drops = {k: until for k, until in self._drops.items() if until > now}
+        self._drops[(sdkappid, room_id, user_id)] = now + window
+
+    async def take_drop(self, sdkappid: int, room_id: str, user_id: str) -> bool:
+        until = self._drops.pop((sdkappid, room_id, user_id), None)
+        return until is not None and time.monotonic() <= until
+
+    async def lost(self) -> list[Lost]:
+        return []

@@ -17,7 +17,7 @@ from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomEvent
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
-from liveroom.store.interface import ListCursor, RoomRecord, Transaction
+from liveroom.store.interface import ListCursor, RoomListing, RoomRecord, Transaction
 
 ROOM_TYPE = "Live"
 TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
@@ -197,11 +197,11 @@ def _cursor_text(cursor: ListCursor) -> str:
     return base64.urlsafe_b64encode(_cursor_encoder.encode(cursor)).rstrip(b"=").decode()
 
 
-def _encode_cursor(room: RoomRecord) -> str:
+def _encode_cursor(room: RoomListing) -> str:
     return _cursor_text(ListCursor(room.view_count, room.create_time, room.room_id))
 
 
-async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int) -> tuple[list[RoomRecord], str]:
+async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int) -> tuple[list[RoomListing], str]:
     """One page of public rooms, most viewed first, and the cursor of the next page ("" after the last)."""
     after = _decode_cursor(next_cursor)
     async with svc.store.read() as tx:

@@ -35,7 +35,7 @@ def seat_wire(seat: SeatRecord) -> dict[str, Any]:
 class _Seats:
     """The seats of one room inside one write transaction; ``save`` writes the ones changed."""
 
-    def __init__(self, svc: Services, sdkappid: int, room: RoomRecord, stored: Sequence[SeatRecord]) -> None:
+    def __init__(self, room: RoomRecord, stored: Sequence[SeatRecord], online: frozenset[str]) -> None:
         self.room = room
         self.seats = [SeatRecord(index=i) for i in range(room.max_seat_count)]
         self.changed: set[int] = set()
@@ -44,7 +44,7 @@ class _Seats:
                 self.seats[seat.index] = seat
                 # Seats are stored, who is online is not: after a restart a seat's user may be gone.
                 user = seat.member_account
-                if user is not None and not svc.presence.is_present(sdkappid, room.room_id, user):
+                if user is not None and user not in online:
                     self.set(seat.index, member_account=None)
 
     def at(self, index: int, field: str) -> SeatRecord:
@@ -67,11 +67,18 @@ class _Seats:
             await tx.put_seats(sdkappid, self.room.room_id, [self.seats[i] for i in sorted(self.changed)])
 
 
+async def _seats_of(svc: Services, tx: Transaction, sdkappid: int, room: RoomRecord) -> _Seats:
+    stored = await tx.get_seats(sdkappid, room.room_id)
+    seated = any(seat.member_account is not None for seat in stored)
+    online = await svc.presence.members(sdkappid, room.room_id) if seated else frozenset[str]()
+    return _Seats(room, stored, online)
+
+
 async def _load(svc: Services, tx: Transaction, caller: Caller, room_id: str) -> _Seats:
     room = await require_room(tx, caller, room_id)
     if not room.is_seat_enabled:
         raise LiveError(ErrorCode.SEATS_NOT_SUPPORTED, f"RoomId: room {room_id!r} has no seats")
-    return _Seats(svc, caller.sdkappid, room, await tx.get_seats(caller.sdkappid, room_id))
+    return await _seats_of(svc, tx, caller.sdkappid, room)
 
 
 def _event(caller: Caller, room_id: str, kind: str, data: dict[str, Any]) -> RoomEvent:
@@ -87,8 +94,8 @@ async def _publish(svc: Services, caller: Caller, seats: _Seats, notes: Sequence
         )
 
 
-def _require_online(svc: Services, caller: Caller, room_id: str, user_id: str, field: str) -> None:
-    if not svc.presence.is_present(caller.sdkappid, room_id, user_id):
+async def _require_online(svc: Services, caller: Caller, room_id: str, user_id: str, field: str) -> None:
+    if not await svc.presence.is_present(caller.sdkappid, room_id, user_id):
         raise Refused(ErrorCode.NOT_A_MEMBER, "not_in_room", f"{field}: {user_id!r} is not in the room")
 
 
@@ -125,7 +132,7 @@ async def seat_list(svc: Services, caller: Caller, room_id: str) -> list[SeatRec
         room = await require_room(tx, caller, room_id)
         if not room.is_seat_enabled:
             return []
-        return _Seats(svc, caller.sdkappid, room, await tx.get_seats(caller.sdkappid, room_id)).seats
+        return (await _seats_of(svc, tx, caller.sdkappid, room)).seats
 
 
 # a member's own moves -----------------------------------------------------------------------------------
@@ -177,7 +184,7 @@ async def vacate(svc: Services, caller: Caller, room_id: str, user_id: str) -> N
         room = await tx.get_room(caller.sdkappid, room_id)
         if room is None or not room.is_seat_enabled:
             return
-        seats = _Seats(svc, caller.sdkappid, room, await tx.get_seats(caller.sdkappid, room_id))
+        seats = await _seats_of(svc, tx, caller.sdkappid, room)
         seat = seats.of(user_id)
         if seat is None:
             return
@@ -198,7 +205,7 @@ async def _seat(svc: Services, caller: Caller, room_id: str, index: int, user_id
     async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)
         seat = seats.at(index, "Index")
-        _require_online(svc, caller, room_id, user_id, "Member_Account")
+        await _require_online(svc, caller, room_id, user_id, "Member_Account")
         if seats.of(user_id) is not None:
             raise Refused(ErrorCode.NO_PERMISSION, "already_seated", f"Member_Account: {user_id!r} is already seated")
         _require_free(seat)
@@ -271,7 +278,7 @@ async def move(svc: Services, caller: Caller, room_id: str, index: int, user_id:
     async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)
         target = seats.at(index, "SeatIndex")
-        _require_online(svc, caller, room_id, user_id, "Member_Account")
+        await _require_online(svc, caller, room_id, user_id, "Member_Account")
         current = seats.of(user_id)
         if current is not None and current.index == index:
             return

@@ -1,12 +1,15 @@
 """ApplyToTake: a member's application for a seat, which the owner or an admin approves or rejects in time.
 
-Applications live in this process only (like presence). An application that nobody answers within the timeout
-ends with ``Result`` ``timeout``; one approved for a seat that is no longer free ends with ``failed``.
+An application that nobody answers within the timeout ends with ``Result`` ``timeout``; one approved for a seat
+that is no longer free ends with ``failed``. With many nodes, every node learns of an application from its
+``seat_application`` event and forgets it on its ``seat_application_result``, so an admin connected to any node
+can answer it; only the applicant's node times it out, so a timeout is told once.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import msgspec
 
@@ -15,6 +18,7 @@ from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomEvent
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
+from liveroom.store.interface import AppRecord
 
 
 class _Pending(msgspec.Struct):
@@ -23,9 +27,14 @@ class _Pending(msgspec.Struct):
     timer: asyncio.TimerHandle
 
 
+# An application heard of from another node is forgotten a little after its own node would have timed it out.
+HEARD_GRACE_SECONDS = 5.0
+
+
 class SeatApplications:
-    def __init__(self, services: Services, timeout: float) -> None:
+    def __init__(self, services: Services, timeout: float, apps: Callable[[int], AppRecord | None]) -> None:
         self._svc = services
+        self._apps = apps
         self.timeout = timeout
         self._pending: dict[tuple[int, str, str], _Pending] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -59,6 +68,23 @@ class SeatApplications:
                 result = "failed"
         await self._result(pending, room_id, result, approver.identifier)
         return result
+
+    def observe(self, event: RoomEvent) -> None:
+        """Applications made and answered on other nodes (and, harmlessly, on this one)."""
+        if event.kind == "seat_application":
+            user, index = event.data.get("Member_Account"), event.data.get("Index")
+            app = self._apps(event.sdkappid)
+            key = (event.sdkappid, event.room_id, str(user))
+            if key in self._pending or app is None or not isinstance(index, int):
+                return
+            timer = asyncio.get_running_loop().call_later(
+                self.timeout + HEARD_GRACE_SECONDS, self._pending.pop, key, None
+            )
+            self._pending[key] = _Pending(applicant=Caller(app, str(user)), index=index, timer=timer)
+        elif event.kind == "seat_application_result":
+            pending = self._pending.pop((event.sdkappid, event.room_id, str(event.data.get("Member_Account"))), None)
+            if pending is not None:
+                pending.timer.cancel()
 
     def _expire(self, key: tuple[int, str, str]) -> None:
         pending = self._pending.pop(key, None)

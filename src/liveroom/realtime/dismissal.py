@@ -1,7 +1,8 @@
 """Auto-dismissal: a room that was entered and then stays empty for a while is dismissed (spec, destroy_room).
 
 The clock starts when the last member leaves (so a room nobody ever entered is never dismissed this way) and stops
-when someone enters. A room with robots is never dismissed automatically. Kept per process, like presence.
+when someone enters. A room with robots is never dismissed automatically. With many nodes every node keeps the
+clock (the events reach them all) and the first whose clock runs out dismisses the room, if it is still empty.
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
@@ -26,14 +28,15 @@ from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.protocol import ProtocolError
+from liveroom.store.interface import AppRecord
 
 CLOSE_NORMAL = 1000
 CLOSE_AUTH_FAILED = 4001
 CLOSE_AUTH_TIMEOUT = 4002
 CLOSE_IDLE = 4008
 CLOSE_TOO_SLOW = 4009
-MAX_REMEMBERED_DROPS = 100_000
 CLOSE_GRACE_SECONDS = 5.0
+log = logging.getLogger("liveroom.realtime")
 
 
 class _Bucket:
@@ -106,6 +109,7 @@ class RealtimeGateway:
         self,
         services: Services,
         authenticator: Authenticator,
+        apps: Callable[[int], AppRecord | None],
         *,
         auth_timeout: float = 10.0,
         idle_timeout: float = 60.0,
@@ -118,16 +122,38 @@ class RealtimeGateway:
     ) -> None:
         self._svc = services
         self._auth = authenticator
+        self._apps = apps
+        self._sweeper: asyncio.Task[None] | None = None
         self._auth_timeout = auth_timeout
         self._idle_timeout = idle_timeout
         self._queue_size = queue_size
         self._max_rooms = max_rooms
         self._rate = (messages_per_second, burst)
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
-        self._applications = SeatApplications(services, seat_application_timeout)
+        self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, empty_room_seconds)
-        self._drops: dict[tuple[int, str, str], float] = {}
         services.events.subscribe(self._on_event)
+
+    def start(self) -> None:
+        """With presence shared between nodes: the members of nodes that went away leave their rooms."""
+        interval = self._svc.presence.sweep_seconds
+        if interval is not None and self._sweeper is None:
+            self._sweeper = asyncio.create_task(self._sweep(interval), name="liveroom-presence-sweep")
+
+    async def _sweep(self, interval: float) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await members.sweep_lost(self._svc, self._apps)
+            except Exception:
+                log.exception("removing the members of lost nodes failed")
+
+    async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+            self._sweeper = None
 
     # the connection ---------------------------------------------------------------------------------------
 
@@ -251,9 +277,7 @@ class RealtimeGateway:
             raise ProtocolError(
                 ErrorCode.LIVE_INVALID_PARAMETER, "too_many_rooms", f"RoomId: at most {self._max_rooms} rooms at once"
             )
-        drop = (session.caller.sdkappid, room_id, session.user_id)
-        dropped_at = self._drops.pop(drop, None)
-        reconnected = dropped_at is not None and time.monotonic() - dropped_at <= self._idle_timeout
+        reconnected = await self._svc.presence.take_drop(session.caller.sdkappid, room_id, session.user_id)
         entry = await members.enter(self._svc, session.caller, room_id, new_view=not reconnected)
         # Attached only now: the member's own entry is answered by "entered", not by an event.
         session.rooms.add(room_id)
@@ -335,15 +359,9 @@ class RealtimeGateway:
                 del self._rooms[key]
         if not any(other.user_id == session.user_id for other in sessions or ()):
             if reason in {"disconnected", "timeout"}:
-                self._remember_drop((key[0], room_id, session.user_id))
+                # Coming back within the heartbeat window, through any node, is not a new view.
+                await self._svc.presence.note_drop(key[0], room_id, session.user_id, self._idle_timeout)
             await members.leave(self._svc, session.caller, room_id, reason)
-
-    def _remember_drop(self, drop: tuple[int, str, str]) -> None:
-        """A member whose connection dropped may come back within the heartbeat window without a new view."""
-        now = time.monotonic()
-        if len(self._drops) >= MAX_REMEMBERED_DROPS:
-            self._drops = {k: t for k, t in self._drops.items() if now - t <= self._idle_timeout}
-        self._drops[drop] = now
 
     async def _leave_all(self, session: Session, reason: str) -> None:
         for room_id in list(session.rooms):
@@ -354,8 +372,9 @@ class RealtimeGateway:
     async def _on_event(self, event: RoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
         self._dismissal.observe(event)
+        self._applications.observe(event)
         if event.kind == "room_dismissed":
-            members.room_gone(self._svc, *key)
+            await members.room_gone(self._svc, *key)
         sessions = self._rooms.get(key)
         if not sessions:
             return

@@ -89,6 +89,20 @@ class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
     is_audio_disabled: bool = False
 
 
+class RoomListing(msgspec.Struct):
+    """One room of a get_room_list page: the fields the list answers (sort key included), in the order a store
+    selects them. A store reads only these columns for a page, not the whole room."""
+
+    room_id: str
+    room_name: str
+    owner_account: str
+    cover_url: str
+    category: list[int]
+    create_time: int
+    activity_status: int
+    view_count: int
+
+
 class ListCursor(msgspec.Struct, array_like=True, frozen=True):
     """Where a page of get_room_list ends: the sort key of its last room.
 
@@ -129,7 +143,7 @@ class Transaction(Protocol):
         """Remove the room and every row scoped to it; answers the room as it was."""
         ...
 
-    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomRecord]: ...
+    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomListing]: ...
 
     # metadata
     async def get_metadata(self, sdkappid: int, room_id: str) -> dict[str, str]: ...

@@ -31,6 +31,7 @@ from liveroom.store.interface import (
     AccountRecord,
     AppRecord,
     ListCursor,
+    RoomListing,
     RoomRecord,
     SeatRecord,
     Transaction,
@@ -51,12 +52,13 @@ _APP_SELECT = (
 )
 _GET_ROOM = f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = $1 AND room_id = $2"  # noqa: S608
 _ROOM_OWNER = "SELECT owner_account FROM rooms WHERE sdkappid = $1 AND room_id = $2"
+_LISTING_SELECT = ", ".join(RoomListing.__struct_fields__)
 _LIST_FIRST = (
-    f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = $1 AND is_public_visible "  # noqa: S608
+    f"SELECT {_LISTING_SELECT} FROM rooms WHERE sdkappid = $1 AND is_public_visible "  # noqa: S608
     "ORDER BY sort_views, sort_created, room_id LIMIT $2"
 )
 _LIST_AFTER = (
-    f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = $1 AND is_public_visible "  # noqa: S608
+    f"SELECT {_LISTING_SELECT} FROM rooms WHERE sdkappid = $1 AND is_public_visible "  # noqa: S608
     "AND (sort_views, sort_created, room_id) > ($2, $3, $4) "
     "ORDER BY sort_views, sort_created, room_id LIMIT $5"
 )
@@ -274,7 +276,7 @@ class PostgresTransaction(Transaction):
         row = await self._db.fetchrow(_DELETE_ROOM, sdkappid, room_id)
         return None if row is None else _room(row)
 
-    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomRecord]:
+    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomListing]:
         if after is None:
             rows = await self._db.fetch(_LIST_FIRST, sdkappid, limit)
         else:
@@ -286,7 +288,7 @@ class PostgresTransaction(Transaction):
                 _cursor_id(after.room_id),
                 limit,
             )
-        return [_room(row) for row in rows]
+        return [RoomListing(**{**dict(r.items()), "category": _category_decoder.decode(r["category"])}) for r in rows]
 
     # metadata -------------------------------------------------------------------------------------------
     async def get_metadata(self, sdkappid: int, room_id: str) -> dict[str, str]:

@@ -2,8 +2,10 @@
 
 Each statement takes microseconds, so it runs on the event loop thread instead of hopping to a worker thread
 (aiosqlite measured 100x slower per statement). One connection writes and one reads; an asyncio lock per
-connection keeps one transaction at a time on each, so a coroutine that awaits inside a transaction cannot let
-another request see or join it.
+connection keeps one transaction block at a time on each, so a coroutine that awaits inside a block cannot let
+another request see or join it. Write blocks that finish in the same turn of the event loop share one COMMIT
+(``_WriteScope``), and the rooms ``SQLiteStore.get_room`` read are kept in memory while no commit can have changed
+them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +25,7 @@ from liveroom.store.interface import (
     AccountRecord,
     AppRecord,
     ListCursor,
+    RoomListing,
     RoomRecord,
     SeatRecord,
     Transaction,
@@ -51,15 +54,24 @@ _INSERT_ROOM = (
     f"INSERT INTO rooms (sdkappid, {_ROOM_SELECT}, sort_views, sort_created) "  # noqa: S608
     f"VALUES ({', '.join('?' * (len(_ROOM_COLUMNS) + 3))}) ON CONFLICT (sdkappid, room_id) DO NOTHING"
 )
+# A page reads only the listed columns: a third of the row, and no conversion of the rest.
+_LISTING_SELECT = ", ".join(RoomListing.__struct_fields__)
+_LISTING_CATEGORY = RoomListing.__struct_fields__.index("category")
 _LIST_FIRST = (
-    f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
+    f"SELECT {_LISTING_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
     "ORDER BY sort_views, sort_created, room_id LIMIT ?"
 )
 _LIST_AFTER = (
-    f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
+    f"SELECT {_LISTING_SELECT} FROM rooms WHERE sdkappid = ? AND is_public_visible "  # noqa: S608
     "AND (sort_views, sort_created, room_id) > (?, ?, ?) "
     "ORDER BY sort_views, sort_created, room_id LIMIT ?"
 )
+
+
+_DATA_VERSION = "PRAGMA data_version"
+_APP_VERSION = "SELECT version FROM app_state WHERE id = 1"
+# Rooms kept by SQLiteStore.get_room (about 1 KiB each); a full cache starts again empty.
+ROOM_CACHE_SIZE = 32_768
 
 
 def _room(row: tuple[Any, ...]) -> RoomRecord:
@@ -68,6 +80,19 @@ def _room(row: tuple[Any, ...]) -> RoomRecord:
         values[i] = bool(values[i])
     values[_CATEGORY] = _category_decoder.decode(values[_CATEGORY])
     return RoomRecord(*values)
+
+
+def _listing(row: tuple[Any, ...]) -> RoomListing:
+    values = list(row)
+    values[_LISTING_CATEGORY] = _category_decoder.decode(values[_LISTING_CATEGORY])
+    return RoomListing(*values)
+
+
+def _copied(room: RoomRecord) -> RoomRecord:
+    """A copy for a caller: a cached record must never be changed through what a read returned."""
+    copy: RoomRecord = room.__copy__()  # type: ignore[attr-defined]  # msgspec's shallow copy, in C
+    copy.category = room.category.copy()
+    return copy
 
 
 def _negated(value: int) -> int:
@@ -90,17 +115,20 @@ def path_of(url: str) -> str:
 
 
 class SQLiteTransaction(Transaction):
-    __slots__ = ("_db",)
+    __slots__ = ("_db", "apps_changed")
 
     def __init__(self, db: sqlite3.Connection) -> None:
         self._db = db
+        # Set by every write to the app tables: once committed, this process reads the app version again.
+        self.apps_changed = False
 
     # apps -----------------------------------------------------------------------------------------------
     async def app_version(self) -> int:
-        row = self._db.execute("SELECT version FROM app_state WHERE id = 1").fetchone()
+        row = self._db.execute(_APP_VERSION).fetchone()
         return int(row[0]) if row else 0
 
     async def bump_app_version(self) -> None:
+        self.apps_changed = True
         self._db.execute("UPDATE app_state SET version = version + 1 WHERE id = 1")
 
     def _app(self, row: tuple[Any, ...]) -> AppRecord:
@@ -131,6 +159,7 @@ class SQLiteTransaction(Transaction):
         return None if row is None else self._app(row)
 
     async def insert_app(self, app: AppRecord) -> bool:
+        self.apps_changed = True
         cursor = self._db.execute(
             f"INSERT INTO apps ({_APP_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "  # noqa: S608
             "ON CONFLICT (sdkappid) DO NOTHING",
@@ -159,6 +188,7 @@ class SQLiteTransaction(Transaction):
         unknown = set(values) - allowed
         if unknown:
             raise ValueError(f"not app columns: {sorted(unknown)}")
+        self.apps_changed = True
         if values:
             assignments = ", ".join(f"{name} = ?" for name in values)
             self._db.execute(
@@ -167,12 +197,14 @@ class SQLiteTransaction(Transaction):
             )
 
     async def add_admins(self, sdkappid: int, identifiers: Iterable[str]) -> None:
+        self.apps_changed = True
         self._db.executemany(
             "INSERT INTO app_admins (sdkappid, identifier) VALUES (?, ?) ON CONFLICT DO NOTHING",
             [(sdkappid, i) for i in identifiers],
         )
 
     async def remove_admins(self, sdkappid: int, identifiers: Iterable[str]) -> None:
+        self.apps_changed = True
         self._db.executemany(
             "DELETE FROM app_admins WHERE sdkappid = ? AND identifier = ?",
             [(sdkappid, i) for i in identifiers],
@@ -256,7 +288,7 @@ class SQLiteTransaction(Transaction):
             )
         return room
 
-    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomRecord]:
+    async def list_public_rooms(self, sdkappid: int, after: ListCursor | None, limit: int) -> list[RoomListing]:
         if after is None:
             rows = self._db.execute(_LIST_FIRST, (sdkappid, limit))
         else:
@@ -264,7 +296,7 @@ class SQLiteTransaction(Transaction):
                 _LIST_AFTER,
                 (sdkappid, _negated(after.view_count), _negated(after.create_time), after.room_id, limit),
             )
-        return [_room(row) for row in rows]
+        return [_listing(row) for row in rows]
 
     # metadata -------------------------------------------------------------------------------------------
     async def get_metadata(self, sdkappid: int, room_id: str) -> dict[str, str]:
@@ -451,20 +483,19 @@ class SQLiteTransaction(Transaction):
 
 
 class _Scope:
-    """``async with`` block around one transaction on one connection."""
+    """``async with`` block around one read transaction on the read connection."""
 
-    __slots__ = ("_begin", "_db", "_lock", "_tx")
+    __slots__ = ("_db", "_lock", "_tx")
 
-    def __init__(self, db: sqlite3.Connection, lock: asyncio.Lock, begin: str) -> None:
+    def __init__(self, db: sqlite3.Connection, lock: asyncio.Lock) -> None:
         self._db = db
         self._lock = lock
-        self._begin = begin
         self._tx = SQLiteTransaction(db)
 
     async def __aenter__(self) -> Transaction:
         await self._lock.acquire()
         try:
-            self._db.execute(self._begin)
+            self._db.execute("BEGIN")
         except BaseException:
             self._lock.release()
             raise
@@ -486,6 +517,153 @@ class _Scope:
             self._lock.release()
 
 
+class _WriteScope:
+    """``async with`` block around one write; the blocks that finish in one turn of the event loop share a COMMIT.
+
+    The first block opens the transaction (``BEGIN IMMEDIATE``) and every later one runs inside its own SAVEPOINT, so
+    a block that raises rolls back its own writes only. A block that ends well waits for the COMMIT carrying its
+    writes, scheduled for the next turn of the loop: nobody is answered before their writes are committed (and in
+    WAL mode a committed write survives kill -9 of the process). A refused block waits for that COMMIT too when
+    others joined the transaction before it, since what it saw may be their uncommitted writes; if the COMMIT fails,
+    everyone waiting gets its error.
+
+    The COMMIT never runs while a block is inside the transaction (that would commit half of it): a block that
+    awaits other I/O inside it delays the COMMIT of those that joined before it by that long, as it already delayed
+    every write after it.
+    """
+
+    __slots__ = (
+        "_apps_changed",
+        "_db",
+        "_due",
+        "_lock",
+        "_nested",
+        "_on_commit",
+        "_open",
+        "_scheduled",
+        "_tx",
+        "_waiters",
+    )
+
+    def __init__(self, db: sqlite3.Connection, on_commit: Callable[[bool], None]) -> None:
+        self._db = db
+        self._lock = asyncio.Lock()
+        self._tx = SQLiteTransaction(db)
+        self._on_commit = on_commit
+        self._open = False  # BEGIN IMMEDIATE ran; the COMMIT has not
+        self._nested = False  # the current block runs in a SAVEPOINT: it is not the first of the transaction
+        self._waiters: list[asyncio.Future[None]] = []
+        self._apps_changed = False
+        self._scheduled = False  # a _flush is scheduled
+        self._due = False  # _flush found a block inside the transaction: that block commits as it leaves
+
+    async def __aenter__(self) -> Transaction:
+        await self._lock.acquire()
+        try:
+            if not self._open:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._open, self._nested = True, False
+            else:
+                self._db.execute("SAVEPOINT block")
+                self._nested = True
+        except BaseException:
+            if self._open and not self._waiters and self._db.in_transaction:
+                self._open = False
+                self._db.execute("ROLLBACK")
+            self._lock.release()
+            raise
+        self._tx.apps_changed = False
+        return self._tx
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        waiter: asyncio.Future[None] | None = None
+        try:
+            if exc_type is None:
+                try:
+                    if self._nested:
+                        self._db.execute("RELEASE block")
+                except BaseException:
+                    self._abandon_block()
+                    raise
+                self._apps_changed = self._apps_changed or self._tx.apps_changed
+            else:
+                self._abandon_block()
+            if self._open:
+                if exc_type is None or self._waiters:
+                    waiter = asyncio.get_running_loop().create_future()
+                    self._waiters.append(waiter)
+                    if self._due:
+                        self.commit()
+                    elif not self._scheduled:
+                        self._scheduled = True
+                        asyncio.get_running_loop().call_soon(self._flush)
+                else:
+                    # A refused block alone in the transaction: nothing to commit, and no reason to hold the lock.
+                    self._open = False
+                    self._db.execute("ROLLBACK")
+        finally:
+            self._lock.release()
+        if waiter is not None:
+            await waiter
+
+    def _abandon_block(self) -> None:
+        """Undo the current block's writes only, or fail the whole group when SQLite has ended the transaction."""
+        db = self._db
+        if db.in_transaction and not self._nested:
+            # The first block: the transaction holds nothing else (later blocks wait for the lock).
+            self._open = False
+            db.execute("ROLLBACK")
+            return
+        if db.in_transaction:
+            try:
+                db.execute("ROLLBACK TO block")
+                db.execute("RELEASE block")
+                return
+            except BaseException:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+        # Some errors (SQLITE_FULL, IOERR) roll the whole transaction back: the blocks before this one are lost too.
+        self._fail(sqlite3.OperationalError("the transaction was rolled back with a failed write in it; retry"))
+
+    def _fail(self, error: BaseException) -> None:
+        waiters, self._waiters = self._waiters, []
+        self._open = self._due = self._apps_changed = False
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_exception(error)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        if not self._waiters:
+            return  # committed already
+        if self._lock.locked():
+            self._due = True
+            return
+        self.commit()
+
+    def commit(self) -> None:
+        """COMMIT what the finished blocks wrote and answer them; only between blocks (the lock free or ours)."""
+        if not self._open:
+            return
+        waiters, self._waiters = self._waiters, []
+        apps_changed = self._apps_changed
+        self._open = self._due = self._apps_changed = False
+        try:
+            self._db.execute("COMMIT")
+        except Exception as error:
+            # A failed COMMIT leaves the transaction open; every later BEGIN would fail on it.
+            if self._db.in_transaction:
+                self._db.execute("ROLLBACK")
+            for waiter in waiters:
+                if not waiter.done():
+                    waiter.set_exception(error)
+            return
+        self._on_commit(apps_changed)
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+
 class SQLiteStore:
     """The default store. ``synchronous=NORMAL`` in WAL mode keeps every committed write across kill -9."""
 
@@ -496,12 +674,17 @@ class SQLiteStore:
         self._migrate = migrate_on_open
         self._writer: sqlite3.Connection | None = None
         self._reader: sqlite3.Connection | None = None
-        self._write_lock = asyncio.Lock()
         self._read_lock = asyncio.Lock()
-        self._write_scope: _Scope | None = None
+        self._write_scope: _WriteScope | None = None
         self._read_scope: _Scope | None = None
-        self._data_version: int | None = None
+        # Commits of this process's write connection. That connection's PRAGMA data_version moves on every
+        # commit of any other connection (another process, another store on the file) and never on its own, so
+        # the two together tell whether anything was committed since they were last read.
+        self._own_commits = 0
         self._app_version: int | None = None
+        self._app_data_version: int | None = None
+        self._rooms: dict[tuple[int, str], RoomRecord] = {}
+        self._rooms_stamp: tuple[int, int] | None = None
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -516,41 +699,86 @@ class SQLiteStore:
             migrate.upgrade(self.url)
         self._writer = self._connect()
         self._reader = self._connect()
-        # "BEGIN IMMEDIATE" takes the write lock up front, so two processes never deadlock upgrading a read.
-        self._write_scope = _Scope(self._writer, self._write_lock, "BEGIN IMMEDIATE")
-        self._read_scope = _Scope(self._reader, self._read_lock, "BEGIN")
+        self._own_commits = 0
+        self._app_version = self._app_data_version = self._rooms_stamp = None
+        self._rooms.clear()
+        self._write_scope = _WriteScope(self._writer, self._committed)
+        self._read_scope = _Scope(self._reader, self._read_lock)
 
     async def close(self) -> None:
+        scope = self._write_scope
+        if scope is not None:
+            # Blocks waiting for their COMMIT get it now, unless a block is still inside the transaction.
+            if scope._lock.locked():
+                scope._fail(sqlite3.OperationalError("the store was closed before this write was committed"))
+            else:
+                scope.commit()
         for db in (self._reader, self._writer):
             if db is not None:
                 db.close()
         self._reader = self._writer = None
+        self._rooms.clear()
 
     def read(self) -> _Scope:
         assert self._read_scope is not None, "store is not open"
         return self._read_scope
 
-    def write(self) -> _Scope:
+    def write(self) -> _WriteScope:
         assert self._write_scope is not None, "store is not open"
         return self._write_scope
 
+    def _committed(self, apps_changed: bool) -> None:
+        self._own_commits += 1
+        if apps_changed:
+            self._app_version = None
+
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
+        # Kept rooms are valid while nothing was committed since they were read: the stamp is read before the
+        # row, so a commit landing in between can only make a kept room look older than it is, never newer.
+        writer, reader = self._writer, self._reader
+        assert writer is not None and reader is not None, "store is not open"
+        stamp = (writer.execute(_DATA_VERSION).fetchone()[0], self._own_commits)
+        if stamp != self._rooms_stamp:
+            self._rooms.clear()
+            self._rooms_stamp = stamp
+        key = (sdkappid, room_id)
+        room = self._rooms.get(key)
+        if room is not None:
+            return _copied(room)
         # One statement reads one committed snapshot: no BEGIN/COMMIT and no lock. The reader connection only
-        # ever reads, so if a read scope is open on it the statement joins that scope's (committed) snapshot.
-        reader = self._reader
-        assert reader is not None, "store is not open"
-        row = reader.execute(_GET_ROOM, (sdkappid, room_id)).fetchone()
-        return None if row is None else _room(row)
+        # ever reads, so if a read scope is open on it the statement joins that scope's (committed) snapshot,
+        # which may be older than the stamp: such a room is answered but not kept.
+        row = reader.execute(_GET_ROOM, key).fetchone()
+        if row is None:
+            return None
+        room = _room(row)
+        if reader.in_transaction:
+            return room
+        if len(self._rooms) >= ROOM_CACHE_SIZE:
+            self._rooms.clear()
+        self._rooms[key] = room
+        return _copied(room)
 
     async def app_version(self) -> int:
-        """The apps version, read again only when another connection has written since the last call."""
-        assert self._reader is not None, "store is not open"
-        data_version = self._reader.execute("PRAGMA data_version").fetchone()[0]
-        if data_version != self._data_version or self._app_version is None:
-            self._data_version = data_version
-            row = self._reader.execute("SELECT version FROM app_state WHERE id = 1").fetchone()
-            self._app_version = int(row[0]) if row else 0
-        return self._app_version
+        """The apps version, read again only after a commit that may have changed it.
+
+        Another process's commit moves the write connection's ``data_version`` (read here on every call, so its
+        change is seen before the request that called is served); this process's own commits do not move it and
+        re-read the version only when they wrote the app tables (``SQLiteTransaction.apps_changed``).
+        """
+        writer, reader = self._writer, self._reader
+        assert writer is not None and reader is not None, "store is not open"
+        data_version = writer.execute(_DATA_VERSION).fetchone()[0]
+        if data_version == self._app_data_version and self._app_version is not None:
+            return self._app_version
+        # Read after data_version, and from the newest snapshot: an open read scope's may be older, so then the
+        # write connection answers (its open transaction, if any, is this process's own and holds off others).
+        db = writer if reader.in_transaction else reader
+        row = db.execute(_APP_VERSION).fetchone()
+        version = int(row[0]) if row else 0
+        if db is reader:
+            self._app_data_version, self._app_version = data_version, version
+        return version
 
     async def ping(self) -> None:
         assert self._reader is not None, "store is not open"

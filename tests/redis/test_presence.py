@@ -1,0 +1,166 @@
+"""Presence in Redis as several nodes see it: one RedisPresence per node (its own connection pool), one prefix.
+
+The nodes share a clock the test moves, so "the TTL has passed" needs no sleeping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio
+
+from liveroom.cluster import RedisPresence
+from liveroom.domain.presence import Admission, Lost
+from liveroom.errors import ErrorCode, LiveError
+from tests.helpers import SDKAPPID
+from tests.redis import service
+
+TTL = 30.0
+ROOM = "party"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_900_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def nodes(redis_url: str, redis_prefix: str, clock: Clock) -> AsyncIterator[list[RedisPresence]]:
+    clients = [redis.asyncio.Redis.from_url(redis_url) for _ in range(3)]
+    try:
+        yield [RedisPresence(client, redis_prefix, TTL, clock) for client in clients]
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+async def test_a_room_s_capacity_holds_for_all_nodes_together(nodes: list[RedisPresence]) -> None:
+    users = [f"user-{i}" for i in range(30)]
+    admissions = await asyncio.gather(
+        *(nodes[i % 3].enter(SDKAPPID, ROOM, user, capacity=7) for i, user in enumerate(users))
+    )
+    assert sum(a.admitted for a in admissions) == 7
+    assert all(not a.already for a in admissions)
+    admitted = {user for user, a in zip(users, admissions, strict=True) if a.admitted}
+    for node in nodes:
+        assert await node.member_count(SDKAPPID, ROOM) == 7
+        assert await node.members(SDKAPPID, ROOM) == admitted
+    refused = next(user for user, a in zip(users, admissions, strict=True) if not a.admitted)
+    assert await nodes[0].enter(SDKAPPID, ROOM, refused, capacity=7) == Admission(False, False, 7)
+    assert not await nodes[1].is_present(SDKAPPID, ROOM, refused)
+
+
+async def test_a_user_through_two_nodes_is_one_member_until_they_leave(nodes: list[RedisPresence]) -> None:
+    a, b, c = nodes
+    assert await a.enter(SDKAPPID, ROOM, "alice", capacity=1) == Admission(True, False, 1)
+    # Already in: not refused by a full room, and counted once.
+    assert await b.enter(SDKAPPID, ROOM, "alice", capacity=1) == Admission(True, True, 1)
+    assert await c.is_present(SDKAPPID, ROOM, "alice")
+    assert await c.leave(SDKAPPID, ROOM, "alice") == 0
+    assert await a.leave(SDKAPPID, ROOM, "alice") is None
+    assert await b.member_count(SDKAPPID, ROOM) == 0
+    assert await a.enter(SDKAPPID, ROOM, "bob", capacity=1) == Admission(True, False, 1)
+
+
+async def test_members_of_a_node_that_stops_refreshing_are_lost_once(nodes: list[RedisPresence], clock: Clock) -> None:
+    a, b, c = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "bob", capacity=10)
+    clock.now += TTL * 2 / 3
+    await b.refresh()  # b is alive; a is not
+    clock.now += TTL * 2 / 3
+    # Alice stops counting as soon as her time is up, before any sweep.
+    assert await c.member_count(SDKAPPID, ROOM) == 1
+    assert await c.members(SDKAPPID, ROOM) == {"bob"}
+    assert not await c.is_present(SDKAPPID, ROOM, "alice")
+    swept = await asyncio.gather(b.lost(), c.lost(), b.lost(), c.lost())
+    assert sorted(lost for found in swept for lost in found) == [Lost(SDKAPPID, ROOM, "alice", 1)]
+    assert await b.lost() == []
+    assert await c.is_present(SDKAPPID, ROOM, "bob")
+
+
+async def test_refreshing_keeps_members_past_the_ttl(nodes: list[RedisPresence], clock: Clock) -> None:
+    a, b, _ = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    for _ in range(5):
+        clock.now += TTL / 2
+        await a.refresh()
+    assert await b.lost() == []
+    assert await b.member_count(SDKAPPID, ROOM) == 1
+
+
+async def test_a_refresh_never_brings_back_a_member_removed_elsewhere(nodes: list[RedisPresence], clock: Clock) -> None:
+    a, b, _ = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await a.enter(SDKAPPID, ROOM, "carol", capacity=10)
+    assert await b.leave(SDKAPPID, ROOM, "alice") == 1  # banned through node b
+    await a.refresh()
+    assert await b.members(SDKAPPID, ROOM) == {"carol"}
+    # Node a forgot her: once carol leaves, a has nothing left to keep alive and nothing comes back.
+    await b.leave(SDKAPPID, ROOM, "carol")
+    await a.refresh()
+    clock.now += TTL * 2
+    assert await b.lost() == []
+    assert await b.member_count(SDKAPPID, ROOM) == 0
+
+
+async def test_a_member_back_through_another_node_before_being_swept_is_not_new(
+    nodes: list[RedisPresence], clock: Clock
+) -> None:
+    a, b, c = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=1)
+    clock.now += TTL + 1  # a died
+    assert await b.enter(SDKAPPID, ROOM, "alice", capacity=1) == Admission(True, True, 1)
+    assert await c.lost() == []
+    assert await c.is_present(SDKAPPID, ROOM, "alice")
+
+
+async def test_a_drop_noted_on_one_node_is_taken_once_on_another(nodes: list[RedisPresence]) -> None:
+    a, b, c = nodes
+    await a.note_drop(SDKAPPID, ROOM, "alice", window=60)
+    assert await b.take_drop(SDKAPPID, ROOM, "alice")
+    assert not await c.take_drop(SDKAPPID, ROOM, "alice")
+    assert not await b.take_drop(SDKAPPID, ROOM, "bob")
+
+
+async def test_clearing_a_room_leaves_nothing_behind(nodes: list[RedisPresence], redis_prefix: str) -> None:
+    a, b, _ = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "bob", capacity=10)
+    await b.enter(SDKAPPID, "other", "bob", capacity=10)
+    assert await b.clear_room(SDKAPPID, ROOM) == {"alice", "bob"}
+    assert await a.member_count(SDKAPPID, ROOM) == 0
+    remaining = await a._redis.zrange(f"{redis_prefix}:presence:due", 0, -1)
+    assert len(remaining) == 1  # bob in "other"
+    assert {key.decode() for key in service.keys_under(redis_prefix)} == {
+        f"{redis_prefix}:presence:due",
+        f"{redis_prefix}:presence:{SDKAPPID}:other",
+    }
+
+
+async def test_presence_is_refused_with_100001_while_redis_is_unreachable(caplog: pytest.LogCaptureFixture) -> None:
+    client = redis.asyncio.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
+    presence = RedisPresence(client, "liveroom-unreachable", TTL)
+    try:
+        with pytest.raises(LiveError) as refused:
+            await presence.member_count(SDKAPPID, ROOM)
+        assert refused.value.code == ErrorCode.LIVE_INTERNAL
+        assert "Redis" in refused.value.info
+        with pytest.raises(LiveError):
+            await presence.enter(SDKAPPID, ROOM, "alice", capacity=1)
+        with caplog.at_level(logging.WARNING, logger="liveroom.cluster"):
+            assert await presence.lost() == []
+        assert "Redis unreachable" in caplog.text
+    finally:
+        await client.aclose()
