@@ -548,19 +548,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="workloads to run (the names of bench/wrk/*.lua)",
     )
     parser.add_argument("--rooms", type=int, default=10_000, help="rooms seeded per run")
-    parser.add_argument("--duration", type=float, default=8, help="seconds per timed wrk run")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each timed run")
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections in all (split between nodes)")
-    parser.add_argument("--repeat", type=int, default=1, help="timed runs per workload; the best valid one counts")
-    parser.add_argument(
-        "--quiet",
-        type=float,
-        default=15,
-        metavar="PCT",
-        help="before each run, wait until other processes use under PCT%% of a core (shared machines)",
-    )
-    parser.add_argument("--quiet-wait", type=float, default=20, help="longest wait for --quiet, seconds (0: never)")
-    parser.add_argument("--walk-pages", type=int, default=2000, help="get_room_list pages walked for deep cursors")
+    run.add_load_options(parser, connections_help="wrk connections in all (split between nodes)")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
     parser.add_argument("--keep", action="store_true", help="keep the schemas and the temporary directory (logs)")
     args = parser.parse_args(argv)

@@ -659,6 +659,23 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def add_load_options(parser: argparse.ArgumentParser, *, connections_help: str) -> None:
+    """The options of how load is driven, shared by ``python -m bench`` and ``python -m bench.postgres``."""
+    parser.add_argument("--duration", type=float, default=8, help="seconds per timed wrk run")
+    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each timed run")
+    parser.add_argument("--connections", type=int, default=64, help=connections_help)
+    parser.add_argument("--repeat", type=int, default=1, help="timed runs per workload; the best valid one counts")
+    parser.add_argument(
+        "--quiet",
+        type=float,
+        default=15,
+        metavar="PCT",
+        help="before each run, wait until other processes use under PCT%% of a core (shared machines)",
+    )
+    parser.add_argument("--quiet-wait", type=float, default=20, help="longest wait for --quiet, seconds (0: never)")
+    parser.add_argument("--walk-pages", type=int, default=2000, help="get_room_list pages walked for deep cursors")
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m bench",
@@ -670,19 +687,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--memory-rooms", type=int, default=1_000_000, help="rooms for the memory and get_room_list run (0: skip)"
     )
-    parser.add_argument("--duration", type=float, default=8, help="seconds per timed wrk run")
-    parser.add_argument("--warmup", type=float, default=2, help="seconds of load before each timed run")
-    parser.add_argument("--connections", type=int, default=64, help="wrk connections")
-    parser.add_argument("--repeat", type=int, default=1, help="timed runs per workload; the best valid one counts")
-    parser.add_argument(
-        "--quiet",
-        type=float,
-        default=15,
-        metavar="PCT",
-        help="before each run, wait until other processes use under PCT%% of a core (shared machines)",
-    )
-    parser.add_argument("--quiet-wait", type=float, default=20, help="longest wait for --quiet, seconds (0: never)")
-    parser.add_argument("--walk-pages", type=int, default=2000, help="get_room_list pages walked for deep cursors")
+    add_load_options(parser, connections_help="wrk connections")
     parser.add_argument("--profile", metavar="DIR", help="also record py-spy profiles of the server into DIR")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (databases, server logs)")
