@@ -315,3 +315,58 @@ async def test_a_block_awaiting_inside_its_transaction_does_not_lose_the_group(s
     seen = await asyncio.gather(*(create(f"r{i}", i % 3) for i in range(12)))
     for i, committed in enumerate(seen):
         assert f"r{i}" in committed
+
+
+_BUMP_IN_ANOTHER_PROCESS = """
+import asyncio, sys
+from liveroom.store import open_store
+
+async def main():
+    store = open_store(sys.argv[1])
+    await store.open()
+    try:
+        async with store.write() as tx:
+            await tx.bump_app_version()
+    finally:
+        await store.close()
+
+asyncio.run(main())
+"""
+
+
+async def _in_another_process(script: str, *args: str) -> None:
+    process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, *args, stderr=asyncio.subprocess.PIPE)
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+
+
+@pytest.mark.parametrize("wal_index", [True, False], ids=["wal-index-header", "pragma-data-version"])
+async def test_commits_are_seen_through_the_wal_index_or_without_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wal_index: bool
+) -> None:
+    """The store notices commits by reading SQLite's WAL-index header; a header it does not know (another format)
+    falls back to PRAGMA data_version. Either way kept rooms and the app version follow every commit."""
+    if not wal_index:
+        monkeypatch.setattr("liveroom.store.sqlite._WAL_INDEX_VERSIONS", ())
+    store = SQLiteStore(f"sqlite:///{tmp_path / 'store.db'}")
+    await store.open()
+    try:
+        assert store._commits is not None and store._commits.mapped is wal_index
+        await insert_rooms(store, APP, [room_record("r1")])
+        version = await store.app_version()
+        for step in range(1, 3):
+            await _read_twice(store, "r1")
+            await _in_another_process(_UPDATE_IN_ANOTHER_PROCESS, store.url, f"theirs {step}")
+            room = await store.get_room(APP, "r1")
+            assert room is not None and room.notice == f"theirs {step}"
+            assert await store.app_version() == version + step - 1
+            await _in_another_process(_BUMP_IN_ANOTHER_PROCESS, store.url)
+            assert await store.app_version() == version + step
+            async with store.write() as tx:
+                assert await tx.update_room(APP, "r1", {"notice": f"ours {step}"})
+            room = await store.get_room(APP, "r1")
+            assert room is not None and room.notice == f"ours {step}"
+            assert await store.app_version() == version + step
+    finally:
+        await store.close()
+    assert store._commits is None

@@ -26,7 +26,7 @@ def new_request_id() -> str:
 
     An identifier, not a secret, so the process's PRNG serves (no system call per request).
     """
-    return f"Id-{random.getrandbits(128):032x}-O-Seq-{next(_sequence)}"
+    return f"Id-{random.randbytes(16).hex()}-O-Seq-{next(_sequence)}"  # noqa: S311
 
 
 def success(request_id: str, payload: bytes | None, *, top_level: bool) -> bytes:

@@ -6,14 +6,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import msgspec
+
 from liveroom.domain.events import EventBus
 from liveroom.domain.presence import LocalPresence, Presence
 from liveroom.store.interface import AppRecord, Store
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """The app a request acts for and the account it was signed by."""
+class Caller(msgspec.Struct, frozen=True):
+    """The app a request acts for and the account it was signed by (a Struct: made on every request, and its
+    constructor is a fifth of a frozen dataclass's)."""
 
     app: AppRecord
     identifier: str
