@@ -38,6 +38,7 @@ from liveroom.client.realtime import (
     parse_event,
     realtime_url,
 )
+from liveroom.domain.presence import Evicted
 from liveroom.settings import Settings, SettingsError
 from tests.client.servers import ThreadedServer, free_port
 from tests.helpers import SDKAPPID, SECRET_KEY, tencent_sig
@@ -172,6 +173,25 @@ async def test_admin_changes_reach_members_as_typed_events(admin: AsyncClient, c
     dismissed = await next_event(alice, RoomDismissed)
     assert dismissed.room_id == ROOM
     assert alice.rooms == set()
+
+
+async def test_a_member_left_event_about_oneself_takes_the_room_out_of_rooms(
+    admin: AsyncClient, connect: Connect, threaded: ThreadedServer
+) -> None:
+    """With several nodes, a node cut off from the others for too long takes its connections out of the rooms the
+    others removed them from and tells them with member_left naming their own user (docs/realtime.md)."""
+    alice, bob = await connect("alice"), await connect("bob")
+    await alice.enter(ROOM)
+    await bob.enter(ROOM)
+    assert (await next_event(alice, MemberEntered)).member_account == "bob"
+    threaded.run(threaded.app.realtime._on_evicted(Evicted(SDKAPPID, ROOM, "bob", 1)))
+
+    left = await next_event(bob, MemberLeft)
+    assert (left.member_account, left.member_count, left.reason) == ("bob", 1, "disconnected")
+    assert bob.rooms == set()
+    assert alice.rooms == {ROOM}
+    with pytest.raises(NotFoundError):
+        await bob.send_text(ROOM, "still here?")
 
 
 async def test_a_ban_removes_the_user_at_once(admin: AsyncClient, connect: Connect) -> None:

@@ -9,11 +9,12 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 
+import msgspec
 import pytest
 import redis.asyncio
 
 from liveroom.cluster import RedisPresence
-from liveroom.domain.presence import Admission, Lost
+from liveroom.domain.presence import Admission, Evicted, Lost
 from liveroom.errors import ErrorCode, LiveError
 from tests.helpers import SDKAPPID
 from tests.redis import service
@@ -61,16 +62,113 @@ async def test_a_room_s_capacity_holds_for_all_nodes_together(nodes: list[RedisP
     assert not await nodes[1].is_present(SDKAPPID, ROOM, refused)
 
 
-async def test_a_user_through_two_nodes_is_one_member_until_they_leave(nodes: list[RedisPresence]) -> None:
+async def test_a_user_through_two_nodes_is_one_member_until_they_leave_on_both(nodes: list[RedisPresence]) -> None:
     a, b, c = nodes
     assert await a.enter(SDKAPPID, ROOM, "alice", capacity=1) == Admission(True, False, 1)
     # Already in: not refused by a full room, and counted once.
     assert await b.enter(SDKAPPID, ROOM, "alice", capacity=1) == Admission(True, True, 1)
     assert await c.is_present(SDKAPPID, ROOM, "alice")
-    assert await c.leave(SDKAPPID, ROOM, "alice") == 0
+    # Her connections on a leave: she is still in the room through b, so nobody is to be told.
     assert await a.leave(SDKAPPID, ROOM, "alice") is None
-    assert await b.member_count(SDKAPPID, ROOM) == 0
+    assert await c.member_count(SDKAPPID, ROOM) == 1
+    assert await c.is_present(SDKAPPID, ROOM, "alice")
+    assert await c.enter(SDKAPPID, ROOM, "bob", capacity=1) == Admission(False, False, 1)
+    # A node she was never connected through has nothing of hers to take away.
+    assert await c.leave(SDKAPPID, ROOM, "alice") is None
+    assert await b.leave(SDKAPPID, ROOM, "alice") == 0
+    assert await a.leave(SDKAPPID, ROOM, "alice") is None
+    assert await c.member_count(SDKAPPID, ROOM) == 0
     assert await a.enter(SDKAPPID, ROOM, "bob", capacity=1) == Admission(True, False, 1)
+
+
+async def test_removing_a_member_takes_them_out_on_every_node(
+    nodes: list[RedisPresence], clock: Clock, redis_prefix: str
+) -> None:
+    a, b, c = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "bob", capacity=10)
+    assert await c.remove(SDKAPPID, ROOM, "alice") == 1  # banned through node c
+    assert await c.remove(SDKAPPID, ROOM, "alice") is None
+    assert not await a.is_present(SDKAPPID, ROOM, "alice")
+    # Removed on purpose, not lost: the nodes forget her without an eviction, and nothing brings her back.
+    assert await a.refresh() == []
+    assert await b.refresh() == []
+    for _ in range(3):
+        clock.now += TTL / 2
+        await b.refresh()
+    assert await c.lost() == []
+    assert await c.members(SDKAPPID, ROOM) == {"bob"}
+    await b.leave(SDKAPPID, ROOM, "bob")
+    assert service.keys_under(redis_prefix) == []
+
+
+async def test_a_dead_node_s_entry_does_not_end_a_member_still_connected_through_a_live_node(
+    nodes: list[RedisPresence], clock: Clock, redis_prefix: str
+) -> None:
+    a, b, c = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "bob", capacity=10)
+    for _ in range(3):  # a died; b keeps refreshing
+        clock.now += TTL / 2
+        await b.refresh()
+    assert await c.lost() == []
+    assert await c.members(SDKAPPID, ROOM) == {"alice", "bob"}
+    assert await b.leave(SDKAPPID, ROOM, "alice") == 1
+    assert await c.members(SDKAPPID, ROOM) == {"bob"}
+    await b.leave(SDKAPPID, ROOM, "bob")
+    # The swept entry is remembered for a (it may come back) and nothing else is left, the due index included.
+    assert service.keys_under(redis_prefix) == [f"{redis_prefix}:presence:swept:{a.node_id}".encode()]
+
+
+async def test_leaving_through_the_last_live_node_ends_a_member_whose_other_node_died(
+    nodes: list[RedisPresence], clock: Clock
+) -> None:
+    a, b, c = nodes
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    clock.now += TTL / 2
+    await b.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    clock.now += TTL / 2 + 1  # a's entry has expired, not yet swept
+    assert await b.leave(SDKAPPID, ROOM, "alice") == 0
+    # Told once: the sweep finds nothing left to tell.
+    assert await c.lost() == []
+    assert await c.member_count(SDKAPPID, ROOM) == 0
+
+
+async def test_a_node_cut_off_past_the_ttl_learns_which_of_its_members_were_lost(
+    nodes: list[RedisPresence], clock: Clock
+) -> None:
+    a, b, c = nodes
+    told: list[Evicted] = []
+
+    async def listener(evicted: Evicted) -> None:
+        told.append(evicted)
+
+    a.on_evicted(listener)
+    await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
+    await a.enter(SDKAPPID, ROOM, "carol", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "carol", capacity=10)
+    await b.enter(SDKAPPID, ROOM, "bob", capacity=10)
+    for _ in range(3):  # a is cut off from Redis; b is not
+        clock.now += TTL / 2
+        await b.refresh()
+    assert await c.lost() == [Lost(SDKAPPID, ROOM, "alice", 2)]
+    # a can reach Redis again: alice was lost (the room was told); carol never left, through b.
+    assert await a.refresh() == [Evicted(SDKAPPID, ROOM, "alice", 2)]
+    assert told == [Evicted(SDKAPPID, ROOM, "alice", 2)]
+    assert await a.refresh() == []
+    assert await c.members(SDKAPPID, ROOM) == {"bob", "carol"}
+    # Alice is not brought back silently, and a keeps carol's entry again: b's leaving does not end her.
+    clock.now += TTL / 2
+    await a.refresh()
+    assert not await c.is_present(SDKAPPID, ROOM, "alice")
+    assert await b.leave(SDKAPPID, ROOM, "carol") is None
+    assert await a.leave(SDKAPPID, ROOM, "carol") == 1
+    # Entering again is a new entry, and no longer an eviction to tell.
+    assert await a.enter(SDKAPPID, ROOM, "alice", capacity=10) == Admission(True, False, 2)
+    assert await a.refresh() == []
+    assert len(told) == 1
 
 
 async def test_members_of_a_node_that_stops_refreshing_are_lost_once(nodes: list[RedisPresence], clock: Clock) -> None:
@@ -104,12 +202,12 @@ async def test_a_refresh_never_brings_back_a_member_removed_elsewhere(nodes: lis
     a, b, _ = nodes
     await a.enter(SDKAPPID, ROOM, "alice", capacity=10)
     await a.enter(SDKAPPID, ROOM, "carol", capacity=10)
-    assert await b.leave(SDKAPPID, ROOM, "alice") == 1  # banned through node b
-    await a.refresh()
+    assert await b.remove(SDKAPPID, ROOM, "alice") == 1  # banned through node b
+    assert await a.refresh() == []
     assert await b.members(SDKAPPID, ROOM) == {"carol"}
     # Node a forgot her: once carol leaves, a has nothing left to keep alive and nothing comes back.
-    await b.leave(SDKAPPID, ROOM, "carol")
-    await a.refresh()
+    await b.remove(SDKAPPID, ROOM, "carol")
+    assert await a.refresh() == []
     clock.now += TTL * 2
     assert await b.lost() == []
     assert await b.member_count(SDKAPPID, ROOM) == 0
@@ -143,9 +241,10 @@ async def test_clearing_a_room_leaves_nothing_behind(nodes: list[RedisPresence],
     assert await a.member_count(SDKAPPID, ROOM) == 0
     remaining = await a._redis.zrange(f"{redis_prefix}:presence:due", 0, -1)
     assert len(remaining) == 1  # bob in "other"
-    assert {key.decode() for key in service.keys_under(redis_prefix)} == {
-        f"{redis_prefix}:presence:due",
-        f"{redis_prefix}:presence:{SDKAPPID}:other",
+    assert set(service.keys_under(redis_prefix)) == {
+        f"{redis_prefix}:presence:due".encode(),
+        f"{redis_prefix}:presence:{SDKAPPID}:other".encode(),
+        f"{redis_prefix}:presence:nodes:".encode() + msgspec.msgpack.encode((SDKAPPID, "other", "bob")),
     }
 
 

@@ -17,7 +17,7 @@ import pytest
 
 from liveroom.api.app import LiveroomApp, create_app
 from liveroom.domain.apps import AppManager, QuotaChange
-from liveroom.errors import ErrorCode
+from liveroom.errors import ErrorCode, LiveError
 from liveroom.settings import Settings
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY, LiveClient
 from tests.realtime.wsclient import WSClient
@@ -239,6 +239,118 @@ async def test_the_members_of_a_node_that_stops_leave_the_room_on_the_others(
         assert [await member_count(live, room) for live in clients] == [1, 1]
         # Told once, by one node.
         assert await bob.sync() == []
+
+
+async def test_a_user_connected_through_both_nodes_is_one_member_until_both_connections_leave(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        bob = await joined(stack, a, "bob")
+        alice_a = await joined(stack, a, "alice")
+        alice_b = await joined(stack, b, "alice")
+        assert (await bob.event("member_entered"))["data"]["Member_Account"] == "alice"
+        assert [await member_count(live, room) for live in clients] == [2, 2]
+
+        assert (await alice_a.request("leave", RoomId=room))["type"] == "left"
+        # Longer than the TTL: b keeps her entry alive and no sweep takes her out.
+        await asyncio.sleep(PRESENCE_TTL * 2)
+        assert [await member_count(live, room) for live in clients] == [2, 2]
+        reply = await alice_b.request("send_text", RoomId=room, TextContent="still here")
+        assert reply["type"] == "ok", reply
+        # The first frame bob receives after her first connection left is her message: no member_left.
+        assert (await bob.event("text_message"))["data"]["TextContent"] == "still here"
+
+        assert (await alice_b.request("leave", RoomId=room))["type"] == "left"
+        left = await bob.event("member_left")
+        assert left["data"] == {"Member_Account": "alice", "MemberCount": 1, "Reason": "left"}
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+        assert await bob.sync() == []
+
+
+async def test_a_ban_removes_a_user_connected_through_both_nodes(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        bob = await joined(stack, a, "bob")
+        alice_a = await joined(stack, a, "alice")
+        alice_b = await joined(stack, b, "alice")
+        await bob.event("member_entered")
+
+        await clients[0].ok("ban_member", {"RoomId": room, "MemberList_Account": ["alice"], "Duration": 60})
+        for alice in (alice_a, alice_b):
+            assert (await alice.until_event("member_banned"))["data"]["MemberList_Account"] == ["alice"]
+        await bob.event("member_banned")
+        left = await bob.event("member_left")
+        assert left["data"] == {"Member_Account": "alice", "MemberCount": 1, "Reason": "banned"}
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+        for alice in (alice_a, alice_b):
+            reply = await alice.request("send_text", RoomId=room, TextContent="still here?")
+            assert (reply["type"], reply["code"]) == ("error", ErrorCode.NOT_A_MEMBER)
+        # Neither node brings her back or tells of her again, refreshing past the TTL.
+        await asyncio.sleep(PRESENCE_TTL * 2)
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+        assert await bob.sync() == []
+
+
+async def test_a_failed_entry_through_a_second_node_leaves_nothing_of_it_behind(
+    nodes: tuple[LiveroomApp, LiveroomApp], room: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        bob = await joined(stack, a, "bob")
+        alice_b = await joined(stack, b, "alice")
+        await bob.event("member_entered")
+        alice_a = await stack.enter_async_context(WSClient(a))
+        await alice_a.login("alice")
+        async with a.store.read() as tx:
+            transaction = type(tx)
+
+        async def failing(*_: object) -> list[str]:
+            raise LiveError(ErrorCode.LIVE_INTERNAL, "the store failed")
+
+        # Her entry through node a fails after presence admitted her (she is already a member, through b).
+        with monkeypatch.context() as patch:
+            patch.setattr(transaction, "room_admins", failing)
+            reply = await alice_a.request("enter", RoomId=room)
+        assert (reply["type"], reply["code"]) == ("error", ErrorCode.LIVE_INTERNAL)
+        assert await bob.sync() == []
+        # Node a keeps nothing of hers alive: her leaving through b ends her membership.
+        await asyncio.sleep(PRESENCE_TTL)
+        assert (await alice_b.request("leave", RoomId=room))["type"] == "left"
+        left = await asyncio.wait_for(bob.until_event("member_left"), WAIT)
+        assert left["data"] == {"Member_Account": "alice", "MemberCount": 1, "Reason": "left"}
+
+
+async def test_a_node_whose_members_were_swept_elsewhere_takes_them_out_and_tells_them(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        bob = await joined(stack, a, "bob")
+        alice = await joined(stack, b, "alice")
+        await bob.event("member_entered")
+        # Node b stops refreshing, as one cut off from Redis would; a sweeps alice's entry and tells the room.
+        presence = b.services.presence
+        await presence.close()  # type: ignore[attr-defined]
+        left = await asyncio.wait_for(bob.until_event("member_left"), WAIT)
+        assert left["data"] == {"Member_Account": "alice", "MemberCount": 1, "Reason": "disconnected"}
+
+        # b reaches Redis again: its refresh finds alice's entry swept, and her connection is told the same.
+        await presence.refresh()  # type: ignore[attr-defined]
+        told = await alice.until_event("member_left")
+        assert (told["RoomId"], told["data"]) == (
+            room,
+            {"Member_Account": "alice", "MemberCount": 1, "Reason": "disconnected"},
+        )
+        reply = await alice.request("send_text", RoomId=room, TextContent="still here?")
+        assert (reply["type"], reply["code"]) == ("error", ErrorCode.NOT_A_MEMBER)
+        # She is not back in the room silently; entering again is a new entry the room hears of.
+        assert [await member_count(live, room) for live in clients] == [1, 1]
+        assert await bob.sync() == []
+        await alice.enter(room)
+        assert (await bob.until_event("member_entered"))["data"]["Member_Account"] == "alice"
 
 
 async def test_a_seat_application_made_on_one_node_is_answered_on_the_other(

@@ -527,8 +527,11 @@ class RealtimeClient:
         kind = frame.get("type")
         if kind == "event":
             event = parse_event(frame)
-            if isinstance(event, RoomDismissed) or (
-                isinstance(event, MemberBanned) and self.identifier in event.member_list_account
+            if (
+                isinstance(event, RoomDismissed)
+                or (isinstance(event, MemberBanned) and self.identifier in event.member_list_account)
+                # About this user: the node took this connection out of the room (docs/realtime.md, several nodes).
+                or (isinstance(event, MemberLeft) and event.member_account == self.identifier)
             ):
                 self.rooms.discard(event.room_id)
             self._push(event)

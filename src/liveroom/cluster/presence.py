@@ -1,10 +1,18 @@
 """Presence shared by every node: who is online in which room, in Redis.
 
-Each room is a sorted set of its members scored by when their entry expires (ms since the epoch); one more sorted
-set, ``due``, holds every entry of every room by the same score so that expired ones are found without a scan.
-A node pushes the expiry of the members connected to it forward every third of the TTL. When a node dies, its
-members' entries stop moving: they stop counting at once when their time is up, and the next sweep of any node
-removes them; the script that removes an entry answers 1 to one caller only, so exactly one node tells the room.
+Each room is a sorted set of its members scored by when their entry expires (ms since the epoch). Under it, each
+member has one entry per node they are connected through (a hash, node id → expiry), and the room's score of a
+member is the latest of those: a user connected through two nodes is one member, counted once, until their
+connections on every node have left. ``leave`` is one node's own connections leaving and removes only that node's
+entry; ``remove`` (a ban) removes the member from every node.
+
+One more sorted set, ``due``, holds every (member, node) entry of every room by its expiry so that expired ones are
+found without a scan. A node pushes the expiry of its entries forward every third of the TTL. When a node dies, its
+entries stop moving: they stop counting at once when their time is up, and the next sweep of any node removes
+them; when that was the member's last entry, the script that removes it answers 1 to one caller only, so exactly
+one node tells the room. A swept entry is remembered for its node: a node that was only cut off from Redis learns on
+its next refresh which of its members the others removed (``on_evicted``), so that it takes their connections out
+of the room instead of letting them believe they are still in it.
 
 Every change is one Lua script, so a capacity check and the entry it admits cannot interleave with another node's.
 While Redis cannot be reached, entering and reading presence fail with 100001 (retry later) rather than answer
@@ -16,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -26,93 +35,219 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from liveroom.cluster.warner import Warner
-from liveroom.domain.presence import Admission, Lost
+from liveroom.domain.presence import Admission, Evicted, Lost
 from liveroom.errors import ErrorCode, LiveError
 
 log = logging.getLogger("liveroom.cluster")
 SWEEP_BATCH = 200
 SWEEP_BATCHES = 50
 REFRESH_BATCH = 500
+# Node ids have one length: a ``due`` member is the node id followed by the encoded (SDKAppID, RoomId, user).
+NODE_ID_LENGTH = 16
+# How long a node's swept entries are remembered for it: a node cut off for longer learns nothing of them.
+SWEPT_KEEP_MS = 24 * 3600 * 1000
 T = TypeVar("T")
+Listener = Callable[[Evicted], Awaitable[None]]
 
-# KEYS: room, due. ARGV: user, now ms, expiry ms, capacity, due member. Answers {admitted, already, count}.
-# A user whose entry is still in the set (even expired, their node gone) is coming back: not a new member.
-_ENTER = """
+# In every script a member's entries are the hash ``nodes`` (node id → expiry ms) and ``p`` is the encoded
+# (SDKAppID, RoomId, user); ``due`` members are node id .. p; ``sp`` .. node id is the set of a node's swept entries.
+# prune drops the member's entries that expired by ``now``, remembering each for its node, and answers the latest
+# expiry of those left (nil when none is left).
+_PRUNE = """
+local function prune(nodes, due, sp, p, now, keep)
+    local entries = redis.call('HGETALL', nodes)
+    local latest = nil
+    for i = 1, #entries, 2 do
+        local e = tonumber(entries[i + 1])
+        if e > now then
+            if not latest or e > latest then latest = e end
+        else
+            redis.call('HDEL', nodes, entries[i])
+            redis.call('ZREM', due, entries[i] .. p)
+            redis.call('SADD', sp .. entries[i], p)
+            redis.call('PEXPIRE', sp .. entries[i], keep)
+        end
+    end
+    return latest
+end
+local function count(room, now)
+    return redis.call('ZCOUNT', room, '(' .. now, '+inf')
+end
+"""
+
+# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, expiry ms, capacity, node, p.
+# Answers {admitted, already, count}. A user whose entry is still in the room (through another node, or expired,
+# their node gone) is coming back: not a new member.
+_ENTER = (
+    _PRUNE
+    + """
 local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
 local now = tonumber(ARGV[2])
 if not s or tonumber(s) <= now then
-    if redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf') >= tonumber(ARGV[4]) then
-        return {0, 0, redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')}
-    end
+    local n = count(KEYS[1], now)
+    if n >= tonumber(ARGV[4]) then return {0, 0, n} end
 end
-redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5])
-return {1, s and 1 or 0, redis.call('ZCOUNT', KEYS[1], '(' .. now, '+inf')}
+if not s or tonumber(s) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5] .. ARGV[6])
+redis.call('SREM', KEYS[4], ARGV[6])
+return {1, s and 1 or 0, count(KEYS[1], now)}
 """
+)
 
-# KEYS: room, due. ARGV: user, now ms, due member. Answers the members left, or -1 when the user was not there.
-_LEAVE = """
-local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('ZREM', KEYS[2], ARGV[3])
-if removed == 0 then return -1 end
+# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, node, p, swept prefix, keep ms.
+# Removes this node's entry; answers the members left when that ended the membership, -1 when the user is still
+# a member through another node or was not in the room.
+_LEAVE = (
+    _PRUNE
+    + """
+local now = tonumber(ARGV[2])
+redis.call('SREM', KEYS[4], ARGV[4])
+redis.call('HDEL', KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
+local latest = prune(KEYS[3], KEYS[2], ARGV[5], ARGV[4], now, ARGV[6])
+if latest then
+    redis.call('ZADD', KEYS[1], latest, ARGV[1])
+    return -1
+end
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
+return count(KEYS[1], now)
+"""
+)
+
+# KEYS: room, due, nodes. ARGV: user, now ms, p. Removes the user's entries on every node; answers the members
+# left, or -1 when the user was not in the room.
+_REMOVE = """
+local entries = redis.call('HGETALL', KEYS[3])
+for i = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[i] .. ARGV[3]) end
+redis.call('DEL', KEYS[3])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
 """
 
-# KEYS: room, due. ARGV: user, now ms, due member. Removes the entry only if it has expired; answers the members
-# left when it did (this caller tells the room), -1 otherwise.
-_EXPIRE = """
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if s and tonumber(s) <= tonumber(ARGV[2]) then
-    redis.call('ZREM', KEYS[1], ARGV[1])
-    redis.call('ZREM', KEYS[2], ARGV[3])
-    return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
+# KEYS: room, due. ARGV: nodes prefix, then (user, p) pairs. Removes those users' entries on every node.
+_CLEAR = """
+for i = 2, #ARGV, 2 do
+    local nodes = ARGV[1] .. ARGV[i + 1]
+    local entries = redis.call('HGETALL', nodes)
+    for j = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[j] .. ARGV[i + 1]) end
+    redis.call('DEL', nodes)
+    redis.call('ZREM', KEYS[1], ARGV[i])
 end
-if not s then redis.call('ZREM', KEYS[2], ARGV[3]) end
-return -1
 """
 
-# KEYS: due. ARGV: expiry ms, then (room key, user, due member) triples. Pushes the entries that still exist
-# forward (XX never brings back one that was removed) and answers the indexes (0-based) of those that are gone.
-_REFRESH = """
+# KEYS: room, due, nodes. ARGV: user, now ms, node, p, swept prefix, keep ms. Removes the node's entry only if it
+# has expired; answers the members left when that was the member's last entry (this caller tells the room), -1
+# otherwise.
+_EXPIRE = (
+    _PRUNE
+    + """
+local now = tonumber(ARGV[2])
+local e = redis.call('HGET', KEYS[3], ARGV[3])
+if not e then
+    redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
+    return -1
+end
+if tonumber(e) > now then
+    redis.call('ZADD', KEYS[2], e, ARGV[3] .. ARGV[4])
+    return -1
+end
+local latest = prune(KEYS[3], KEYS[2], ARGV[5], ARGV[4], now, ARGV[6])
+if latest then
+    redis.call('ZADD', KEYS[1], latest, ARGV[1])
+    return -1
+end
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
+return count(KEYS[1], now)
+"""
+)
+
+# KEYS: due, this node's swept set. ARGV: expiry ms, now ms, node, nodes prefix, then (room key, user, p) triples.
+# Pushes this node's entries that still exist forward. Of those that are gone it answers (0-based index, count)
+# pairs: count -1 when the entry was removed on purpose (a ban, a dismissal: the room's event says so), else the
+# members now, the entry having been swept as lost (the room was told the user left). A swept entry of a user still
+# a member through another node is put back: the room was never told they left.
+_REFRESH = (
+    _PRUNE
+    + """
 local gone = {}
-for i = 2, #ARGV, 3 do
-    if redis.call('ZADD', ARGV[i], 'XX', 'CH', ARGV[1], ARGV[i + 1]) == 1
-        or redis.call('ZSCORE', ARGV[i], ARGV[i + 1]) then
-        redis.call('ZADD', KEYS[1], ARGV[1], ARGV[i + 2])
+local expiry, now = tonumber(ARGV[1]), tonumber(ARGV[2])
+local function keep(room, user, nodes, p)
+    redis.call('HSET', nodes, ARGV[3], ARGV[1])
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3] .. p)
+    local s = redis.call('ZSCORE', room, user)
+    if not s or tonumber(s) < expiry then redis.call('ZADD', room, ARGV[1], user) end
+end
+for i = 5, #ARGV, 3 do
+    local room, user, p = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+    local nodes = ARGV[4] .. p
+    if redis.call('HEXISTS', nodes, ARGV[3]) == 1 then
+        keep(room, user, nodes, p)
+    elseif redis.call('SREM', KEYS[2], p) == 1 then
+        local s = redis.call('ZSCORE', room, user)
+        if s and tonumber(s) > now then
+            keep(room, user, nodes, p)
+        else
+            gone[#gone + 1] = (i - 5) / 3
+            gone[#gone + 1] = count(room, now)
+        end
     else
-        gone[#gone + 1] = (i - 2) / 3
+        gone[#gone + 1] = (i - 5) / 3
+        gone[#gone + 1] = -1
     end
 end
 return gone
 """
+)
 
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(tuple[int, str, str]).decode
 
 
 class RedisPresence:
-    """Implements ``liveroom.domain.presence.Presence`` for many nodes."""
+    """Implements ``liveroom.domain.presence.Presence`` for many nodes; ``node_id`` (16 characters, random by
+    default) names this node's entries."""
 
     def __init__(
-        self, client: redis.Redis, prefix: str, ttl_seconds: float, clock: Callable[[], float] = time.time
+        self,
+        client: redis.Redis,
+        prefix: str,
+        ttl_seconds: float,
+        clock: Callable[[], float] = time.time,
+        node_id: str | None = None,
     ) -> None:
+        node_id = secrets.token_hex(NODE_ID_LENGTH // 2) if node_id is None else node_id
+        if len(node_id.encode()) != NODE_ID_LENGTH:
+            raise ValueError(f"node_id: must be {NODE_ID_LENGTH} ASCII characters")
+        self.node_id = node_id
         self._redis = client
         self._clock = clock
         self._prefix = f"{prefix}:presence"
         self._due = f"{self._prefix}:due"
+        self._nodes = f"{self._prefix}:nodes:".encode()
+        self._swept_prefix = f"{self._prefix}:swept:"
+        self._swept = f"{self._swept_prefix}{node_id}"
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
         self.sweep_seconds: float | None = max(ttl_seconds / 3, 0.05)
         self._enter = client.register_script(_ENTER)
         self._leave = client.register_script(_LEAVE)
+        self._remove = client.register_script(_REMOVE)
+        self._clear = client.register_script(_CLEAR)
         self._expire = client.register_script(_EXPIRE)
         self._refresh_script = client.register_script(_REFRESH)
-        # The members connected through this node, which it keeps alive.
+        # The members connected through this node, whose entries it keeps alive.
         self._local: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+        self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         self._warn = Warner(log)
 
     def _room(self, sdkappid: int, room_id: str) -> str:
         return f"{self._prefix}:{sdkappid}:{room_id}"
+
+    def _keys(self, sdkappid: int, room_id: str, user_id: str) -> tuple[bytes, list[Any]]:
+        """The encoded (SDKAppID, RoomId, user), and the room, ``due`` and the member's entries as keys."""
+        member = _encode((sdkappid, room_id, user_id))
+        return member, [self._room(sdkappid, room_id), self._due, self._nodes + member]
 
     async def _by_score(self, key: str, low: str | int, high: str | int, num: int | None = None) -> list[bytes]:
         start = None if num is None else 0
@@ -147,18 +282,25 @@ class RedisPresence:
 
     async def enter(self, sdkappid: int, room_id: str, user_id: str, capacity: int) -> Admission:
         now = self._now_ms()
-        keys = [self._room(sdkappid, room_id), self._due]
-        args: list[Any] = [user_id, now, now + self._ttl_ms, capacity, _encode((sdkappid, room_id, user_id))]
-        admitted, already, count = await self._call("RoomId", lambda: self._enter(keys=keys, args=args))
+        member, keys = self._keys(sdkappid, room_id, user_id)
+        args: list[Any] = [user_id, now, now + self._ttl_ms, capacity, self.node_id, member]
+        admitted, already, count = await self._call("RoomId", lambda: self._enter(keys=[*keys, self._swept], args=args))
         if admitted:
             self._local[(sdkappid, room_id)].add(user_id)
         return Admission(bool(admitted), bool(already), int(count))
 
     async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
         self._forget(sdkappid, room_id, user_id)
-        keys = [self._room(sdkappid, room_id), self._due]
-        args: list[Any] = [user_id, self._now_ms(), _encode((sdkappid, room_id, user_id))]
-        left = int(await self._call("RoomId", lambda: self._leave(keys=keys, args=args)))
+        member, keys = self._keys(sdkappid, room_id, user_id)
+        args: list[Any] = [user_id, self._now_ms(), self.node_id, member, self._swept_prefix, SWEPT_KEEP_MS]
+        left = int(await self._call("RoomId", lambda: self._leave(keys=[*keys, self._swept], args=args)))
+        return None if left < 0 else left
+
+    async def remove(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
+        self._forget(sdkappid, room_id, user_id)
+        member, keys = self._keys(sdkappid, room_id, user_id)
+        args: list[Any] = [user_id, self._now_ms(), member]
+        left = int(await self._call("RoomId", lambda: self._remove(keys=keys, args=args)))
         return None if left < 0 else left
 
     async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
@@ -166,14 +308,13 @@ class RedisPresence:
         key = self._room(sdkappid, room_id)
 
         async def clear() -> list[bytes]:
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zrange(key, 0, -1)
-                pipe.delete(key)
-                names, _ = await pipe.execute()
+            names = cast(list[bytes], await self._redis.zrange(key, 0, -1))
             if names:
-                due = [_encode((sdkappid, room_id, name.decode())) for name in names]
-                await self._redis.zrem(self._due, *due)
-            return list(names)
+                args: list[Any] = [self._nodes]
+                for name in names:
+                    args += [name, _encode((sdkappid, room_id, name.decode()))]
+                await self._clear(keys=[key, self._due], args=args)
+            return names
 
         return frozenset(name.decode() for name in await self._call("RoomId", clear))
 
@@ -220,32 +361,55 @@ class RedisPresence:
 
     async def _expire_due(self, due: list[bytes], now: int, found: list[Lost]) -> None:
         """Appends to ``found`` as it goes: what was removed before a fault is still told."""
-        for member in due:
+        for entry in due:
+            node, member = entry[:NODE_ID_LENGTH], entry[NODE_ID_LENGTH:]
             try:
                 sdkappid, room_id, user_id = _decode(member)
             except msgspec.DecodeError:
                 log.warning("removed a malformed presence entry under %s", self._due)
-                await self._redis.zrem(self._due, member)
+                await self._redis.zrem(self._due, entry)
                 continue
-            keys = [self._room(sdkappid, room_id), self._due]
-            left = int(await self._expire(keys=keys, args=[user_id, now, member]))
+            _, keys = self._keys(sdkappid, room_id, user_id)
+            args: list[Any] = [user_id, now, node, member, self._swept_prefix, SWEPT_KEEP_MS]
+            left = int(await self._expire(keys=keys, args=args))
             if left >= 0:
-                self._forget(sdkappid, room_id, user_id)
                 found.append(Lost(sdkappid, room_id, user_id, left))
 
-    async def refresh(self) -> None:
-        """Push the expiry of this node's members forward; members removed meanwhile elsewhere (a ban on another
-        node, their other connection leaving) are forgotten here."""
+    # this node's members -------------------------------------------------------------------------------------
+
+    def on_evicted(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    async def refresh(self) -> list[Evicted]:
+        """Push the expiry of this node's entries forward. Entries removed meanwhile elsewhere are forgotten here:
+        on purpose (a ban, a dismissal) silently, and swept as lost (this node did not refresh them in time) by
+        telling the listeners, with the answer, who was evicted."""
         entries = [(sdkappid, room_id, user) for (sdkappid, room_id), users in self._local.items() for user in users]
-        expiry = self._now_ms() + self._ttl_ms
+        now = self._now_ms()
+        evicted: list[Evicted] = []
         for start in range(0, len(entries), REFRESH_BATCH):
             batch = entries[start : start + REFRESH_BATCH]
-            args: list[Any] = [expiry]
+            args: list[Any] = [now + self._ttl_ms, now, self.node_id, self._nodes]
             for sdkappid, room_id, user in batch:
                 args += [self._room(sdkappid, room_id), user, _encode((sdkappid, room_id, user))]
-            gone = await self._refresh_script(keys=[self._due], args=args)
-            for index in gone:
-                self._forget(*batch[int(index)])
+            gone = await self._refresh_script(keys=[self._due, self._swept], args=args)
+            for index, count in zip(gone[::2], gone[1::2], strict=True):
+                sdkappid, room_id, user = batch[int(index)]
+                self._forget(sdkappid, room_id, user)
+                if int(count) >= 0:
+                    evicted.append(Evicted(sdkappid, room_id, user, int(count)))
+        for member in evicted:
+            log.warning(
+                "member %r of room %r was lost by this node (its presence was not refreshed in time)",
+                member.user_id,
+                member.room_id,
+            )
+            for listener in self._listeners:
+                try:
+                    await listener(member)
+                except Exception:
+                    log.exception("telling an eviction failed")
+        return evicted
 
     async def run(self) -> None:
         while True:

@@ -92,7 +92,9 @@ async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[st
         )
     )
     for user_id in wanted:
-        await _remove(svc, caller, room_id, user_id, "banned")
+        remaining = await svc.presence.remove(caller.sdkappid, room_id, user_id)
+        if remaining is not None:
+            await _left(svc, caller, room_id, user_id, remaining, "banned")
     return banned_until
 
 
@@ -145,9 +147,12 @@ async def muted(svc: Services, caller: Caller, room_id: str) -> list[tuple[str, 
 # entering and leaving -----------------------------------------------------------------------------------
 
 
-async def enter(svc: Services, caller: Caller, room_id: str, *, new_view: bool = True) -> Entry:
+async def enter(
+    svc: Services, caller: Caller, room_id: str, *, new_view: bool = True, sole_connection: bool = True
+) -> Entry:
     """``caller`` enters: refused when banned or when the room is full. Every entry counts in ViewCount, except
-    one the client gateway knows to be a reconnection (``new_view`` False)."""
+    one the client gateway knows to be a reconnection (``new_view`` False). ``sole_connection`` False: another
+    connection of the caller on this node is in the room (a failed entry must not take it out)."""
     sdkappid, user_id = caller.sdkappid, caller.identifier
     presence = svc.presence
     admission = None
@@ -169,9 +174,13 @@ async def enter(svc: Services, caller: Caller, room_id: str, *, new_view: bool =
             assert view_count is not None
             admins = await tx.room_admins(sdkappid, room_id)
     except BaseException:
-        # Nothing of a failed entry stays behind, presence included.
-        if admission is not None and admission.admitted and not admission.already:
-            await presence.leave(sdkappid, room_id, user_id)
+        # Nothing of a failed entry stays behind, presence included: also not this node's part of a member already
+        # in the room through another node.
+        if admission is not None and admission.admitted and (not admission.already or sole_connection):
+            remaining = await presence.leave(sdkappid, room_id, user_id)
+            if admission.already and remaining is not None:
+                # They were a member (back before their old entry expired) and now are not: the room is told.
+                await _left(svc, caller, room_id, user_id, remaining, "disconnected")
         raise
     room.view_count = view_count
     if not admission.already:
@@ -192,15 +201,12 @@ async def enter(svc: Services, caller: Caller, room_id: str, *, new_view: bool =
 
 
 async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left") -> bool:
-    """``caller`` leaves (``reason``: left, disconnected ...); False when they were not in the room."""
-    return await _remove(svc, caller, room_id, caller.identifier, reason)
-
-
-async def _remove(svc: Services, caller: Caller, room_id: str, user_id: str, reason: str) -> bool:
-    remaining = await svc.presence.leave(caller.sdkappid, room_id, user_id)
+    """``caller``'s connections on this node leave (``reason``: left, disconnected ...); False when that did not
+    end their membership (they were not in the room, or are still in it through another node)."""
+    remaining = await svc.presence.leave(caller.sdkappid, room_id, caller.identifier)
     if remaining is None:
         return False
-    await _left(svc, caller, room_id, user_id, remaining, reason)
+    await _left(svc, caller, room_id, caller.identifier, remaining, reason)
     return True
 
 

@@ -3,16 +3,18 @@
 One process keeps it in memory (``LocalPresence``). Several nodes share it through Redis
 (``liveroom.cluster.presence.RedisPresence``): each node refreshes the members connected to it, and the members of a
 node that stopped refreshing (killed, cut off) are handed out by ``lost`` to exactly one surviving node, which
-tells the room they left.
+tells the room they left; the node that was only cut off learns it when it can refresh again (``on_evicted``).
 
-One user counts once per room whatever the number of their connections; a user connected to a room through two
-nodes at once is one member, and their first ``leave`` ends it.
+One user counts once per room whatever the number of their connections. The gateway calls ``leave`` when a user's
+last connection to a room on this node leaves: a user connected through two nodes at once stays a member until
+their connections on every node have left. ``remove`` (a ban) takes them out everywhere at once.
 """
 
 from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import NamedTuple, Protocol
 
 MAX_REMEMBERED_DROPS = 100_000
@@ -34,6 +36,17 @@ class Lost(NamedTuple):
     member_count: int
 
 
+class Evicted(NamedTuple):
+    """A member connected through this node whose presence the other nodes removed as lost (this node could not
+    refresh it in time, e.g. cut off from the shared store): the room was told they left; ``member_count`` is the
+    room's count now."""
+
+    sdkappid: int
+    room_id: str
+    user_id: str
+    member_count: int
+
+
 class Presence(Protocol):
     async def member_count(self, sdkappid: int, room_id: str) -> int: ...
 
@@ -46,7 +59,13 @@ class Presence(Protocol):
         ...
 
     async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
-        """Remove ``user_id``: the members left, or None when they were not in the room."""
+        """The user's connections on this node have left: the members left when that ended their membership, None
+        when they were not in the room or are still in it through another node."""
+        ...
+
+    async def remove(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
+        """Take ``user_id`` out of the room on every node (a ban): the members left, or None when they were not in
+        the room."""
         ...
 
     async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
@@ -63,6 +82,10 @@ class Presence(Protocol):
 
     async def lost(self) -> list[Lost]:
         """Members whose node stopped refreshing them, removed now; each is answered to one node only."""
+        ...
+
+    def on_evicted(self, listener: Callable[[Evicted], Awaitable[None]]) -> None:
+        """Call ``listener`` for each member of this node found removed as lost (never with one process)."""
         ...
 
     @property
@@ -110,6 +133,9 @@ class LocalPresence:
             del self._members[(sdkappid, room_id)]
         return len(members)
 
+    async def remove(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
+        return await self.leave(sdkappid, room_id, user_id)
+
     async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self._members.pop((sdkappid, room_id), ()))
 
@@ -125,3 +151,6 @@ class LocalPresence:
 
     async def lost(self) -> list[Lost]:
         return []
+
+    def on_evicted(self, listener: Callable[[Evicted], Awaitable[None]]) -> None:
+        pass

@@ -22,6 +22,7 @@ from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomEvent
+from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
@@ -133,6 +134,7 @@ class RealtimeGateway:
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, empty_room_seconds)
         services.events.subscribe(self._on_event)
+        services.presence.on_evicted(self._on_evicted)
 
     def start(self) -> None:
         """With presence shared between nodes: the members of nodes that went away leave their rooms."""
@@ -278,7 +280,14 @@ class RealtimeGateway:
                 ErrorCode.LIVE_INVALID_PARAMETER, "too_many_rooms", f"RoomId: at most {self._max_rooms} rooms at once"
             )
         reconnected = await self._svc.presence.take_drop(session.caller.sdkappid, room_id, session.user_id)
-        entry = await members.enter(self._svc, session.caller, room_id, new_view=not reconnected)
+        sessions = self._rooms.get((session.caller.sdkappid, room_id), ())
+        entry = await members.enter(
+            self._svc,
+            session.caller,
+            room_id,
+            new_view=not reconnected,
+            sole_connection=not any(other.user_id == session.user_id for other in sessions),
+        )
         # Attached only now: the member's own entry is answered by "entered", not by an event.
         session.rooms.add(room_id)
         self._rooms[(session.caller.sdkappid, room_id)].add(session)
@@ -366,6 +375,27 @@ class RealtimeGateway:
     async def _leave_all(self, session: Session, reason: str) -> None:
         for room_id in list(session.rooms):
             await self._detach(session, room_id, reason)
+
+    async def _on_evicted(self, evicted: Evicted) -> None:
+        """Presence on other nodes removed this node's member as lost (this node was cut off from them for too
+        long); the room was told they left: their connections here are out of it too, and told the same."""
+        key = (evicted.sdkappid, evicted.room_id)
+        sessions = self._rooms.get(key)
+        gone = [session for session in sessions or () if session.user_id == evicted.user_id]
+        if not sessions or not gone:
+            return
+        frame = protocol.event(
+            "member_left",
+            evicted.room_id,
+            evicted.user_id,
+            {"Member_Account": evicted.user_id, "MemberCount": evicted.member_count, "Reason": "disconnected"},
+        )
+        for session in gone:
+            sessions.discard(session)
+            session.rooms.discard(evicted.room_id)
+            session.push(frame)
+        if not sessions:
+            del self._rooms[key]
 
     # fan-out ----------------------------------------------------------------------------------------------
 
