@@ -50,10 +50,10 @@ async def _cached(url: str, sdkappid: int, key: str, identifier: str) -> dict[st
         hmacs = 0
         real_hmac = usersig._hmac
 
-        def counting_hmac(secret: str, content: bytes) -> bytes:
+        def counting_hmac(key: str, content: bytes) -> bytes:
             nonlocal hmacs
             hmacs += 1
-            return real_hmac(secret, content)
+            return real_hmac(key, content)
 
         usersig._hmac = counting_hmac
         try:
