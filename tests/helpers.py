@@ -20,6 +20,22 @@ LIVE = "live_engine_http_srv"
 IM = "im_open_login_svc"
 
 
+class Clock:
+    """A clock a test moves by hand: call it (or ``time()``) for the time; set ``now`` or ``advance``."""
+
+    def __init__(self, now: float = 1_900_000_000.0) -> None:
+        self.now = float(now)
+
+    def __call__(self) -> float:
+        return self.now
+
+    def time(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 def tencent_sig(
     identifier: str = ADMIN, *, sdkappid: int = SDKAPPID, key: str = SECRET_KEY, expire: int = 86400
 ) -> str:

@@ -5,22 +5,14 @@ from __future__ import annotations
 import pytest
 
 from liveroom.api.app import LiveroomApp
-from tests.helpers import ADMIN, LiveClient
+from tests.helpers import ADMIN, Clock, LiveClient
 
 NOW = 1_800_000_000
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = float(NOW)
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock(server: LiveroomApp) -> Clock:
-    clock = Clock()
+    clock = Clock(NOW)
     server.services.clock = clock
     return clock
 

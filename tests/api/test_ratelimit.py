@@ -13,22 +13,11 @@ import pytest
 
 from liveroom.api.app import LiveroomApp
 from liveroom.domain.apps import AppManager, QuotaChange
-from tests.helpers import IM, LIVE, SDKAPPID, LiveClient, envelope, tencent_sig
+from tests.helpers import IM, LIVE, SDKAPPID, Clock, LiveClient, envelope, tencent_sig
 
 LIST = f"/v4/{LIVE}/get_room_list"
 OTHER_APP = SDKAPPID + 1
 OTHER_KEY = "0ther" * 13
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_900_000_000.0
-
-    def time(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 @pytest.fixture

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -51,3 +54,32 @@ def test_serve_takes_the_trusted_proxies_from_the_flag_or_the_environment(
     result = CliRunner().invoke(cli, ["serve", "--database", f"sqlite:///{tmp_path / 'db'}", *args], env=env)
     assert result.exit_code == 0, result.output
     assert passed == [expected]
+
+
+def test_serve_with_workers_removes_the_metrics_directories_of_serve_processes_killed_before(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """`serve --workers N` shares metrics through a directory it removes on exit; a supervisor killed with -9 leaves
+    its directory behind, and the next `serve` removes those of processes that are gone, and only those."""
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, check=True)
+    stale = tmp_path / f"{server.METRICS_DIR_PREFIX}{int(gone.stdout)}-abc"
+    alive = tmp_path / f"{server.METRICS_DIR_PREFIX}{os.getpid()}-def"
+    foreign = tmp_path / f"{server.METRICS_DIR_PREFIX}notapid-ghi"
+    for directory in (stale, alive, foreign):
+        directory.mkdir()
+        (directory / "counter_1.db").write_bytes(b"x")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(os, "environ", dict(os.environ))
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    monkeypatch.setattr(server.logs, "configure", lambda *_args: None)
+    seen: list[str] = []
+    monkeypatch.setattr(
+        server, "_run_uvicorn", lambda _settings, _trusted=None: seen.append(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+    )
+    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--database", f"sqlite:///{tmp_path / 'db'}"])
+    assert result.exit_code == 0, result.output
+    assert not stale.exists()
+    assert alive.exists() and foreign.exists()
+    # Its own directory was named after it and removed on exit.
+    assert len(seen) == 1 and Path(seen[0]).name.startswith(f"{server.METRICS_DIR_PREFIX}{os.getpid()}-")
+    assert not Path(seen[0]).exists()

@@ -19,18 +19,10 @@ from liveroom.client.errors import (
 )
 from liveroom.client.models import GetRoomInfoResponse, MultiImportResponse, RoomRequest
 from liveroom.errors import ErrorCode
-from tests.helpers import SDKAPPID, SECRET_KEY
+from tests.helpers import SDKAPPID, SECRET_KEY, Clock
 
 LIVE = Endpoint("live_engine_http_srv", "get_room_info", top_level=False)
 IM = Endpoint("im_open_login_svc", "multiaccount_import", top_level=True)
-
-
-class Clock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_usersig_is_valid_for_the_identifier_and_renewed_before_it_expires() -> None:

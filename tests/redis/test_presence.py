@@ -16,19 +16,11 @@ import redis.asyncio
 from liveroom.cluster import RedisPresence
 from liveroom.domain.presence import Admission, Evicted, Lost
 from liveroom.errors import ErrorCode, LiveError
-from tests.helpers import SDKAPPID
+from tests.helpers import SDKAPPID, Clock
 from tests.redis import service
 
 TTL = 30.0
 ROOM = "party"
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_900_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from liveroom.cluster import Cluster, RedisLockout
 from liveroom.domain.ratelimit import Rate, RateLimiter
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.store.interface import AppRecord
-from tests.helpers import SDKAPPID
+from tests.helpers import SDKAPPID, Clock
 from tests.redis import service
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
@@ -45,14 +45,6 @@ async def nodes(redis_url: str, redis_prefix: str) -> AsyncIterator[tuple[Cluste
     finally:
         await a.close()
         await b.close()
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_900_000_000.0
-
-    def time(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -195,13 +195,39 @@ def serve(
     metrics_dir = None
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # The workers' metrics meet in files there, and any worker answers /metrics with their sum.
-        metrics_dir = tempfile.mkdtemp(prefix="liveroom-metrics-")
+        remove_stale_metrics_dirs()
+        metrics_dir = tempfile.mkdtemp(prefix=f"{METRICS_DIR_PREFIX}{os.getpid()}-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
         _run_uvicorn(settings, forwarded_allow_ips or None)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
+
+
+METRICS_DIR_PREFIX = "liveroom-metrics-"
+
+
+def remove_stale_metrics_dirs(parent: str | None = None) -> list[str]:
+    """The metrics directories of `serve` processes that are gone without removing theirs (kill -9): each is named
+    after the process that made it. Answers the ones removed."""
+    removed = []
+    for path in Path(parent or tempfile.gettempdir()).glob(f"{METRICS_DIR_PREFIX}*-*"):
+        pid = path.name[len(METRICS_DIR_PREFIX) :].split("-", 1)[0]
+        if path.is_dir() and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(str(path))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 def _run_uvicorn(settings: Settings, forwarded_allow_ips: str | None = None) -> None:
