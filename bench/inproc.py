@@ -137,6 +137,7 @@ async def measure(rooms: int, n: int) -> dict[str, float]:
                 async with store.read() as tx:
                     await tx.get_room(sdkappid, f"room-{i % rooms}")
 
+        assert isinstance(store, SQLiteStore)
         reader = store._reader  # the bare statement, for comparison with the transaction above
         assert reader is not None
 

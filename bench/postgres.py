@@ -303,8 +303,8 @@ def run_wrk_nodes(
     if load.warmup > 0:
         once(load.warmup)
     runs, cpu = once(load.duration)
-    requests = sum(r["requests"] for r in runs)
-    seconds = max(r["duration_us"] for r in runs) / 1e6
+    requests = int(sum(r["requests"] for r in runs))
+    seconds = float(max(r["duration_us"] for r in runs)) / 1e6
 
     def per_request(ticks: int) -> float:
         return round(ticks / hz / max(1, requests) * 1e6, 1)
