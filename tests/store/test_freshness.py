@@ -79,7 +79,8 @@ async def test_get_room_sees_another_stores_writes_at_once(store: Store, backend
         await other.close()
 
 
-_UPDATE_IN_ANOTHER_PROCESS = """
+# Another process's write: "notice TEXT" renames room r1's notice, "bump" bumps the app version.
+_WRITE_IN_ANOTHER_PROCESS = """
 import asyncio, sys
 from liveroom.store import open_store
 
@@ -88,7 +89,10 @@ async def main():
     await store.open()
     try:
         async with store.write() as tx:
-            assert await tx.update_room(1400000000, "r1", {"notice": sys.argv[2]})
+            if sys.argv[2] == "bump":
+                await tx.bump_app_version()
+            else:
+                assert await tx.update_room(1400000000, "r1", {"notice": sys.argv[3]})
     finally:
         await store.close()
 
@@ -96,15 +100,19 @@ asyncio.run(main())
 """
 
 
+async def _in_another_process(url: str, *args: str) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _WRITE_IN_ANOTHER_PROCESS, url, *args, stderr=asyncio.subprocess.PIPE
+    )
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+
+
 async def test_get_room_sees_another_processs_write_at_once(store: Store) -> None:
     await insert_rooms(store, APP, [room_record("r1")])
     for notice in ("first", "second"):
         await _read_twice(store, "r1")
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", _UPDATE_IN_ANOTHER_PROCESS, store.url, notice, stderr=asyncio.subprocess.PIPE
-        )
-        _, stderr = await asyncio.wait_for(process.communicate(), 60)
-        assert process.returncode == 0, stderr.decode()
+        await _in_another_process(store.url, "notice", notice)
         room = await store.get_room(APP, "r1")
         assert room is not None and room.notice == notice
 
@@ -317,29 +325,6 @@ async def test_a_block_awaiting_inside_its_transaction_does_not_lose_the_group(s
         assert f"r{i}" in committed
 
 
-_BUMP_IN_ANOTHER_PROCESS = """
-import asyncio, sys
-from liveroom.store import open_store
-
-async def main():
-    store = open_store(sys.argv[1])
-    await store.open()
-    try:
-        async with store.write() as tx:
-            await tx.bump_app_version()
-    finally:
-        await store.close()
-
-asyncio.run(main())
-"""
-
-
-async def _in_another_process(script: str, *args: str) -> None:
-    process = await asyncio.create_subprocess_exec(sys.executable, "-c", script, *args, stderr=asyncio.subprocess.PIPE)
-    _, stderr = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode == 0, stderr.decode()
-
-
 @pytest.mark.parametrize("wal_index", [True, False], ids=["wal-index-header", "pragma-data-version"])
 async def test_commits_are_seen_through_the_wal_index_or_without_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wal_index: bool
@@ -356,11 +341,11 @@ async def test_commits_are_seen_through_the_wal_index_or_without_it(
         version = await store.app_version()
         for step in range(1, 3):
             await _read_twice(store, "r1")
-            await _in_another_process(_UPDATE_IN_ANOTHER_PROCESS, store.url, f"theirs {step}")
+            await _in_another_process(store.url, "notice", f"theirs {step}")
             room = await store.get_room(APP, "r1")
             assert room is not None and room.notice == f"theirs {step}"
             assert await store.app_version() == version + step - 1
-            await _in_another_process(_BUMP_IN_ANOTHER_PROCESS, store.url)
+            await _in_another_process(store.url, "bump")
             assert await store.app_version() == version + step
             async with store.write() as tx:
                 assert await tx.update_room(APP, "r1", {"notice": f"ours {step}"})

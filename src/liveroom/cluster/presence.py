@@ -73,6 +73,17 @@ end
 local function count(room, now)
     return redis.call('ZCOUNT', room, '(' .. now, '+inf')
 end
+-- One of the member's entries is gone: they stay while another is left (scored by the latest), else they leave.
+-- Answers the members left when they left, -1 otherwise.
+local function settle(room, nodes, due, sp, user, p, now, keep)
+    local latest = prune(nodes, due, sp, p, now, keep)
+    if latest then
+        redis.call('ZADD', room, latest, user)
+        return -1
+    end
+    if redis.call('ZREM', room, user) == 0 then return -1 end
+    return count(room, now)
+end
 """
 
 # KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, expiry ms, capacity, node, p.
@@ -105,13 +116,7 @@ local now = tonumber(ARGV[2])
 redis.call('SREM', KEYS[4], ARGV[4])
 redis.call('HDEL', KEYS[3], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
-local latest = prune(KEYS[3], KEYS[2], ARGV[5], ARGV[4], now, ARGV[6])
-if latest then
-    redis.call('ZADD', KEYS[1], latest, ARGV[1])
-    return -1
-end
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
-return count(KEYS[1], now)
+return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
 """
 )
 
@@ -152,13 +157,7 @@ if tonumber(e) > now then
     redis.call('ZADD', KEYS[2], e, ARGV[3] .. ARGV[4])
     return -1
 end
-local latest = prune(KEYS[3], KEYS[2], ARGV[5], ARGV[4], now, ARGV[6])
-if latest then
-    redis.call('ZADD', KEYS[1], latest, ARGV[1])
-    return -1
-end
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
-return count(KEYS[1], now)
+return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
 """
 )
 
