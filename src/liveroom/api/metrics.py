@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import contextlib
 import logging
 import os
 import time
@@ -26,6 +25,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, G
 from prometheus_client import multiprocess as prometheus_multiprocess
 from starlette.requests import Request
 from starlette.responses import Response
+
+from liveroom import background
 
 log = logging.getLogger("liveroom.metrics")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -132,10 +133,8 @@ class Metrics:
         self._task = asyncio.create_task(self._background())
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        task, self._task = self._task, None
+        await background.stop(task)
         self.flush()
         if multiprocess_dir() is not None:
             # This worker's live gauges stop counting in the sum.

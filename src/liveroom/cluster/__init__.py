@@ -8,7 +8,6 @@ by a single process; ``create_app`` builds it only when a Redis URL is configure
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import uuid
@@ -18,6 +17,7 @@ import redis.asyncio as redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from liveroom import background
 from liveroom.cluster.fanout import EventRelay
 from liveroom.cluster.lockout import RedisLockout
 from liveroom.cluster.presence import RedisPresence
@@ -110,11 +110,8 @@ class Cluster:
     async def close(self) -> None:
         if self._presence is not None:
             await self._presence.close()
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await background.stop(task)
         if self._pubsub is not None:
             await self._pubsub.aclose()  # type: ignore[no-untyped-call]
             self._pubsub = None

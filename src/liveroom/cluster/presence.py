@@ -22,7 +22,6 @@ a guess; refreshing and sweeping log a warning and try again on their next turn.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import secrets
 import time
@@ -34,6 +33,7 @@ import msgspec
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
+from liveroom import background
 from liveroom.cluster.warner import Warner
 from liveroom.domain.presence import Admission, Evicted, Lost
 from liveroom.errors import ErrorCode, LiveError
@@ -423,8 +423,5 @@ class RedisPresence:
             self._task = asyncio.create_task(self.run(), name="liveroom-presence")
 
     async def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        task, self._task = self._task, None
+        await background.stop(task)

@@ -17,6 +17,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from liveroom import background
 from liveroom.domain import members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
@@ -151,11 +152,8 @@ class RealtimeGateway:
                 log.exception("removing the members of lost nodes failed")
 
     async def close(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
-            self._sweeper = None
+        sweeper, self._sweeper = self._sweeper, None
+        await background.stop(sweeper)
 
     # the connection ---------------------------------------------------------------------------------------
 

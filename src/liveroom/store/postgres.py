@@ -14,7 +14,6 @@ the next request.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import time
@@ -25,6 +24,7 @@ import asyncpg
 import msgspec
 from asyncpg.pool import PoolConnectionProxy
 
+from liveroom import background
 from liveroom.store import migrate
 from liveroom.store.interface import (
     UPDATABLE_ROOM_COLUMNS,
@@ -598,11 +598,8 @@ class PostgresStore:
             raise
 
     async def close(self) -> None:
-        if self._reconnect is not None:
-            self._reconnect.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reconnect
-            self._reconnect = None
+        reconnect, self._reconnect = self._reconnect, None
+        await background.stop(reconnect)
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.remove_termination_listener(self._listener_lost)
