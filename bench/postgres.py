@@ -169,18 +169,7 @@ def deploy(pg: Postgres, directory: Path, rooms: int) -> PgDeployment:
     dep = PgDeployment(
         directory, directory, key, usersig.generate(SDKAPPID, key, ADMIN, 86400), pg.url, schema, f"bench-{token}"
     )
-    cli = run.liveroom_bin()
-    common = ["--database", dep.url, "--json"]
-    subprocess.run(
-        [cli, "app", "create", "--sdkappid", str(SDKAPPID), "--secret-key", key, "--admin", ADMIN, *common],
-        check=True,
-        capture_output=True,
-    )
-    quota = subprocess.run(
-        [cli, "app", "quota", str(SDKAPPID), "--no-rate-limits", *common], check=True, capture_output=True, text=True
-    )
-    if json.loads(quota.stdout)["RateLimitsEnabled"]:
-        raise SystemExit("bench: could not switch the app's rate limits off")
+    run.create_app(dep.url, key)
     seconds = seed.seed_rooms_postgres(dep.url, SDKAPPID, rooms)
     log(f"seeded {rooms:,} rooms in {seconds:.1f} s (schema {schema})")
     return dep

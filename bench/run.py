@@ -263,13 +263,10 @@ class Deployment:
         return f"sqlite:///{self.db_path}"
 
 
-def deploy(directory: Path, rooms: int) -> Deployment:
-    """A fresh database with the app (rate limits off, through the CLI) and ``rooms`` seeded rooms."""
-    directory.mkdir(parents=True, exist_ok=True)
-    db_path = directory / "liveroom.db"
-    key = secrets.token_hex(32)
+def create_app(database_url: str, key: str) -> None:
+    """The benchmark's app in ``database_url``, made with the CLI, with its rate limits off."""
     cli = liveroom_bin()
-    common = ["--database", f"sqlite:///{db_path}", "--json"]
+    common = ["--database", database_url, "--json"]
     subprocess.run(
         [cli, "app", "create", "--sdkappid", str(SDKAPPID), "--secret-key", key, "--admin", ADMIN, *common],
         check=True,
@@ -280,6 +277,14 @@ def deploy(directory: Path, rooms: int) -> Deployment:
     )
     if json.loads(quota.stdout)["RateLimitsEnabled"]:
         raise SystemExit("bench: could not switch the app's rate limits off")
+
+
+def deploy(directory: Path, rooms: int) -> Deployment:
+    """A fresh database with the app (rate limits off, through the CLI) and ``rooms`` seeded rooms."""
+    directory.mkdir(parents=True, exist_ok=True)
+    db_path = directory / "liveroom.db"
+    key = secrets.token_hex(32)
+    create_app(f"sqlite:///{db_path}", key)
     seconds = seed.seed_rooms(str(db_path), SDKAPPID, rooms)
     log(f"seeded {rooms:,} rooms in {seconds:.1f} s ({db_path})")
     return Deployment(directory, db_path, key, usersig.generate(SDKAPPID, key, ADMIN, 86400))
