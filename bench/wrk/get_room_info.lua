@@ -1,7 +1,7 @@
 -- get_room_info of a random seeded room.
 local c = require("common")
-setup, init, response, done = c.setup, c.init, c.response, c.done
+setup, response, done = c.setup, c.response, c.done
 
-function request()
+init, request = c.pool(function()
   return c.post("get_room_info", '{"RoomId":"' .. c.random_room() .. '"}')
-end
+end)

@@ -1,7 +1,7 @@
 -- get_room_list, a random deep page: Next is one of the cursors bench/run.py captured by walking the list.
 local c = require("common")
-setup, init, response, done = c.setup, c.init, c.response, c.done
+setup, response, done = c.setup, c.response, c.done
 
-function request()
+init, request = c.pool(function()
   return c.post("get_room_list", '{"Next":"' .. c.random_cursor() .. '","Count":20}')
-end
+end)

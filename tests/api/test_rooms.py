@@ -376,6 +376,22 @@ async def test_room_ids_are_case_and_space_sensitive(live: LiveClient) -> None:
         assert (await info_of(live, room_id))["RoomId"] == room_id
 
 
+async def test_get_room_info_answers_a_name_that_spells_the_member_count_field(live: LiveClient) -> None:
+    # get_room_info keeps its answers as JSON split at MemberCount; a text field holding that key must not move it.
+    tricky = '"MemberCount":0,"x'
+    await live.create_room("spelled", RoomName=tricky, Notice=tricky, CoverURL=tricky)
+    for _ in range(2):  # made, then kept
+        info = await info_of(live, "spelled")
+        assert (info["RoomName"], info["Notice"], info["CoverURL"], info["MemberCount"]) == (tricky, tricky, tricky, 0)
+
+
+async def test_get_room_info_follows_a_change_written_by_another_process(live: LiveClient, database_url: str) -> None:
+    await live.create_room("elsewhere", RoomName="before")
+    assert (await info_of(live, "elsewhere"))["RoomName"] == "before"
+    db_execute(database_url, "UPDATE rooms SET room_name = 'after' WHERE room_id = 'elsewhere'")
+    assert (await info_of(live, "elsewhere"))["RoomName"] == "after"
+
+
 # update_room_info ---------------------------------------------------------------------------------------
 
 

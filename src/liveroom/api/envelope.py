@@ -29,14 +29,16 @@ def new_request_id() -> str:
     return f"Id-{random.randbytes(16).hex()}-O-Seq-{next(_sequence)}"  # noqa: S311
 
 
-def success(request_id: str, payload: bytes | None, *, top_level: bool) -> bytes:
+_OK = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"RequestId":"'
+
+
+def success(request_id: str, payload: bytes | msgspec.Raw | None, *, top_level: bool) -> bytes:
     """``payload`` is an encoded JSON object: nested under ``Response``, or merged into the envelope (IM)."""
-    head = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"RequestId":"' + request_id.encode() + b'"'
     if payload is None or payload == b"{}":
-        return head + b"}"
+        return b"".join((_OK, request_id.encode(), b'"}'))
     if top_level:
-        return head + b"," + payload[1:]
-    return head + b',"Response":' + payload + b"}"
+        return b"".join((_OK, request_id.encode(), b'",', memoryview(payload)[1:]))
+    return b"".join((_OK, request_id.encode(), b'","Response":', payload, b"}"))
 
 
 def failure(request_id: str, code: ErrorCode, info: str) -> bytes:

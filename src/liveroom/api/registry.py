@@ -18,7 +18,8 @@ from liveroom.domain.context import Caller, Services
 from liveroom.domain.ratelimit import Rate
 from liveroom.errors import ErrorCode
 
-Handler = Callable[[Services, Caller, Any], Awaitable[msgspec.Struct | None]]
+# A handler may answer JSON it encoded itself (msgspec.Raw) in the shape of its declared response.
+Handler = Callable[[Services, Caller, Any], Awaitable[msgspec.Struct | msgspec.Raw | None]]
 
 
 class Family(Enum):
