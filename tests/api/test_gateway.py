@@ -229,6 +229,18 @@ async def test_extra_query_parameters_are_ignored(live: LiveClient) -> None:
     envelope(await live.raw(LIST, content=b"{}", params=params), 0)
 
 
+@pytest.mark.parametrize(("first", "second", "code"), [("{app}", "1", 0), ("1", "{app}", 60006)])
+async def test_a_repeated_query_parameter_counts_where_it_first_appears(
+    live: LiveClient, first: str, second: str, code: int
+) -> None:
+    app = str(SDKAPPID)
+    query = (
+        f"sdkappid={first.format(app=app)}&identifier={ADMIN}&usersig={live.sig()}&random=7&contenttype=json"
+        f"&sdkappid={second.format(app=app)}&random=x&contenttype=xml"
+    )
+    envelope(await live.http.post(f"{LIST}?{query}", content=b"{}"), code)
+
+
 async def test_percent_encoded_query_values_are_decoded(live: LiveClient) -> None:
     assert ADMIN == "administrator"  # spelled below with its first letter percent-encoded
     query = f"sdkappid={SDKAPPID}&identifier=%61dministrator&usersig={live.sig()}&random=%31%32&contenttype=%6Ason"
