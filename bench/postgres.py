@@ -242,7 +242,7 @@ def run_wrk_nodes(
         for server, conns in zip(servers, shares, strict=True):
             prefix = f"n{secrets.token_hex(3)}"
             cmd = [
-                "taskset", "-c", LOAD_CORES, "wrk", f"-t{load.threads}", f"-c{max(conns, load.threads)}",
+                *run.LOAD_GENERATOR, LOAD_CORES, "wrk", f"-t{load.threads}", f"-c{max(conns, load.threads)}",
                 f"-d{max(1, round(seconds))}s", "--timeout", "10s", "-s", str(WRK_DIR / script), server.base, "--",
                 str(SDKAPPID), ADMIN, dep.sig, str(rooms), prefix, str(cursors) if cursors else "-",
             ]  # fmt: skip
