@@ -163,11 +163,12 @@ def room_record(room_id: str, **fields: Any) -> RoomRecord:
         "is_public_visible": True,
         "is_unlimited_room_enabled": False,
         "cover_url": "",
-        "category": [],
+        "category": (),
         "activity_status": 0,
         "notice": "",
     }
     values.update(fields)
+    values["category"] = tuple(values["category"])
     return RoomRecord(**values)
 
 
@@ -177,7 +178,8 @@ def account(user_id: str, nick: str = "", created_at: int = 1_700_000_000) -> Ac
 
 def listing(room: RoomRecord) -> RoomListing:
     """What get_room_list carries of a room."""
-    return RoomListing(**{name: getattr(room, name) for name in RoomListing.__struct_fields__})
+    fields = {name: getattr(room, name) for name in RoomListing.__struct_fields__}
+    return RoomListing(**{**fields, "category": list(room.category)})
 
 
 def list_order(room: RoomRecord) -> tuple[int, int, bytes]:
@@ -349,7 +351,7 @@ async def test_update_room_changes_only_the_given_fields(store: Store) -> None:
     assert updated is not None
     assert (updated.room_name, updated.category, updated.is_public_visible, updated.owner_account) == (
         "renamed",
-        [3],
+        (3,),
         False,
         "bob",
     )

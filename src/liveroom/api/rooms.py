@@ -130,7 +130,7 @@ def room_info(room: RoomRecord, member_count: int) -> RoomInfo:
         max_member_count=room.max_member_count,
         is_message_disabled=room.is_message_disabled,
         cover_url=room.cover_url,
-        category=room.category,
+        category=list(room.category),
         activity_status=room.activity_status,
         view_count=room.view_count,
         is_public_visible=room.is_public_visible,
@@ -173,7 +173,8 @@ class RoomInfoAnswers:
     def encode(self, sdkappid: int, room: RoomRecord, member_count: int) -> msgspec.Raw:
         key = (sdkappid, room.room_id)
         kept = self._kept.get(key)
-        if kept is None or kept[0] != room:
+        # The same object while the store keeps the room (records are frozen); an equal one from another store.
+        if kept is None or (kept[0] is not room and kept[0] != room):
             whole = _encode(GetRoomInfoResponse(room_info(room, 0)))
             # A string value cannot hold this: its quotes would be escaped.
             head, split, tail = whole.partition(self._SPLIT)

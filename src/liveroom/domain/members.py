@@ -182,7 +182,7 @@ async def enter(
                 # They were a member (back before their old entry expired) and now are not: the room is told.
                 await _left(svc, caller, room_id, user_id, remaining, "disconnected")
         raise
-    room.view_count = view_count
+    room = msgspec.structs.replace(room, view_count=view_count)
     if not admission.already:
         await svc.events.publish(
             _event(

@@ -110,7 +110,7 @@ def _new_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) -> RoomRec
         is_public_visible=spec.get("is_public_visible", True),
         is_unlimited_room_enabled=spec.get("is_unlimited_room_enabled", False),
         cover_url=spec.get("cover_url", ""),
-        category=list(spec.get("category", [])),
+        category=tuple(spec.get("category", ())),
         activity_status=spec.get("activity_status", 0),
         notice=spec.get("notice", ""),
     )

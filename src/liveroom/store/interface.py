@@ -32,8 +32,12 @@ class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
     created_at: int
 
 
-class RoomRecord(msgspec.Struct):
-    """One room as stored. Field names are the columns of ``tables.rooms``, in the order a store selects them."""
+class RoomRecord(msgspec.Struct, frozen=True):
+    """One room as stored. Field names are the columns of ``tables.rooms``, in the order a store selects them.
+
+    Frozen, ``category`` a tuple: a store hands the rooms it keeps to every reader as they are, so a reader must
+    not be able to change one (``msgspec.structs.replace`` makes a changed copy).
+    """
 
     room_id: str
     room_name: str
@@ -50,7 +54,7 @@ class RoomRecord(msgspec.Struct):
     is_public_visible: bool
     is_unlimited_room_enabled: bool
     cover_url: str
-    category: list[int]
+    category: tuple[int, ...]
     activity_status: int
     notice: str
     view_count: int = 0

@@ -38,7 +38,8 @@ _ROOM_SELECT = ", ".join(_ROOM_COLUMNS)
 _APP_COLUMNS = (
     "sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, rate_limit_overrides"
 )
-_category_decoder = msgspec.json.Decoder(list[int])
+_category_decoder = msgspec.json.Decoder(tuple[int, ...])
+_listing_category_decoder = msgspec.json.Decoder(list[int])
 _category_encoder = msgspec.json.Encoder()
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -90,15 +91,8 @@ def _room(row: tuple[Any, ...]) -> RoomRecord:
 
 def _listing(row: tuple[Any, ...]) -> RoomListing:
     values = list(row)
-    values[_LISTING_CATEGORY] = _category_decoder.decode(values[_LISTING_CATEGORY])
+    values[_LISTING_CATEGORY] = _listing_category_decoder.decode(values[_LISTING_CATEGORY])
     return RoomListing(*values)
-
-
-def _copied(room: RoomRecord) -> RoomRecord:
-    """A copy for a caller: a cached record must never be changed through what a read returned."""
-    copy: RoomRecord = room.__copy__()  # type: ignore[attr-defined]  # msgspec's shallow copy, in C
-    copy.category = room.category.copy()
-    return copy
 
 
 def _negated(value: int) -> int:
@@ -796,7 +790,7 @@ class SQLiteStore:
         key = (sdkappid, room_id)
         room = self._rooms.get(key)
         if room is not None:
-            return _copied(room)
+            return room
         # One statement reads one committed snapshot: no BEGIN/COMMIT and no lock. The reader connection only
         # ever reads, so if a read scope is open on it the statement joins that scope's (committed) snapshot,
         # which may be older than the stamp: such a room is answered but not kept.
@@ -809,7 +803,7 @@ class SQLiteStore:
         if len(self._rooms) >= ROOM_CACHE_SIZE:
             self._rooms.clear()
         self._rooms[key] = room
-        return _copied(room)
+        return room
 
     async def app_version(self) -> int:
         """The apps version, read again only after a commit that may have changed it.
