@@ -241,6 +241,17 @@ async def test_a_repeated_query_parameter_counts_where_it_first_appears(
     envelope(await live.http.post(f"{LIST}?{query}", content=b"{}"), code)
 
 
+@pytest.mark.parametrize("name", ["identifier", "usersig"])
+async def test_a_credential_that_is_not_utf8_is_60002_naming_it(live: LiveClient, name: str) -> None:
+    values = {"identifier": ADMIN, "usersig": live.sig(), name: "%FF"}
+    query = (
+        f"sdkappid={SDKAPPID}&identifier={values['identifier']}&usersig={values['usersig']}&random=1&contenttype=json"
+    )
+    response = await live.http.post(f"{LIST}?{query}", content=b"{}")
+    envelope(response, 60002)
+    assert response.json()["ErrorInfo"] == f"{name}: not valid UTF-8"
+
+
 async def test_percent_encoded_query_values_are_decoded(live: LiveClient) -> None:
     assert ADMIN == "administrator"  # spelled below with its first letter percent-encoded
     query = f"sdkappid={SDKAPPID}&identifier=%61dministrator&usersig={live.sig()}&random=%31%32&contenttype=%6Ason"
