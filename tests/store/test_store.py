@@ -178,8 +178,7 @@ def account(user_id: str, nick: str = "", created_at: int = 1_700_000_000) -> Ac
 
 def listing(room: RoomRecord) -> RoomListing:
     """What get_room_list carries of a room."""
-    fields = {name: getattr(room, name) for name in RoomListing.__struct_fields__}
-    return RoomListing(**{**fields, "category": list(room.category)})
+    return RoomListing(**{name: getattr(room, name) for name in RoomListing.__struct_fields__})
 
 
 def list_order(room: RoomRecord) -> tuple[int, int, bytes]:

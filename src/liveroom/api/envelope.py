@@ -34,7 +34,7 @@ def new_request_id() -> str:
 _OK = b'{"ActionStatus":"OK","ErrorInfo":"","ErrorCode":0,"RequestId":"'
 
 
-def success(request_id: str, payload: bytes | msgspec.Raw | None, *, top_level: bool) -> bytes:
+def success(request_id: str, payload: bytes | None, *, top_level: bool) -> bytes:
     """``payload`` is an encoded JSON object: nested under ``Response``, or merged into the envelope (IM)."""
     if payload is None or payload == b"{}":
         return b"".join((_OK, request_id.encode(), b'"}'))

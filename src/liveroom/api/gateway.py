@@ -190,7 +190,7 @@ class Gateway:
         result = await command.handler(self._services, caller, request)
         return envelope.success(
             request_id,
-            None if result is None else result if type(result) is msgspec.Raw else _encode(result),
+            None if result is None else _encode(result),
             top_level=command.family is Family.IM,
         )
 

@@ -308,7 +308,7 @@ async def get_room_list(svc: Services, caller: Caller, req: GetRoomListRequest) 
                 room_id=r.room_id,
                 owner_account=r.owner_account,
                 cover_url=r.cover_url,
-                category=r.category,
+                category=list(r.category),
                 create_time=r.create_time,
                 activity_status=r.activity_status,
                 view_count=r.view_count,

@@ -93,7 +93,7 @@ class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
     is_audio_disabled: bool = False
 
 
-class RoomListing(msgspec.Struct):
+class RoomListing(msgspec.Struct, frozen=True):
     """One room of a get_room_list page: the fields the list answers (sort key included), in the order a store
     selects them. A store reads only these columns for a page, not the whole room."""
 
@@ -101,7 +101,7 @@ class RoomListing(msgspec.Struct):
     room_name: str
     owner_account: str
     cover_url: str
-    category: list[int]
+    category: tuple[int, ...]
     create_time: int
     activity_status: int
     view_count: int

@@ -84,7 +84,6 @@ _VERSION = "SELECT version FROM app_state WHERE id = 1"
 _EXISTING_ACCOUNTS = "SELECT user_id FROM accounts WHERE sdkappid = $1 AND user_id = ANY($2::text[])"
 
 _category_decoder = msgspec.json.Decoder(tuple[int, ...])
-_listing_category_decoder = msgspec.json.Decoder(list[int])
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 if TYPE_CHECKING:
@@ -289,10 +288,7 @@ class PostgresTransaction(Transaction):
                 _cursor_id(after.room_id),
                 limit,
             )
-        return [
-            RoomListing(**{**dict(r.items()), "category": _listing_category_decoder.decode(r["category"])})
-            for r in rows
-        ]
+        return [RoomListing(**{**dict(r.items()), "category": _category_decoder.decode(r["category"])}) for r in rows]
 
     # metadata -------------------------------------------------------------------------------------------
     async def get_metadata(self, sdkappid: int, room_id: str) -> dict[str, str]:

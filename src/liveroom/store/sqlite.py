@@ -39,7 +39,6 @@ _APP_COLUMNS = (
     "sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, rate_limit_overrides"
 )
 _category_decoder = msgspec.json.Decoder(tuple[int, ...])
-_listing_category_decoder = msgspec.json.Decoder(list[int])
 _category_encoder = msgspec.json.Encoder()
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
@@ -91,7 +90,7 @@ def _room(row: tuple[Any, ...]) -> RoomRecord:
 
 def _listing(row: tuple[Any, ...]) -> RoomListing:
     values = list(row)
-    values[_LISTING_CATEGORY] = _listing_category_decoder.decode(values[_LISTING_CATEGORY])
+    values[_LISTING_CATEGORY] = _category_decoder.decode(values[_LISTING_CATEGORY])
     return RoomListing(*values)
 
 
