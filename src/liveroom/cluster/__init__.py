@@ -113,6 +113,6 @@ class Cluster:
         task, self._task = self._task, None
         await background.stop(task)
         if self._pubsub is not None:
-            await self._pubsub.aclose()  # type: ignore[no-untyped-call]
+            await self._pubsub.aclose()
             self._pubsub = None
         await self.redis.aclose()
