@@ -23,7 +23,7 @@ from bench import seed
 from liveroom import usersig
 from liveroom.api import envelope
 from liveroom.api.app import LiveroomApp
-from liveroom.api.gateway import parse_query
+from liveroom.api.query import parse_query
 from liveroom.domain.apps import AppManager, QuotaChange
 from liveroom.settings import Settings
 from liveroom.store.sqlite import SQLiteStore

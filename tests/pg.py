@@ -50,6 +50,14 @@ def server_url() -> str:
     return url
 
 
+def sqlalchemy_url(url: str) -> str:
+    """A liveroom database URL as a synchronous SQLAlchemy engine reads it (PostgreSQL through psycopg), for tests
+    that read or write tables beside the server, whichever the backend."""
+    if is_postgres(url):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
 def schema_url(base: str, schema: str) -> str:
     """``base`` with libpq's ``options=-csearch_path=SCHEMA``, which asyncpg and psycopg both honour."""
     separator = "&" if "?" in base else "?"

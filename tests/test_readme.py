@@ -6,8 +6,7 @@ import re
 from dataclasses import fields
 from pathlib import Path
 
-from liveroom.api.app import create_app  # noqa: F401 - importing registers every command
-from liveroom.api.registry import REGISTRY
+from liveroom.api.commands import REGISTRY
 from liveroom.settings import Settings
 
 README = (Path(__file__).parent.parent / "README.md").read_text()

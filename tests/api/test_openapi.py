@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
 
 from liveroom.api import openapi
 from liveroom.api.app import LiveroomApp, create_app
-from liveroom.api.registry import REGISTRY
+from liveroom.api.commands import REGISTRY
 from liveroom.domain import accounts, rooms
 from liveroom.domain.apps import AppManager, QuotaChange
 from liveroom.domain.context import Caller, Services
@@ -139,7 +139,7 @@ def fuzzed_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveroomApp
             services = Services(store=store)
             await accounts.import_accounts(services, caller, [accounts.AccountInput(a) for a in ACCOUNTS])
             for room_id in ROOMS + DOOMED:
-                await rooms.create_room(services, caller, {"room_id": room_id, "room_type": "Live"})
+                await rooms.create_room(services, caller, rooms.NewRoom(room_id=room_id, room_type="Live"))
         finally:
             await store.close()
 

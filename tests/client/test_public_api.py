@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import liveroom.client
-from liveroom.api.registry import REGISTRY
+from liveroom.api.commands import REGISTRY
 from liveroom.client import OPERATIONS, AsyncClient, Client, codegen
 
 ROOT = Path(__file__).resolve().parents[2]

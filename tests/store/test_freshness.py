@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from liveroom.store.interface import Store
+from liveroom.store.interface import RoomChanges, Store
 from liveroom.store.sqlite import SQLiteStore, path_of
 from tests.store.test_store import APP, Backend, Boom, backend, insert_rooms, room_record, store, url
 
@@ -36,7 +36,7 @@ async def test_get_room_sees_this_stores_writes_of_every_kind_at_once(store: Sto
     await insert_rooms(store, APP, [room_record("r1")])
     await _read_twice(store, "r1")
     async with store.write() as tx:
-        assert await tx.update_room(APP, "r1", {"notice": "changed", "category": [7]})
+        assert await tx.update_room(APP, "r1", RoomChanges(notice="changed", category=(7,)))
     room = await store.get_room(APP, "r1")
     assert room is not None and (room.notice, room.category) == ("changed", (7,))
     for add, field, expected in (
@@ -66,7 +66,7 @@ async def test_get_room_sees_another_stores_writes_at_once(store: Store, backend
     try:
         await _read_twice(store, "r1")
         async with other.write() as tx:
-            assert await tx.update_room(APP, "r1", {"notice": "by the other store"})
+            assert await tx.update_room(APP, "r1", RoomChanges(notice="by the other store"))
         room = await store.get_room(APP, "r1")
         assert room is not None and room.notice == "by the other store"
         async with other.write() as tx:
@@ -83,6 +83,7 @@ async def test_get_room_sees_another_stores_writes_at_once(store: Store, backend
 _WRITE_IN_ANOTHER_PROCESS = """
 import asyncio, sys
 from liveroom.store import open_store
+from liveroom.store.interface import RoomChanges
 
 async def main():
     store = open_store(sys.argv[1])
@@ -92,7 +93,7 @@ async def main():
             if sys.argv[2] == "bump":
                 await tx.bump_app_version()
             else:
-                assert await tx.update_room(1400000000, "r1", {"notice": sys.argv[3]})
+                assert await tx.update_room(1400000000, "r1", RoomChanges(notice=sys.argv[3]))
     finally:
         await store.close()
 
@@ -139,7 +140,7 @@ async def test_a_room_read_in_an_old_snapshot_is_not_answered_later(store: Store
         async with store.read() as tx:
             assert await tx.get_room(APP, "r1") is not None  # the scope's snapshot starts here
             async with other.write() as other_tx:
-                assert await other_tx.update_room(APP, "r1", {"notice": "newer"})
+                assert await other_tx.update_room(APP, "r1", RoomChanges(notice="newer"))
             await store.get_room(APP, "r1")  # either version may be answered inside the scope
         room = await store.get_room(APP, "r1")
         assert room is not None and room.notice == "newer"
@@ -334,7 +335,7 @@ async def test_commits_are_seen_through_the_wal_index_or_without_it(
     """The store notices commits by reading SQLite's WAL-index header; a header it does not know (another format)
     falls back to PRAGMA data_version. Either way kept rooms and the app version follow every commit."""
     if not wal_index:
-        monkeypatch.setattr("liveroom.store.sqlite._WAL_INDEX_VERSIONS", ())
+        monkeypatch.setattr("liveroom.store.commit_watch._WAL_INDEX_VERSIONS", ())
     store = SQLiteStore(f"sqlite:///{tmp_path / 'store.db'}")
     await store.open()
     try:
@@ -350,7 +351,7 @@ async def test_commits_are_seen_through_the_wal_index_or_without_it(
             await _in_another_process(store.url, "bump")
             assert await store.app_version() == version + step
             async with store.write() as tx:
-                assert await tx.update_room(APP, "r1", {"notice": f"ours {step}"})
+                assert await tx.update_room(APP, "r1", RoomChanges(notice=f"ours {step}"))
             room = await store.get_room(APP, "r1")
             assert room is not None and room.notice == f"ours {step}"
             assert await store.app_version() == version + step

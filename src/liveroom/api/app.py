@@ -14,18 +14,18 @@ from starlette.routing import Route, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from liveroom import logs, store
-from liveroom.api import accounts, members, messages, metadata, openapi, robots, rooms, seats  # noqa: F401 - importing registers the commands
+from liveroom.api import openapi
+from liveroom.api.commands import REGISTRY
 from liveroom.api.gateway import Gateway, Receive, Scope, Send
 from liveroom.api.health import Health
 from liveroom.api.metrics import Metrics
-from liveroom.api.registry import REGISTRY, Registry
+from liveroom.api.registry import Registry
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.auth import Authenticator, FailureLockout, Lockout, SigCache
 from liveroom.domain.context import Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
-from liveroom.store.counts import RoomCounter
 from liveroom.store.interface import Store
 
 if TYPE_CHECKING:
@@ -68,8 +68,7 @@ class LiveroomApp:
             limiter = RateLimiter()
         self.authenticator = Authenticator(self.apps, lockout, SigCache(settings.sig_cache_size))
         self.sockets: set[WebSocket] = set()
-        self.room_counter = RoomCounter(settings.database_url)
-        self.metrics = Metrics(online_members=lambda: len(self.sockets), count_rooms=self.room_counter)
+        self.metrics = Metrics(online_members=lambda: len(self.sockets), count_rooms=self.store.count_rooms)
         self.health = Health({"store": self.store.ping} | ({"redis": self.cluster.ping} if self.cluster else {}))
         self.gateway = Gateway(
             registry,
@@ -119,7 +118,6 @@ class LiveroomApp:
         finally:
             await self.realtime.close()
             await self.metrics.close()
-            self.room_counter.close()
             await self.close_sockets()
             if self.cluster is not None:
                 await self.cluster.close()

@@ -1,14 +1,16 @@
 """The command registry: ``(service, command) -> schemas, handler, rate, error codes``.
 
 It drives the gateway's dispatch, the rate limits, the OpenAPI document, the docs page and the SDK. Adding an
-API is adding one ``@command`` entry next to its schemas.
+API is adding one ``@command`` entry next to its schemas; a module of such entries is served once it is named in
+``liveroom.api.commands``, the one list the server's registry is built from.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
+from types import ModuleType
 from typing import Any
 
 import msgspec
@@ -82,9 +84,25 @@ class Command:
         return tuple(sorted(codes))
 
 
+# The commands each module declared with ``@command``, by module name, until a registry takes them.
+DECLARED: dict[str, list[Command]] = {}
+
+
 class Registry:
     def __init__(self) -> None:
         self._by_path: dict[str, Command] = {}
+
+    @classmethod
+    def of(cls, modules: Iterable[ModuleType]) -> Registry:
+        """The commands the given API modules declared; a module that declares none is a mistake."""
+        registry = cls()
+        for module in modules:
+            commands = DECLARED.get(module.__name__)
+            if not commands:
+                raise ValueError(f"{module.__name__} declares no @command")
+            for declared in commands:
+                registry.add(declared)
+        return registry
 
     def add(self, command: Command) -> None:
         if command.path in self._by_path:
@@ -104,9 +122,6 @@ class Registry:
         return len(self._by_path)
 
 
-REGISTRY = Registry()
-
-
 def command(
     service: str,
     name: str,
@@ -116,26 +131,29 @@ def command(
     rate: Rate = Rate(200),  # noqa: B008 - an immutable value
     family: Family = Family.LIVE,
     errors: tuple[ErrorCode, ...] = (),
-    registry: Registry = REGISTRY,
+    registry: Registry | None = None,
 ) -> Callable[[Handler], Handler]:
-    """Register the decorated handler as ``POST /v4/{service}/{name}``; its docstring is the summary."""
+    """Declare the decorated handler as ``POST /v4/{service}/{name}``, its docstring the summary: for the registry
+    built from its module (``Registry.of``), or added to ``registry`` at once."""
 
     def register(handler: Handler) -> Handler:
-        registry.add(
-            Command(
-                service=service,
-                name=name,
-                request=request,
-                response=response,
-                handler=handler,
-                rate=rate,
-                family=family,
-                errors=errors,
-                summary=(handler.__doc__ or name).strip(),
-                decoder=msgspec.json.Decoder(request),
-                validator=Validator(request),
-            )
+        declared = Command(
+            service=service,
+            name=name,
+            request=request,
+            response=response,
+            handler=handler,
+            rate=rate,
+            family=family,
+            errors=errors,
+            summary=(handler.__doc__ or name).strip(),
+            decoder=msgspec.json.Decoder(request),
+            validator=Validator(request),
         )
+        if registry is None:
+            DECLARED.setdefault(handler.__module__, []).append(declared)
+        else:
+            registry.add(declared)
         return handler
 
     return register

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, TypeVar
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType, field
 
 from liveroom.api.registry import command
+from liveroom.api.room_answers import RoomInfoAnswers
 from liveroom.api.wire import AccountId, Int64, RoomId, text
 from liveroom.domain import rooms
 from liveroom.domain.context import Caller, Services
@@ -28,15 +29,22 @@ SeatMode = Annotated[
 RoomType = Annotated[str, Meta(description="fixed: Live", extra_json_schema={"enum": ["Live"]})]
 
 
+_In = TypeVar("_In", bound=msgspec.Struct)
+
+
 class Wire(msgspec.Struct, rename="pascal", kw_only=True):
     """Base of the wire schemas: snake_case in Python, PascalCase on the wire."""
 
 
-def given(obj: msgspec.Struct, *skip: str) -> dict[str, Any]:
-    """The fields a request actually carried, by Python name."""
-    return {
-        name: value for name in obj.__struct_fields__ if name not in skip and (value := getattr(obj, name)) is not UNSET
+def domain_input(wire: msgspec.Struct, kind: type[_In], *skip: str) -> _In:
+    """The typed domain input a request Struct carries: the fields it was given, by their Python names, converted
+    (lists to tuples ...) and checked against ``kind``'s types."""
+    given = {
+        name: value
+        for name in wire.__struct_fields__
+        if name not in skip and (value := getattr(wire, name)) is not UNSET
     }
+    return msgspec.convert(given, kind)
 
 
 # create_room --------------------------------------------------------------------------------------------
@@ -79,7 +87,7 @@ class CreateRoomResponse(Wire):
 )
 async def create_room(svc: Services, caller: Caller, req: CreateRoomRequest) -> CreateRoomResponse:
     """Create a live room."""
-    room = await rooms.create_room(svc, caller, given(req.room_info))
+    room = await rooms.create_room(svc, caller, domain_input(req.room_info, rooms.NewRoom))
     return CreateRoomResponse(room_id=room.room_id)
 
 
@@ -155,39 +163,8 @@ async def get_room_info(svc: Services, caller: Caller, req: RoomRequest) -> msgs
     return _answers.encode(caller.sdkappid, room, await svc.presence.member_count(caller.sdkappid, room.room_id))
 
 
-class RoomInfoAnswers:
-    """``get_room_info`` answers as JSON, split around ``MemberCount``, kept while their room is unchanged.
-
-    Building ``RoomInfo`` and encoding it is most of the Python work of a ``get_room_info``, and rooms are read far
-    more often than they change. A kept answer serves only while the room read now equals the room it was made
-    from, field by field, so a change made anywhere (another worker, another node) is never hidden; the member
-    count, which moves without the room changing, is put in on every request.
-    """
-
-    _SPLIT = b'"MemberCount":0,'
-
-    def __init__(self, size: int) -> None:
-        self._size = size
-        self._kept: dict[tuple[int, str], tuple[RoomRecord, bytes, bytes]] = {}
-
-    def encode(self, sdkappid: int, room: RoomRecord, member_count: int) -> msgspec.Raw:
-        key = (sdkappid, room.room_id)
-        kept = self._kept.get(key)
-        # The same object while the store keeps the room (records are frozen); an equal one from another store.
-        if kept is None or (kept[0] is not room and kept[0] != room):
-            whole = _encode(GetRoomInfoResponse(room_info(room, 0)))
-            # A string value cannot hold this: its quotes would be escaped.
-            head, split, tail = whole.partition(self._SPLIT)
-            assert split, "RoomInfo encodes MemberCount before another field"
-            if len(self._kept) >= self._size:
-                self._kept.clear()
-            kept = self._kept[key] = (room, head + b'"MemberCount":', b"," + tail)
-        return msgspec.Raw(b"%s%d%s" % (kept[1], member_count, kept[2]))
-
-
-_encode = msgspec.json.Encoder().encode
 # About 0.8 KiB each; a full set of answers starts again empty.
-_answers = RoomInfoAnswers(16_384)
+_answers = RoomInfoAnswers(lambda room: GetRoomInfoResponse(room_info(room, 0)), 16_384)
 
 
 # update_room_info ---------------------------------------------------------------------------------------
@@ -214,7 +191,8 @@ class UpdateRoomInfoRequest(Wire):
 @command(SERVICE, "update_room_info", request=UpdateRoomInfoRequest, errors=(ErrorCode.ROOM_NOT_FOUND,))
 async def update_room_info(svc: Services, caller: Caller, req: UpdateRoomInfoRequest) -> None:
     """Change the given fields of a room; fields not given keep their values."""
-    await rooms.update_room(svc, caller, req.room_info.room_id, given(req.room_info, "room_id"))
+    update = domain_input(req.room_info, rooms.RoomUpdate, "room_id")
+    await rooms.update_room(svc, caller, req.room_info.room_id, update)
 
 
 # destroy_room -------------------------------------------------------------------------------------------

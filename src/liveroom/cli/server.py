@@ -116,7 +116,9 @@ def _dev_setup(settings: Settings) -> None:
         app, created = await manager.ensure(sdkappid=DEV_SDKAPPID, admins=[DEV_ADMIN])
         services = Services(store=manager.store)
         with contextlib.suppress(LiveError):  # 100010: the demo room is already there
-            await rooms.create_room(services, Caller(app, DEV_ADMIN), {"room_id": DEMO_ROOM, "room_type": "Live"})
+            await rooms.create_room(
+                services, Caller(app, DEV_ADMIN), rooms.NewRoom(room_id=DEMO_ROOM, room_type="Live")
+            )
         return app, created
 
     app, created = _with_apps(settings.database_url, ensure)

@@ -1,7 +1,7 @@
 """Typed models and methods of every API command: generated, do not edit.
 
 Run ``python -m liveroom.client.codegen`` after changing the server's command registry
-(``liveroom.api.registry.REGISTRY``), the source of truth; a test fails when this file is out of date.
+(``liveroom.api.commands.REGISTRY``), the source of truth; a test fails when this file is out of date.
 """
 
 from __future__ import annotations

@@ -9,9 +9,12 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+from typing import TypeVar
 
-from liveroom.store.interface import AppRecord, Store, Transaction
+from msgspec import UNSET, UnsetType
+
+from liveroom.store.interface import AppChanges, AppRecord, Store, Transaction
 
 DEFAULT_MEMBER_QUOTA = 1000
 DEFAULT_SEAT_QUOTA = 16
@@ -37,6 +40,13 @@ def _check_admin_ids(identifiers: Iterable[str]) -> list[str]:
         if not 1 <= size <= ADMIN_ID_MAX_BYTES:
             raise AppConfigError(f"admin account {identifier!r}: must be 1-{ADMIN_ID_MAX_BYTES} bytes")
     return ids
+
+
+_T = TypeVar("_T")
+
+
+def _given(value: _T | None) -> _T | UnsetType:
+    return UNSET if value is None else value
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,24 +151,29 @@ class AppManager:
 
     async def set_quota(self, sdkappid: int, change: QuotaChange) -> AppRecord:
         _check_quota(change)
-        values = {k: v for k, v in asdict(change).items() if v is not None}
+        changes = AppChanges(
+            member_quota=_given(change.member_quota),
+            seat_quota=_given(change.seat_quota),
+            rate_limits_enabled=_given(change.rate_limits_enabled),
+            rate_limit_overrides=_given(change.rate_limit_overrides),
+        )
         async with self._store.write() as tx:
             await self._require(tx, sdkappid)
-            await tx.update_app(sdkappid, values)
+            await tx.update_app(sdkappid, changes)
             await tx.bump_app_version()
             return await self._require(tx, sdkappid)
 
     async def rotate_key(self, sdkappid: int, secret_key: str | None = None) -> AppRecord:
         async with self._store.write() as tx:
             await self._require(tx, sdkappid)
-            await tx.update_app(sdkappid, {"secret_key": secret_key or new_secret_key()})
+            await tx.update_app(sdkappid, AppChanges(secret_key=secret_key or new_secret_key()))
             await tx.bump_app_version()
             return await self._require(tx, sdkappid)
 
     async def set_enabled(self, sdkappid: int, enabled: bool) -> AppRecord:
         async with self._store.write() as tx:
             await self._require(tx, sdkappid)
-            await tx.update_app(sdkappid, {"enabled": enabled})
+            await tx.update_app(sdkappid, AppChanges(enabled=enabled))
             await tx.bump_app_version()
             return await self._require(tx, sdkappid)
 

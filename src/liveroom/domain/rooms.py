@@ -1,23 +1,24 @@
 """Rooms: create, read, change, list, hand over and dismiss (decisions.md section 6).
 
-Inputs arrive as mappings of snake_case field names to values already checked for JSON type and byte length by
-the wire layer; the rules here are the ones that need the app, the store or other fields.
+Inputs arrive as typed values (``NewRoom``, ``RoomUpdate``) already checked for JSON type and byte length by the
+wire layer; the rules here are the ones that need the app, the store or other fields.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
-from typing import Any
+from typing import TypeVar
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomEvent
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
-from liveroom.store.interface import ListCursor, RoomListing, RoomRecord, Transaction
+from liveroom.store.interface import ListCursor, RoomChanges, RoomListing, RoomRecord, Transaction
+from liveroom.store.records import given_fields
 
 ROOM_TYPE = "Live"
 TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
@@ -27,6 +28,50 @@ _INT64_MAX = 2**63 - 1
 
 _cursor_decoder = msgspec.json.Decoder(ListCursor)
 _cursor_encoder = msgspec.json.Encoder()
+
+
+_T = TypeVar("_T")
+
+
+def _or(value: _T | UnsetType, default: _T) -> _T:
+    return default if isinstance(value, UnsetType) else value
+
+
+class NewRoom(msgspec.Struct, frozen=True, kw_only=True):
+    """A room to create as the caller described it; a field left UNSET takes its default."""
+
+    room_id: str
+    room_type: str
+    seat_template: str | UnsetType = UNSET
+    owner_account: str | UnsetType = UNSET
+    take_seat_mode: str | int | UnsetType = UNSET
+    max_seat_count: int | UnsetType = UNSET
+    max_member_count: int | UnsetType = UNSET
+    is_seat_enabled: bool | UnsetType = UNSET
+    seat_layout_template_id: int | UnsetType = UNSET
+    is_message_disabled: bool | UnsetType = UNSET
+    is_public_visible: bool | UnsetType = UNSET
+    is_unlimited_room_enabled: bool | UnsetType = UNSET
+    room_name: str | UnsetType = UNSET
+    cover_url: str | UnsetType = UNSET
+    category: tuple[int, ...] | UnsetType = UNSET
+    activity_status: int | UnsetType = UNSET
+    notice: str | UnsetType = UNSET
+
+
+class RoomUpdate(msgspec.Struct, frozen=True, kw_only=True):
+    """The fields of a room to change; a field left UNSET keeps its value."""
+
+    room_name: str | UnsetType = UNSET
+    max_member_count: int | UnsetType = UNSET
+    is_message_disabled: bool | UnsetType = UNSET
+    cover_url: str | UnsetType = UNSET
+    category: tuple[int, ...] | UnsetType = UNSET
+    activity_status: int | UnsetType = UNSET
+    is_public_visible: bool | UnsetType = UNSET
+    take_seat_mode: str | int | UnsetType = UNSET
+    notice: str | UnsetType = UNSET
+    is_unlimited_room_enabled: bool | UnsetType = UNSET
 
 
 class RoomStatistic(msgspec.Struct, frozen=True):
@@ -78,45 +123,45 @@ async def require_room_exists(tx: Transaction, caller: Caller, room_id: str) -> 
     return owner
 
 
-def _new_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) -> RoomRecord:
-    room_id: str = spec["room_id"]
-    if spec.get("room_type") != ROOM_TYPE:
+def _new_room(svc: Services, caller: Caller, spec: NewRoom) -> RoomRecord:
+    mode = spec.take_seat_mode
+    if spec.room_type != ROOM_TYPE:
         raise InvalidParameter(f"RoomType: must be {ROOM_TYPE!r}")
-    seat_template = spec.get("seat_template", "")
-    seats_on = bool(seat_template) or bool(spec.get("is_seat_enabled", False))
+    seat_template = _or(spec.seat_template, "")
+    seats_on = bool(seat_template) or _or(spec.is_seat_enabled, False)
     seat_quota = caller.app.seat_quota
     if seats_on:
-        max_seats = spec.get("max_seat_count", DEFAULT_SEATS)
+        max_seats = _or(spec.max_seat_count, DEFAULT_SEATS)
         if not 1 <= max_seats <= seat_quota:
             raise InvalidParameter(f"MaxSeatCount: must be 1..{seat_quota} (the app's seat quota)")
     else:
         # Seats off keep no seats, but a count given beside them is still held to the quota.
-        if not 0 <= spec.get("max_seat_count", 0) <= seat_quota:
+        if not 0 <= _or(spec.max_seat_count, 0) <= seat_quota:
             raise InvalidParameter(f"MaxSeatCount: must be 0..{seat_quota} (the app's seat quota)")
         max_seats = 0
     return RoomRecord(
-        room_id=room_id,
-        room_name=spec.get("room_name", room_id),
+        room_id=spec.room_id,
+        room_name=_or(spec.room_name, spec.room_id),
         room_type=ROOM_TYPE,
-        owner_account=spec.get("owner_account") or caller.identifier,
+        owner_account=_or(spec.owner_account, "") or caller.identifier,
         create_time=svc.now(),
         is_seat_enabled=seats_on,
         seat_template=seat_template,
-        seat_layout_template_id=spec.get("seat_layout_template_id"),
-        take_seat_mode=take_seat_mode(spec.get("take_seat_mode", "FreeToTake")),
+        seat_layout_template_id=_or(spec.seat_layout_template_id, None),
+        take_seat_mode=take_seat_mode("FreeToTake" if isinstance(mode, UnsetType) else mode),
         max_seat_count=max_seats,
-        max_member_count=_check_member_count(caller, spec.get("max_member_count", caller.app.member_quota)),
-        is_message_disabled=spec.get("is_message_disabled", False),
-        is_public_visible=spec.get("is_public_visible", True),
-        is_unlimited_room_enabled=spec.get("is_unlimited_room_enabled", False),
-        cover_url=spec.get("cover_url", ""),
-        category=tuple(spec.get("category", ())),
-        activity_status=spec.get("activity_status", 0),
-        notice=spec.get("notice", ""),
+        max_member_count=_check_member_count(caller, _or(spec.max_member_count, caller.app.member_quota)),
+        is_message_disabled=_or(spec.is_message_disabled, False),
+        is_public_visible=_or(spec.is_public_visible, True),
+        is_unlimited_room_enabled=_or(spec.is_unlimited_room_enabled, False),
+        cover_url=_or(spec.cover_url, ""),
+        category=_or(spec.category, ()),
+        activity_status=_or(spec.activity_status, 0),
+        notice=_or(spec.notice, ""),
     )
 
 
-async def create_room(svc: Services, caller: Caller, spec: Mapping[str, Any]) -> RoomRecord:
+async def create_room(svc: Services, caller: Caller, spec: NewRoom) -> RoomRecord:
     room = _new_room(svc, caller, spec)
     async with svc.store.write() as tx:
         await require_imported(tx, caller, [room.owner_account], "Owner_Account")
@@ -138,15 +183,27 @@ async def get_room(svc: Services, caller: Caller, room_id: str) -> RoomRecord:
     return room
 
 
-async def update_room(svc: Services, caller: Caller, room_id: str, changes: Mapping[str, Any]) -> None:
-    values = dict(changes)
-    if "take_seat_mode" in values:
-        values["take_seat_mode"] = take_seat_mode(values["take_seat_mode"])
-    if "max_member_count" in values:
-        _check_member_count(caller, values["max_member_count"])
+async def update_room(svc: Services, caller: Caller, room_id: str, update: RoomUpdate) -> None:
+    mode = update.take_seat_mode
+    mode = mode if isinstance(mode, UnsetType) else take_seat_mode(mode)
+    if not isinstance(update.max_member_count, UnsetType):
+        _check_member_count(caller, update.max_member_count)
+    changes = RoomChanges(
+        room_name=update.room_name,
+        max_member_count=update.max_member_count,
+        is_message_disabled=update.is_message_disabled,
+        cover_url=update.cover_url,
+        category=update.category,
+        activity_status=update.activity_status,
+        is_public_visible=update.is_public_visible,
+        take_seat_mode=mode,
+        notice=update.notice,
+        is_unlimited_room_enabled=update.is_unlimited_room_enabled,
+    )
     async with svc.store.write() as tx:
-        if not await tx.update_room(caller.sdkappid, room_id, values):
+        if not await tx.update_room(caller.sdkappid, room_id, changes):
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    values = given_fields(changes)
     if values:
         await svc.events.publish(
             RoomEvent(
@@ -221,7 +278,7 @@ async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: s
                 ErrorCode.OWNER_BANNED,
                 f"NewOwner_Account: {new_owner!r} is banned in this room; unban first",
             )
-        await tx.update_room(caller.sdkappid, room_id, {"owner_account": new_owner})
+        await tx.update_room(caller.sdkappid, room_id, RoomChanges(owner_account=new_owner))
     await svc.events.publish(
         RoomEvent(
             sdkappid=caller.sdkappid,

@@ -16,7 +16,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from liveroom.api.registry import REGISTRY, Registry
+from liveroom.api.commands import REGISTRY
+from liveroom.api.registry import Registry
 from liveroom.client.codegen.analysis import Generator
 from liveroom.client.codegen.names import python_name, snake
 from liveroom.client.codegen.reference import DOCS_BEGIN, DOCS_END, Reference

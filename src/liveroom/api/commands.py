@@ -1,0 +1,14 @@
+"""Every API family the server answers: the explicit list its command registry is built from.
+
+A module of ``@command`` entries left out of ``API_MODULES`` is not served; tests/api/test_commands.py fails when
+a module under ``liveroom.api`` declares commands and is not listed here.
+"""
+
+from __future__ import annotations
+
+from liveroom.api import accounts, members, messages, metadata, robots, rooms, seats
+from liveroom.api.registry import Registry
+
+API_MODULES = (accounts, rooms, members, metadata, messages, robots, seats)
+
+REGISTRY = Registry.of(API_MODULES)

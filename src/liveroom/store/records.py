@@ -1,0 +1,125 @@
+"""The records a store reads and writes: plain frozen values, the same whatever the database."""
+
+from __future__ import annotations
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+
+class AppRecord(msgspec.Struct, frozen=True, kw_only=True):
+    sdkappid: int
+    secret_key: str
+    enabled: bool
+    created_at: int
+    member_quota: int
+    seat_quota: int
+    rate_limits_enabled: bool
+    rate_limit_overrides: dict[str, int]
+    admins: frozenset[str]
+
+
+class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
+    user_id: str
+    nick: str
+    face_url: str
+    created_at: int
+
+
+class RoomRecord(msgspec.Struct, frozen=True):
+    """One room as stored. Field names are the columns of ``tables.rooms``, in the order a store selects them.
+
+    Frozen, ``category`` a tuple: a store hands the rooms it keeps to every reader as they are, so a reader must
+    not be able to change one (``msgspec.structs.replace`` makes a changed copy).
+    """
+
+    room_id: str
+    room_name: str
+    room_type: str
+    owner_account: str
+    create_time: int
+    is_seat_enabled: bool
+    seat_template: str
+    seat_layout_template_id: int | None
+    take_seat_mode: str
+    max_seat_count: int
+    max_member_count: int
+    is_message_disabled: bool
+    is_public_visible: bool
+    is_unlimited_room_enabled: bool
+    cover_url: str
+    category: tuple[int, ...]
+    activity_status: int
+    notice: str
+    view_count: int = 0
+    total_gifts_sent: int = 0
+    total_gift_coins: int = 0
+    total_unique_gift_senders: int = 0
+    total_likes_received: int = 0
+    total_msg_count: int = 0
+
+
+class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One seat of a room. A seat with no stored row is free and unlocked."""
+
+    index: int
+    member_account: str | None = None
+    is_taken_disabled: bool = False
+    is_video_disabled: bool = False
+    is_audio_disabled: bool = False
+
+
+class RoomListing(msgspec.Struct, frozen=True):
+    """One room of a get_room_list page: the fields the list answers (sort key included), in the order a store
+    selects them. A store reads only these columns for a page, not the whole room."""
+
+    room_id: str
+    room_name: str
+    owner_account: str
+    cover_url: str
+    category: tuple[int, ...]
+    create_time: int
+    activity_status: int
+    view_count: int
+
+
+class ListCursor(msgspec.Struct, array_like=True, frozen=True):
+    """Where a page of get_room_list ends: the sort key of its last room.
+
+    It travels through the client (``Next``), so a store must accept any integers in it, not only stored ones.
+    """
+
+    view_count: int
+    create_time: int
+    room_id: str
+
+
+class RoomChanges(msgspec.Struct, frozen=True, kw_only=True):
+    """New values for some columns of a room; a field left UNSET keeps its stored value."""
+
+    room_name: str | UnsetType = UNSET
+    owner_account: str | UnsetType = UNSET
+    take_seat_mode: str | UnsetType = UNSET
+    max_member_count: int | UnsetType = UNSET
+    is_message_disabled: bool | UnsetType = UNSET
+    is_public_visible: bool | UnsetType = UNSET
+    is_unlimited_room_enabled: bool | UnsetType = UNSET
+    cover_url: str | UnsetType = UNSET
+    category: tuple[int, ...] | UnsetType = UNSET
+    activity_status: int | UnsetType = UNSET
+    notice: str | UnsetType = UNSET
+
+
+class AppChanges(msgspec.Struct, frozen=True, kw_only=True):
+    """New values for some settings of an app; a field left UNSET keeps its stored value."""
+
+    secret_key: str | UnsetType = UNSET
+    enabled: bool | UnsetType = UNSET
+    member_quota: int | UnsetType = UNSET
+    seat_quota: int | UnsetType = UNSET
+    rate_limits_enabled: bool | UnsetType = UNSET
+    rate_limit_overrides: dict[str, int] | UnsetType = UNSET
+
+
+def given_fields(changes: msgspec.Struct) -> dict[str, object]:
+    """The fields of a changes record that are set, by name, in declaration order."""
+    return {name: value for name in changes.__struct_fields__ if (value := getattr(changes, name)) is not UNSET}
