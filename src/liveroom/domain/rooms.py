@@ -15,7 +15,7 @@ import msgspec
 
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import RoomDismissed, RoomInfoChanged
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import ListCursor, RoomListing, RoomRecord, Transaction
 
@@ -148,14 +148,10 @@ async def update_room(svc: Services, caller: Caller, room_id: str, changes: Mapp
         if not await tx.update_room(caller.sdkappid, room_id, values):
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
     if values:
+        if "category" in values:
+            values["category"] = tuple(values["category"])  # a list from the wire; an event holds tuples
         await svc.events.publish(
-            RoomEvent(
-                sdkappid=caller.sdkappid,
-                room_id=room_id,
-                kind="room_info_changed",
-                operator=caller.identifier,
-                data=values,
-            )
+            RoomInfoChanged(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, **values)
         )
 
 
@@ -165,9 +161,7 @@ async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStati
         if room is None:
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
     statistic = RoomStatistic.of(room)
-    await svc.events.publish(
-        RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind="room_dismissed", operator=caller.identifier)
-    )
+    await svc.events.publish(RoomDismissed(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier))
     return statistic
 
 
@@ -223,11 +217,5 @@ async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: s
             )
         await tx.update_room(caller.sdkappid, room_id, {"owner_account": new_owner})
     await svc.events.publish(
-        RoomEvent(
-            sdkappid=caller.sdkappid,
-            room_id=room_id,
-            kind="room_info_changed",
-            operator=caller.identifier,
-            data={"owner_account": new_owner},
-        )
+        RoomInfoChanged(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, owner_account=new_owner)
     )
