@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
 
 from liveroom.api.app import LiveroomApp
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import AnyRoomEvent, RoomDismissed
 from liveroom.realtime.gateway import RealtimeGateway
 from tests.helpers import LiveClient
 from tests.realtime.wsclient import WSClient
@@ -75,11 +75,11 @@ def quick(server: LiveroomApp) -> Starlette:
 
 
 @pytest.fixture
-async def dismissed(server: LiveroomApp) -> AsyncIterator[asyncio.Queue[RoomEvent]]:
-    events: asyncio.Queue[RoomEvent] = asyncio.Queue()
+async def dismissed(server: LiveroomApp) -> AsyncIterator[asyncio.Queue[RoomDismissed]]:
+    events: asyncio.Queue[RoomDismissed] = asyncio.Queue()
 
-    async def collect(event: RoomEvent) -> None:
-        if event.kind == "room_dismissed":
+    async def collect(event: AnyRoomEvent) -> None:
+        if isinstance(event, RoomDismissed):
             await events.put(event)
 
     server.services.events.subscribe(collect)
@@ -98,11 +98,11 @@ async def settle() -> None:
 
 
 async def test_a_room_left_empty_is_dismissed(
-    quick: Starlette, live: LiveClient, room: str, dismissed: asyncio.Queue[RoomEvent]
+    quick: Starlette, live: LiveClient, room: str, dismissed: asyncio.Queue[RoomDismissed]
 ) -> None:
     await visit(quick, "alice")
     event = await asyncio.wait_for(dismissed.get(), 5)
-    assert (event.room_id, event.operator, event.data) == (room, "", {"Reason": "empty"})
+    assert (event.room_id, event.operator, event.reason) == (room, "", "empty")
     await live.fails(100004, "get_room_info", {"RoomId": room})
 
 

@@ -2,7 +2,8 @@
 
 A process delivers its own events to its own subscribers at once (``EventBus.publish``) and skips them when they
 come back from Redis, so nothing is delivered twice. Pub/sub delivers at most once: a process that is cut off from
-Redis misses what was published meanwhile (its clients see the room again when they re-enter).
+Redis misses what was published meanwhile (its clients see the room again when they re-enter). An event this
+node cannot read (a kind that a newer node added, in a rolling upgrade) is skipped.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from liveroom.cluster.warner import Warner
-from liveroom.domain.events import EventBus, RoomEvent
+from liveroom.domain.events import AnyRoomEvent, EventBus
 
 log = logging.getLogger("liveroom.cluster")
 
 
 class _Envelope(msgspec.Struct, array_like=True, frozen=True):
     node: str
-    event: RoomEvent
+    event: AnyRoomEvent
 
 
 _encode = msgspec.msgpack.Encoder().encode
@@ -35,9 +36,10 @@ class EventRelay:
         self.channel = channel
         self._node = node_id
         self._warn = Warner(log)
+        self._ignored = False
         bus.relay_to(self.publish)
 
-    async def publish(self, event: RoomEvent) -> None:
+    async def publish(self, event: AnyRoomEvent) -> None:
         """Hand an event of this process to the others; the change it reports is committed already, so a Redis
         fault is logged, not raised to the caller."""
         try:
@@ -48,8 +50,11 @@ class EventRelay:
     async def receive(self, data: bytes) -> None:
         try:
             envelope = _decode(data)
-        except msgspec.DecodeError:
-            log.warning("ignored a malformed event on %s", self.channel)
+        except msgspec.DecodeError as exc:
+            # Told once: a newer node would otherwise fill the log with every event of its new kind.
+            level = logging.DEBUG if self._ignored else logging.WARNING
+            self._ignored = True
+            log.log(level, "ignored an event on %s that this node cannot read (%s)", self.channel, exc)
             return
         if envelope.node != self._node:
             try:

@@ -1,27 +1,190 @@
-"""Room events: what the domain tells the rest of the system after a change has been committed."""
+"""Room events: what the domain tells the rest of the system after a change has been committed.
+
+One Struct per kind. The kind (``member_entered`` ...) is the Struct's tag, encoded as ``kind``, so one decoder of
+``AnyRoomEvent`` reads any of them. Fields are snake_case and typed; the wire names of a client frame or a webhook
+are made by the edge that speaks them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
+
+from liveroom.store.interface import SeatRecord
 
 
-class RoomEvent(msgspec.Struct, frozen=True, kw_only=True):
-    """``kind`` names what happened (``room_info_changed``, ``metadata_changed``, ``room_dismissed`` ...);
-    ``data`` carries the wire-named fields a receiver needs."""
+class RoomEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
+    """``operator`` caused it: the member, the REST caller, or "" (the server itself)."""
 
     sdkappid: int
     room_id: str
-    kind: str
     operator: str
-    data: dict[str, Any] = {}
     # The members it is for; empty means everyone in the room.
     recipients: frozenset[str] = frozenset()
 
 
-Subscriber = Callable[[RoomEvent], Awaitable[None]]
+# members ------------------------------------------------------------------------------------------------
+
+
+class MemberEntered(RoomEvent, frozen=True, tag="member_entered"):
+    member_account: str
+    member_count: int
+    view_count: int
+
+
+class MemberLeft(RoomEvent, frozen=True, tag="member_left"):
+    """``reason``: left, disconnected, timeout or banned."""
+
+    member_account: str
+    member_count: int
+    reason: str
+
+
+class MemberBanned(RoomEvent, frozen=True, tag="member_banned"):
+    member_list_account: tuple[str, ...]
+    banned_until: int
+    reason: str
+
+
+class MemberUnbanned(RoomEvent, frozen=True, tag="member_unbanned"):
+    member_list_account: tuple[str, ...]
+
+
+class MemberMuted(RoomEvent, frozen=True, tag="member_muted"):
+    """``muted_until`` 0: unmuted."""
+
+    member_list_account: tuple[str, ...]
+    muted_until: int
+
+
+class AdminsChanged(RoomEvent, frozen=True, tag="admins_changed"):
+    op_type: str
+    admin_account: tuple[str, ...]
+
+
+class RobotsChanged(RoomEvent, frozen=True, tag="robots_changed"):
+    op_type: str
+    robot_list_account: tuple[str, ...]
+
+
+# messages -----------------------------------------------------------------------------------------------
+
+
+class TextMessage(RoomEvent, frozen=True, tag="text_message"):
+    sender_account: str
+    text_content: str
+    extension_info: str
+
+
+class CustomMessage(RoomEvent, frozen=True, tag="custom_message"):
+    sender_account: str
+    business_id: str
+    data: str
+
+
+class Liked(RoomEvent, frozen=True, tag="like"):
+    sender_account: str
+    count: int
+
+
+# seats --------------------------------------------------------------------------------------------------
+
+
+class SeatListChanged(RoomEvent, frozen=True, tag="seat_list_changed"):
+    """Every seat of the room, free ones included."""
+
+    seat_list: tuple[SeatRecord, ...]
+
+
+class PickedOnSeat(RoomEvent, frozen=True, tag="picked_on_seat"):
+    member_account: str
+    index: int
+
+
+class KickedOffSeat(RoomEvent, frozen=True, tag="kicked_off_seat"):
+    member_account: str
+    index: int
+    data: str
+
+
+class SeatApplication(RoomEvent, frozen=True, tag="seat_application"):
+    member_account: str
+    index: int
+
+
+class SeatApplicationResult(RoomEvent, frozen=True, tag="seat_application_result"):
+    """``result``: approved, rejected, failed or timeout."""
+
+    member_account: str
+    index: int
+    result: str
+
+
+# the room -----------------------------------------------------------------------------------------------
+
+
+class RoomInfoChanged(RoomEvent, frozen=True, tag="room_info_changed"):
+    """The fields given to update_room_info, or the new owner; the others are UNSET."""
+
+    room_name: str | UnsetType = UNSET
+    max_member_count: int | UnsetType = UNSET
+    is_message_disabled: bool | UnsetType = UNSET
+    cover_url: str | UnsetType = UNSET
+    category: tuple[int, ...] | UnsetType = UNSET
+    activity_status: int | UnsetType = UNSET
+    is_public_visible: bool | UnsetType = UNSET
+    take_seat_mode: str | UnsetType = UNSET
+    notice: str | UnsetType = UNSET
+    is_unlimited_room_enabled: bool | UnsetType = UNSET
+    owner_account: str | UnsetType = UNSET
+
+
+class MetadataItem(msgspec.Struct, frozen=True):
+    key: str
+    value: str
+
+
+class MetadataChanged(RoomEvent, frozen=True, tag="metadata_changed"):
+    """The pairs set."""
+
+    metadata: tuple[MetadataItem, ...]
+
+
+class MetadataDeleted(RoomEvent, frozen=True, tag="metadata_deleted"):
+    keys: tuple[str, ...]
+
+
+class RoomDismissed(RoomEvent, frozen=True, tag="room_dismissed"):
+    """``reason`` is "empty" when the room was dismissed automatically, UNSET after destroy_room."""
+
+    reason: str | UnsetType = UNSET
+
+
+AnyRoomEvent = (
+    MemberEntered
+    | MemberLeft
+    | MemberBanned
+    | MemberUnbanned
+    | MemberMuted
+    | AdminsChanged
+    | RobotsChanged
+    | TextMessage
+    | CustomMessage
+    | Liked
+    | SeatListChanged
+    | PickedOnSeat
+    | KickedOffSeat
+    | SeatApplication
+    | SeatApplicationResult
+    | RoomInfoChanged
+    | MetadataChanged
+    | MetadataDeleted
+    | RoomDismissed
+)
+
+Subscriber = Callable[[AnyRoomEvent], Awaitable[None]]
 
 
 class EventBus:
@@ -38,13 +201,13 @@ class EventBus:
     def relay_to(self, relay: Subscriber) -> None:
         self._relay = relay
 
-    async def publish(self, event: RoomEvent) -> None:
+    async def publish(self, event: AnyRoomEvent) -> None:
         """An event of this process: its subscribers first, then the other nodes."""
         await self.deliver(event)
         if self._relay is not None:
             await self._relay(event)
 
-    async def deliver(self, event: RoomEvent) -> None:
+    async def deliver(self, event: AnyRoomEvent) -> None:
         """To the subscribers of this process only (an event another node published)."""
         for subscriber in self._subscribers:
             await subscriber(event)

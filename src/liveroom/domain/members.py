@@ -8,14 +8,22 @@ A ban removes the user from the room at once and keeps them out until it ends; a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
 import msgspec
 
 from liveroom.domain import seats
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import (
+    AdminsChanged,
+    MemberBanned,
+    MemberEntered,
+    MemberLeft,
+    MemberMuted,
+    MemberUnbanned,
+    RobotsChanged,
+    RoomDismissed,
+)
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room, require_room_exists
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
@@ -36,10 +44,6 @@ class Entry(msgspec.Struct, frozen=True, kw_only=True):
     member_count: int
     admins: list[str]
     members: list[str]
-
-
-def _event(caller: Caller, room_id: str, kind: str, data: dict[str, Any]) -> RoomEvent:
-    return RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind=kind, operator=caller.identifier, data=data)
 
 
 # admins -------------------------------------------------------------------------------------------------
@@ -65,7 +69,15 @@ async def modify_admins(svc: Services, caller: Caller, room_id: str, accounts: S
             await tx.add_room_admins(caller.sdkappid, room_id, wanted)
         else:
             await tx.remove_room_admins(caller.sdkappid, room_id, wanted)
-    await svc.events.publish(_event(caller, room_id, "admins_changed", {"OpType": op_type, "Admin_Account": wanted}))
+    await svc.events.publish(
+        AdminsChanged(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            op_type=op_type,
+            admin_account=tuple(wanted),
+        )
+    )
 
 
 # bans ---------------------------------------------------------------------------------------------------
@@ -84,11 +96,13 @@ async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[st
         await require_imported(tx, caller, wanted, "MemberList_Account")
         await tx.put_bans(caller.sdkappid, room_id, wanted, banned_until, reason)
     await svc.events.publish(
-        _event(
-            caller,
-            room_id,
-            "member_banned",
-            {"MemberList_Account": wanted, "BannedUntil": banned_until, "Reason": reason},
+        MemberBanned(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            member_list_account=tuple(wanted),
+            banned_until=banned_until,
+            reason=reason,
         )
     )
     for user_id in wanted:
@@ -103,7 +117,11 @@ async def unban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[
     async with svc.store.write() as tx:
         await require_room_exists(tx, caller, room_id)
         await tx.delete_bans(caller.sdkappid, room_id, wanted)
-    await svc.events.publish(_event(caller, room_id, "member_unbanned", {"MemberList_Account": wanted}))
+    await svc.events.publish(
+        MemberUnbanned(
+            sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, member_list_account=tuple(wanted)
+        )
+    )
 
 
 async def banned(
@@ -133,7 +151,13 @@ async def mute(svc: Services, caller: Caller, room_id: str, accounts: Sequence[s
         else:
             await tx.delete_mutes(caller.sdkappid, room_id, wanted)
     await svc.events.publish(
-        _event(caller, room_id, "member_muted", {"MemberList_Account": wanted, "MutedUntil": muted_until})
+        MemberMuted(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            member_list_account=tuple(wanted),
+            muted_until=muted_until,
+        )
     )
     return muted_until
 
@@ -185,11 +209,13 @@ async def enter(
     room = msgspec.structs.replace(room, view_count=view_count)
     if not admission.already:
         await svc.events.publish(
-            _event(
-                caller,
-                room_id,
-                "member_entered",
-                {"Member_Account": user_id, "MemberCount": admission.member_count, "ViewCount": view_count},
+            MemberEntered(
+                sdkappid=sdkappid,
+                room_id=room_id,
+                operator=user_id,
+                member_account=user_id,
+                member_count=admission.member_count,
+                view_count=view_count,
             )
         )
     return Entry(
@@ -213,11 +239,13 @@ async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left
 async def _left(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
     await seats.vacate(svc, caller, room_id, user_id)
     await svc.events.publish(
-        _event(
-            caller,
-            room_id,
-            "member_left",
-            {"Member_Account": user_id, "MemberCount": remaining, "Reason": reason},
+        MemberLeft(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            member_account=user_id,
+            member_count=remaining,
+            reason=reason,
         )
     )
 
@@ -247,9 +275,7 @@ async def dismiss_if_empty(svc: Services, sdkappid: int, room_id: str) -> bool:
             return False
         if await tx.delete_room(sdkappid, room_id) is None:
             return False
-    await svc.events.publish(
-        RoomEvent(sdkappid=sdkappid, room_id=room_id, kind="room_dismissed", operator="", data={"Reason": "empty"})
-    )
+    await svc.events.publish(RoomDismissed(sdkappid=sdkappid, room_id=room_id, operator="", reason="empty"))
     return True
 
 
@@ -277,5 +303,11 @@ async def modify_robots(svc: Services, caller: Caller, room_id: str, accounts: S
         else:
             await tx.remove_room_robots(caller.sdkappid, room_id, wanted)
     await svc.events.publish(
-        _event(caller, room_id, "robots_changed", {"OpType": op_type, "RobotList_Account": wanted})
+        RobotsChanged(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            op_type=op_type,
+            robot_list_account=tuple(wanted),
+        )
     )

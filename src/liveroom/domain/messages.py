@@ -11,7 +11,7 @@ import msgspec
 
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import CustomMessage, Liked, TextMessage
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room
 from liveroom.errors import ErrorCode, InvalidParameter
@@ -44,11 +44,16 @@ async def send_text(
     await _deliver(
         svc,
         caller,
-        room_id,
         sender,
         as_member,
-        "text_message",
-        {"Sender_Account": sender, "TextContent": text, "ExtensionInfo": extension},
+        TextMessage(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            sender_account=sender,
+            text_content=text,
+            extension_info=extension,
+        ),
     )
 
 
@@ -59,17 +64,23 @@ async def send_custom(
     await _deliver(
         svc,
         caller,
-        room_id,
         sender,
         as_member,
-        "custom_message",
-        {"Sender_Account": sender, "BusinessId": business_id, "Data": data},
+        CustomMessage(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            sender_account=sender,
+            business_id=business_id,
+            data=data,
+        ),
     )
 
 
 async def _deliver(
-    svc: Services, caller: Caller, room_id: str, sender: str, as_member: bool, kind: str, data: dict[str, str]
+    svc: Services, caller: Caller, sender: str, as_member: bool, message: TextMessage | CustomMessage
 ) -> None:
+    room_id = message.room_id
     async with svc.store.write() as tx:
         room = await require_room(tx, caller, room_id)
         if as_member:
@@ -77,9 +88,7 @@ async def _deliver(
         else:
             await require_imported(tx, caller, [sender], "Sender_Account")
         await tx.add_messages(caller.sdkappid, room_id, 1)
-    await svc.events.publish(
-        RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind=kind, operator=caller.identifier, data=data)
-    )
+    await svc.events.publish(message)
 
 
 async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
@@ -91,12 +100,12 @@ async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
         await _require_present(svc, caller, room_id)
         await tx.add_likes(caller.sdkappid, room_id, count)
     await svc.events.publish(
-        RoomEvent(
+        Liked(
             sdkappid=caller.sdkappid,
             room_id=room_id,
-            kind="like",
             operator=caller.identifier,
-            data={"Sender_Account": caller.identifier, "Count": count},
+            sender_account=caller.identifier,
+            count=count,
         )
     )
 

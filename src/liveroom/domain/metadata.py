@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import MetadataChanged, MetadataDeleted, MetadataItem
 from liveroom.domain.rooms import require_room_exists
 from liveroom.errors import ErrorCode, LiveError
 
@@ -46,12 +46,11 @@ async def set_metadata(svc: Services, caller: Caller, room_id: str, items: Seque
             )
         await tx.put_metadata(caller.sdkappid, room_id, given)
     await svc.events.publish(
-        RoomEvent(
+        MetadataChanged(
             sdkappid=caller.sdkappid,
             room_id=room_id,
-            kind="metadata_changed",
             operator=caller.identifier,
-            data={"Metadata": [{"Key": k, "Value": v} for k, v in given.items()]},
+            metadata=tuple(MetadataItem(k, v) for k, v in given.items()),
         )
     )
 
@@ -61,11 +60,5 @@ async def delete_metadata(svc: Services, caller: Caller, room_id: str, keys: Seq
         await require_room_exists(tx, caller, room_id)
         await tx.delete_metadata(caller.sdkappid, room_id, list(dict.fromkeys(keys)))
     await svc.events.publish(
-        RoomEvent(
-            sdkappid=caller.sdkappid,
-            room_id=room_id,
-            kind="metadata_deleted",
-            operator=caller.identifier,
-            data={"Keys": list(keys)},
-        )
+        MetadataDeleted(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, keys=tuple(keys))
     )

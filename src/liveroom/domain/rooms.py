@@ -15,7 +15,7 @@ from msgspec import UNSET, UnsetType
 
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import RoomDismissed, RoomInfoChanged
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import ListCursor, RoomChanges, RoomListing, RoomRecord, Transaction
 from liveroom.store.records import given_fields
@@ -205,14 +205,10 @@ async def update_room(svc: Services, caller: Caller, room_id: str, update: RoomU
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
     values = given_fields(changes)
     if values:
+        if "category" in values:
+            values["category"] = tuple(values["category"])  # a list from the wire; an event holds tuples
         await svc.events.publish(
-            RoomEvent(
-                sdkappid=caller.sdkappid,
-                room_id=room_id,
-                kind="room_info_changed",
-                operator=caller.identifier,
-                data=values,
-            )
+            RoomInfoChanged(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, **values)
         )
 
 
@@ -222,9 +218,7 @@ async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStati
         if room is None:
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
     statistic = RoomStatistic.of(room)
-    await svc.events.publish(
-        RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind="room_dismissed", operator=caller.identifier)
-    )
+    await svc.events.publish(RoomDismissed(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier))
     return statistic
 
 
@@ -280,11 +274,5 @@ async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: s
             )
         await tx.update_room(caller.sdkappid, room_id, RoomChanges(owner_account=new_owner))
     await svc.events.publish(
-        RoomEvent(
-            sdkappid=caller.sdkappid,
-            room_id=room_id,
-            kind="room_info_changed",
-            operator=caller.identifier,
-            data={"owner_account": new_owner},
-        )
+        RoomInfoChanged(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, owner_account=new_owner)
     )

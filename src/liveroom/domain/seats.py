@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import KickedOffSeat, PickedOnSeat, SeatListChanged
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
@@ -20,16 +20,6 @@ from liveroom.store.interface import RoomRecord, SeatRecord, Transaction
 POLICY_CANCEL = 0
 POLICY_FORCE = 1
 POLICY_SWAP = 2
-
-
-def seat_wire(seat: SeatRecord) -> dict[str, Any]:
-    return {
-        "Index": seat.index,
-        "Member_Account": seat.member_account or "",
-        "IsTakenDisabled": seat.is_taken_disabled,
-        "IsVideoDisabled": seat.is_video_disabled,
-        "IsAudioDisabled": seat.is_audio_disabled,
-    }
 
 
 class _Seats:
@@ -81,16 +71,19 @@ async def _load(svc: Services, tx: Transaction, caller: Caller, room_id: str) ->
     return await _seats_of(svc, tx, caller.sdkappid, room)
 
 
-def _event(caller: Caller, room_id: str, kind: str, data: dict[str, Any]) -> RoomEvent:
-    return RoomEvent(sdkappid=caller.sdkappid, room_id=room_id, kind=kind, operator=caller.identifier, data=data)
-
-
-async def _publish(svc: Services, caller: Caller, seats: _Seats, notes: Sequence[RoomEvent] = ()) -> None:
+async def _publish(
+    svc: Services, caller: Caller, seats: _Seats, notes: Sequence[PickedOnSeat | KickedOffSeat] = ()
+) -> None:
     for note in notes:
         await svc.events.publish(note)
     if seats.changed:
         await svc.events.publish(
-            _event(caller, seats.room.room_id, "seat_list_changed", {"SeatList": [seat_wire(s) for s in seats.seats]})
+            SeatListChanged(
+                sdkappid=caller.sdkappid,
+                room_id=seats.room.room_id,
+                operator=caller.identifier,
+                seat_list=tuple(seats.seats),
+            )
         )
 
 
@@ -113,13 +106,14 @@ def _require_seated(seats: _Seats, user_id: str, field: str) -> SeatRecord:
     return seat
 
 
-def _kicked(caller: Caller, room_id: str, user_id: str, index: int, data: str = "") -> RoomEvent:
-    return RoomEvent(
+def _kicked(caller: Caller, room_id: str, user_id: str, index: int, data: str = "") -> KickedOffSeat:
+    return KickedOffSeat(
         sdkappid=caller.sdkappid,
         room_id=room_id,
-        kind="kicked_off_seat",
         operator=caller.identifier,
-        data={"Member_Account": user_id, "Index": index, "Data": data},
+        member_account=user_id,
+        index=index,
+        data=data,
     )
 
 
@@ -211,7 +205,17 @@ async def _seat(svc: Services, caller: Caller, room_id: str, index: int, user_id
         _require_free(seat)
         seats.set(index, member_account=user_id)
         await seats.save(tx, caller.sdkappid)
-    notes = [_event(caller, room_id, "picked_on_seat", {"Member_Account": user_id, "Index": index})] if picked else []
+    notes = []
+    if picked:
+        notes.append(
+            PickedOnSeat(
+                sdkappid=caller.sdkappid,
+                room_id=room_id,
+                operator=caller.identifier,
+                member_account=user_id,
+                index=index,
+            )
+        )
     await _publish(svc, caller, seats, notes)
 
 

@@ -15,7 +15,7 @@ import msgspec
 
 from liveroom.domain import seats
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import AnyRoomEvent, SeatApplication, SeatApplicationResult
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.store.interface import AppRecord
@@ -47,7 +47,16 @@ class SeatApplications:
         timer = asyncio.get_running_loop().call_later(self.timeout, self._expire, key)
         pending = _Pending(applicant=applicant, index=index, timer=timer)
         self._pending[key] = pending
-        await self._tell(pending, room_id, "seat_application", {"Member_Account": applicant.identifier, "Index": index})
+        await self._svc.events.publish(
+            SeatApplication(
+                sdkappid=applicant.sdkappid,
+                room_id=room_id,
+                operator=applicant.identifier,
+                recipients=await seats.approvers(self._svc, applicant, room_id),
+                member_account=applicant.identifier,
+                index=index,
+            )
+        )
 
     async def respond(self, approver: Caller, room_id: str, user_id: str, approve: bool) -> str:
         """Approve or reject ``user_id``'s application; answers the Result (approved, rejected, failed)."""
@@ -69,20 +78,19 @@ class SeatApplications:
         await self._result(pending, room_id, result, approver.identifier)
         return result
 
-    def observe(self, event: RoomEvent) -> None:
+    def observe(self, event: AnyRoomEvent) -> None:
         """Applications made and answered on other nodes (and, harmlessly, on this one)."""
-        if event.kind == "seat_application":
-            user, index = event.data.get("Member_Account"), event.data.get("Index")
+        if isinstance(event, SeatApplication):
             app = self._apps(event.sdkappid)
-            key = (event.sdkappid, event.room_id, str(user))
-            if key in self._pending or app is None or not isinstance(index, int):
+            key = (event.sdkappid, event.room_id, event.member_account)
+            if key in self._pending or app is None:
                 return
             timer = asyncio.get_running_loop().call_later(
                 self.timeout + HEARD_GRACE_SECONDS, self._pending.pop, key, None
             )
-            self._pending[key] = _Pending(applicant=Caller(app, str(user)), index=index, timer=timer)
-        elif event.kind == "seat_application_result":
-            pending = self._pending.pop((event.sdkappid, event.room_id, str(event.data.get("Member_Account"))), None)
+            self._pending[key] = _Pending(applicant=Caller(app, event.member_account), index=event.index, timer=timer)
+        elif isinstance(event, SeatApplicationResult):
+            pending = self._pending.pop((event.sdkappid, event.room_id, event.member_account), None)
             if pending is not None:
                 pending.timer.cancel()
 
@@ -94,36 +102,15 @@ class SeatApplications:
             task.add_done_callback(self._tasks.discard)
 
     async def _result(self, pending: _Pending, room_id: str, result: str, operator: str) -> None:
-        await self._tell(
-            pending,
-            room_id,
-            "seat_application_result",
-            {"Member_Account": pending.applicant.identifier, "Index": pending.index, "Result": result},
-            also_applicant=True,
-            operator=operator,
-        )
-
-    async def _tell(
-        self,
-        pending: _Pending,
-        room_id: str,
-        kind: str,
-        data: dict[str, object],
-        *,
-        also_applicant: bool = False,
-        operator: str | None = None,
-    ) -> None:
         applicant = pending.applicant
-        recipients = await seats.approvers(self._svc, applicant, room_id)
-        if also_applicant:
-            recipients |= {applicant.identifier}
         await self._svc.events.publish(
-            RoomEvent(
+            SeatApplicationResult(
                 sdkappid=applicant.sdkappid,
                 room_id=room_id,
-                kind=kind,
-                operator=applicant.identifier if operator is None else operator,
-                data=data,
-                recipients=recipients,
+                operator=operator,
+                recipients=await seats.approvers(self._svc, applicant, room_id) | {applicant.identifier},
+                member_account=applicant.identifier,
+                index=pending.index,
+                result=result,
             )
         )

@@ -12,7 +12,7 @@ import logging
 
 from liveroom.domain import members
 from liveroom.domain.context import Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import AnyRoomEvent, MemberEntered, MemberLeft, RoomDismissed
 
 DEFAULT_EMPTY_SECONDS = 30 * 60
 
@@ -26,13 +26,14 @@ class AutoDismissal:
         self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def observe(self, event: RoomEvent) -> None:
+    def observe(self, event: AnyRoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
-        if event.kind == "member_left" and event.data.get("MemberCount") == 0:
-            self._cancel(key)
-            self._timers[key] = asyncio.get_running_loop().call_later(self._after, self._due, key)
-        elif event.kind in {"member_entered", "room_dismissed"}:
-            self._cancel(key)
+        match event:
+            case MemberLeft(member_count=0):
+                self._cancel(key)
+                self._timers[key] = asyncio.get_running_loop().call_later(self._after, self._due, key)
+            case MemberEntered() | RoomDismissed():
+                self._cancel(key)
 
     def _cancel(self, key: tuple[int, str]) -> None:
         timer = self._timers.pop(key, None)

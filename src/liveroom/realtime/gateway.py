@@ -22,7 +22,7 @@ from liveroom.domain import members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import RoomEvent
+from liveroom.domain.events import AnyRoomEvent, MemberBanned, MemberLeft, RoomDismissed
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
@@ -383,10 +383,14 @@ class RealtimeGateway:
         if not sessions or not gone:
             return
         frame = protocol.event(
-            "member_left",
-            evicted.room_id,
-            evicted.user_id,
-            {"Member_Account": evicted.user_id, "MemberCount": evicted.member_count, "Reason": "disconnected"},
+            MemberLeft(
+                sdkappid=evicted.sdkappid,
+                room_id=evicted.room_id,
+                operator=evicted.user_id,
+                member_account=evicted.user_id,
+                member_count=evicted.member_count,
+                reason="disconnected",
+            )
         )
         for session in gone:
             sessions.discard(session)
@@ -397,24 +401,24 @@ class RealtimeGateway:
 
     # fan-out ----------------------------------------------------------------------------------------------
 
-    async def _on_event(self, event: RoomEvent) -> None:
+    async def _on_event(self, event: AnyRoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
         self._dismissal.observe(event)
         self._applications.observe(event)
-        if event.kind == "room_dismissed":
+        if isinstance(event, RoomDismissed):
             await members.room_gone(self._svc, *key)
         sessions = self._rooms.get(key)
         if not sessions:
             return
-        frame = protocol.event(event.kind, event.room_id, event.operator, event.data)
+        frame = protocol.event(event)
         for session in sessions:
             if not event.recipients or session.user_id in event.recipients:
                 session.push(frame)
-        if event.kind == "room_dismissed":
+        if isinstance(event, RoomDismissed):
             for session in self._rooms.pop(key):
                 session.rooms.discard(event.room_id)
-        elif event.kind == "member_banned":
-            banned = set(event.data.get("MemberList_Account", ()))
+        elif isinstance(event, MemberBanned):
+            banned = set(event.member_list_account)
             for session in [s for s in sessions if s.user_id in banned]:
                 sessions.discard(session)
                 session.rooms.discard(event.room_id)

@@ -7,12 +7,15 @@ answer to it carries the same value as ``ref``. Data fields use the REST API's w
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 import msgspec
+from msgspec import UNSET
 
+from liveroom.domain.events import RoomEvent
 from liveroom.errors import ErrorCode, LiveError
-from liveroom.store.interface import RoomRecord
+from liveroom.store.interface import RoomRecord, SeatRecord
 
 MAX_FRAME_BYTES = 16 * 1024
 
@@ -153,26 +156,74 @@ def error(ref: Any, code: int, reason: str, info: str) -> str:
     return encode({"type": "error", "ref": ref, "code": code, "reason": reason, "info": info})
 
 
-_SPECIAL_NAMES = {"owner_account": "Owner_Account", "cover_url": "CoverURL"}
+# Most fields are plain values, taken as they are without a call to _wire.
+_SCALARS = frozenset({str, int, bool})
 
 
-def wire_name(name: str) -> str:
-    """A domain field name (``room_name``) as its wire name (``RoomName``); wire names pass unchanged."""
-    if not name or name[0].isupper():
-        return name
-    return _SPECIAL_NAMES.get(name) or "".join(part.capitalize() for part in name.split("_"))
-
-
-def event(kind: str, room_id: str, operator: str, data: dict[str, Any]) -> str:
+def event(room_event: RoomEvent) -> str:
+    """The frame of a room event: its kind, and in ``data`` the fields of its kind by wire name (UNSET ones left
+    out)."""
+    cls = type(room_event)
+    fields = _fields(cls)
     return encode(
         {
             "type": "event",
-            "event": kind,
-            "RoomId": room_id,
-            "Operator_Account": operator,
-            "data": {wire_name(k): v for k, v in data.items()},
+            "event": cls.__struct_config__.tag,
+            "RoomId": room_event.room_id,
+            "Operator_Account": room_event.operator,
+            "data": {
+                wire: value if type(value) in _SCALARS else _wire(value)
+                for name, wire in fields
+                if (value := getattr(room_event, name)) is not UNSET
+            },
         }
     )
+
+
+@functools.cache
+def _fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
+    """``(name, wire name)`` of the fields of a Struct, those of every room event left out."""
+    common = RoomEvent.__struct_fields__ if issubclass(cls, RoomEvent) else ()
+    return tuple((name, _wire_name(name)) for name in cls.__struct_fields__ if name not in common)
+
+
+def _wire(value: Any) -> Any:
+    """A value as the wire has it: Structs by wire name, in tuples too."""
+    if isinstance(value, tuple):
+        return [_wire(item) for item in value] if value and isinstance(value[0], msgspec.Struct) else value
+    if isinstance(value, SeatRecord):
+        return _seat(value)
+    if isinstance(value, msgspec.Struct):
+        return {wire: _wire(getattr(value, name)) for name, wire in _fields(type(value))}
+    return value
+
+
+def _seat(seat: SeatRecord) -> dict[str, Any]:
+    return {
+        "Index": seat.index,
+        "Member_Account": seat.member_account or "",  # a free seat
+        "IsTakenDisabled": seat.is_taken_disabled,
+        "IsVideoDisabled": seat.is_video_disabled,
+        "IsAudioDisabled": seat.is_audio_disabled,
+    }
+
+
+_SPECIAL_NAMES = {"cover_url": "CoverURL"}
+
+
+def _wire_name(name: str) -> str:
+    """``room_name`` is ``RoomName``; an account keeps its underscore: ``member_list_account`` is
+    ``MemberList_Account``."""
+    special = _SPECIAL_NAMES.get(name)
+    if special is not None:
+        return special
+    if name.endswith("_account"):
+        return _pascal(name.removesuffix("_account")) + "_Account"
+    return _pascal(name)
+
+
+def _pascal(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("_"))
 
 
 def room_info(room: RoomRecord, member_count: int) -> dict[str, Any]:

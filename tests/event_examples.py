@@ -1,0 +1,157 @@
+"""One example of every room event kind (two for the kinds with optional fields), with the frame a client
+receives for it, as docs/realtime.md section 3 shows it."""
+
+from __future__ import annotations
+
+from liveroom.domain.events import (
+    AdminsChanged,
+    AnyRoomEvent,
+    CustomMessage,
+    KickedOffSeat,
+    Liked,
+    MemberBanned,
+    MemberEntered,
+    MemberLeft,
+    MemberMuted,
+    MemberUnbanned,
+    MetadataChanged,
+    MetadataDeleted,
+    MetadataItem,
+    PickedOnSeat,
+    RobotsChanged,
+    RoomDismissed,
+    RoomInfoChanged,
+    SeatApplication,
+    SeatApplicationResult,
+    SeatListChanged,
+    TextMessage,
+)
+from liveroom.store.interface import SeatRecord
+
+APP = 1400000000
+ROOM = "party"
+BY_ADMIN = {"sdkappid": APP, "room_id": ROOM, "operator": "administrator"}
+BY_BOB = {"sdkappid": APP, "room_id": ROOM, "operator": "bob"}
+BY_SERVER = {"sdkappid": APP, "room_id": ROOM, "operator": ""}
+
+
+def frame(kind: str, operator: str, data: str) -> str:
+    return f'{{"type":"event","event":"{kind}","RoomId":"party","Operator_Account":"{operator}","data":{data}}}'
+
+
+EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
+    (
+        MemberEntered(**BY_BOB, member_account="bob", member_count=2, view_count=8),
+        frame("member_entered", "bob", '{"Member_Account":"bob","MemberCount":2,"ViewCount":8}'),
+    ),
+    (
+        MemberLeft(**BY_BOB, member_account="bob", member_count=1, reason="left"),
+        frame("member_left", "bob", '{"Member_Account":"bob","MemberCount":1,"Reason":"left"}'),
+    ),
+    (
+        MemberBanned(**BY_ADMIN, member_list_account=("bob", "carol"), banned_until=1764100000, reason="spam"),
+        frame(
+            "member_banned",
+            "administrator",
+            '{"MemberList_Account":["bob","carol"],"BannedUntil":1764100000,"Reason":"spam"}',
+        ),
+    ),
+    (
+        MemberUnbanned(**BY_ADMIN, member_list_account=("bob",)),
+        frame("member_unbanned", "administrator", '{"MemberList_Account":["bob"]}'),
+    ),
+    (
+        MemberMuted(**BY_ADMIN, member_list_account=("bob",), muted_until=0),
+        frame("member_muted", "administrator", '{"MemberList_Account":["bob"],"MutedUntil":0}'),
+    ),
+    (
+        AdminsChanged(**BY_ADMIN, op_type="add", admin_account=("alice",)),
+        frame("admins_changed", "administrator", '{"OpType":"add","Admin_Account":["alice"]}'),
+    ),
+    (
+        RobotsChanged(**BY_ADMIN, op_type="delete", robot_list_account=("r1", "r2")),
+        frame("robots_changed", "administrator", '{"OpType":"delete","RobotList_Account":["r1","r2"]}'),
+    ),
+    (
+        TextMessage(**BY_BOB, sender_account="bob", text_content="héllo", extension_info='{"color":"red"}'),
+        frame(
+            "text_message",
+            "bob",
+            '{"Sender_Account":"bob","TextContent":"héllo","ExtensionInfo":"{\\"color\\":\\"red\\"}"}',
+        ),
+    ),
+    (
+        CustomMessage(**BY_ADMIN, sender_account="shop", business_id="gift", data="rose"),
+        frame("custom_message", "administrator", '{"Sender_Account":"shop","BusinessId":"gift","Data":"rose"}'),
+    ),
+    (
+        Liked(**BY_BOB, sender_account="bob", count=3),
+        frame("like", "bob", '{"Sender_Account":"bob","Count":3}'),
+    ),
+    (
+        SeatListChanged(
+            **BY_BOB,
+            seat_list=(SeatRecord(index=0, member_account="bob"), SeatRecord(index=1, is_taken_disabled=True)),
+        ),
+        frame(
+            "seat_list_changed",
+            "bob",
+            '{"SeatList":['
+            '{"Index":0,"Member_Account":"bob","IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":false},'
+            '{"Index":1,"Member_Account":"","IsTakenDisabled":true,"IsVideoDisabled":false,"IsAudioDisabled":false}'
+            "]}",
+        ),
+    ),
+    (
+        PickedOnSeat(**BY_ADMIN, member_account="bob", index=1),
+        frame("picked_on_seat", "administrator", '{"Member_Account":"bob","Index":1}'),
+    ),
+    (
+        KickedOffSeat(**BY_ADMIN, member_account="bob", index=1, data="bye"),
+        frame("kicked_off_seat", "administrator", '{"Member_Account":"bob","Index":1,"Data":"bye"}'),
+    ),
+    (
+        SeatApplication(**BY_BOB, recipients=frozenset({"host"}), member_account="bob", index=2),
+        frame("seat_application", "bob", '{"Member_Account":"bob","Index":2}'),
+    ),
+    (
+        SeatApplicationResult(
+            **BY_SERVER, recipients=frozenset({"host", "bob"}), member_account="bob", index=2, result="timeout"
+        ),
+        frame("seat_application_result", "", '{"Member_Account":"bob","Index":2,"Result":"timeout"}'),
+    ),
+    (
+        RoomInfoChanged(
+            **BY_ADMIN,
+            room_name="Party",
+            is_message_disabled=True,
+            cover_url="https://example.com/c.png",
+            category=(1, 2),
+            take_seat_mode="ApplyToTake",
+        ),
+        frame(
+            "room_info_changed",
+            "administrator",
+            '{"RoomName":"Party","IsMessageDisabled":true,"CoverURL":"https://example.com/c.png",'
+            '"Category":[1,2],"TakeSeatMode":"ApplyToTake"}',
+        ),
+    ),
+    (
+        RoomInfoChanged(**BY_ADMIN, owner_account="carol"),
+        frame("room_info_changed", "administrator", '{"Owner_Account":"carol"}'),
+    ),
+    (
+        MetadataChanged(**BY_ADMIN, metadata=(MetadataItem("theme", "dark"), MetadataItem("topic", ""))),
+        frame(
+            "metadata_changed",
+            "administrator",
+            '{"Metadata":[{"Key":"theme","Value":"dark"},{"Key":"topic","Value":""}]}',
+        ),
+    ),
+    (
+        MetadataDeleted(**BY_ADMIN, keys=("theme",)),
+        frame("metadata_deleted", "administrator", '{"Keys":["theme"]}'),
+    ),
+    (RoomDismissed(**BY_ADMIN), frame("room_dismissed", "administrator", "{}")),
+    (RoomDismissed(**BY_SERVER, reason="empty"), frame("room_dismissed", "", '{"Reason":"empty"}')),
+]
