@@ -203,12 +203,23 @@ async def update_room(svc: Services, caller: Caller, room_id: str, update: RoomU
     async with svc.store.write() as tx:
         if not await tx.update_room(caller.sdkappid, room_id, changes):
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
-    values = given_fields(changes)
-    if values:
-        if "category" in values:
-            values["category"] = tuple(values["category"])  # a list from the wire; an event holds tuples
+    if given_fields(changes):
         await svc.events.publish(
-            RoomInfoChanged(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, **values)
+            RoomInfoChanged(
+                sdkappid=caller.sdkappid,
+                room_id=room_id,
+                operator=caller.identifier,
+                room_name=changes.room_name,
+                max_member_count=changes.max_member_count,
+                is_message_disabled=changes.is_message_disabled,
+                cover_url=changes.cover_url,
+                category=changes.category,
+                activity_status=changes.activity_status,
+                is_public_visible=changes.is_public_visible,
+                take_seat_mode=changes.take_seat_mode,
+                notice=changes.notice,
+                is_unlimited_room_enabled=changes.is_unlimited_room_enabled,
+            )
         )
 
 
