@@ -201,6 +201,7 @@ _MUTED_UNTIL = Statement(
     "SELECT muted_until FROM room_mutes WHERE sdkappid = ? AND room_id = ? AND member_account = ? AND muted_until > ?"
 )
 
+# The columns in SeatRecord's order.
 _SEATS = Statement(
     "SELECT seat_index, member_account, is_taken_disabled, is_video_disabled, is_audio_disabled "
     "FROM room_seats WHERE sdkappid = ? AND room_id = ? ORDER BY seat_index"
@@ -212,6 +213,17 @@ _PUT_SEAT = Statement(
     "is_taken_disabled = excluded.is_taken_disabled, is_video_disabled = excluded.is_video_disabled, "
     "is_audio_disabled = excluded.is_audio_disabled"
 )
+
+
+def _seat(row: Row) -> SeatRecord:
+    index, member, taken, video, audio = row
+    return SeatRecord(
+        index=index,
+        member_account=member,
+        is_taken_disabled=bool(taken),
+        is_video_disabled=bool(video),
+        is_audio_disabled=bool(audio),
+    )
 
 
 class _MemberTable:
@@ -272,22 +284,12 @@ class Transaction:
     async def insert_app(self, app: AppRecord) -> bool:
         """Insert unless the SDKAppID exists; False (and nothing written) when it does."""
         self.apps_changed = True
-        inserted = await self._db.execute(
-            _INSERT_APP,
-            (
-                app.sdkappid,
-                app.secret_key,
-                app.enabled,
-                app.created_at,
-                app.member_quota,
-                app.seat_quota,
-                app.rate_limits_enabled,
-                json.dumps(app.rate_limit_overrides),
-            ),
-        )
+        *columns, admins = msgspec.structs.astuple(app)  # the columns in the INSERT's order, then the admins
+        columns[-1] = json.dumps(columns[-1])
+        inserted = await self._db.execute(_INSERT_APP, columns)
         if not inserted:
             return False
-        await self.add_admins(app.sdkappid, app.admins)
+        await self.add_admins(app.sdkappid, admins)
         return True
 
     async def update_app(self, sdkappid: int, changes: AppChanges) -> None:
@@ -439,34 +441,12 @@ class Transaction:
     # seats ----------------------------------------------------------------------------------------------
     async def get_seats(self, sdkappid: int, room_id: str) -> list[SeatRecord]:
         """The stored seats of the room (occupied or locked ones at least), by index."""
-        return [
-            SeatRecord(
-                index=r[0],
-                member_account=r[1],
-                is_taken_disabled=bool(r[2]),
-                is_video_disabled=bool(r[3]),
-                is_audio_disabled=bool(r[4]),
-            )
-            for r in await self._db.fetchall(_SEATS, (sdkappid, room_id))
-        ]
+        return [_seat(row) for row in await self._db.fetchall(_SEATS, (sdkappid, room_id))]
 
     async def put_seats(self, sdkappid: int, room_id: str, seats: Sequence[SeatRecord]) -> None:
         """Create or overwrite these seats."""
-        await self._db.executemany(
-            _PUT_SEAT,
-            [
-                (
-                    sdkappid,
-                    room_id,
-                    s.index,
-                    s.member_account,
-                    s.is_taken_disabled,
-                    s.is_video_disabled,
-                    s.is_audio_disabled,
-                )
-                for s in sorted(seats, key=lambda s: s.index)
-            ],
-        )
+        ordered = sorted(seats, key=lambda s: s.index)
+        await self._db.executemany(_PUT_SEAT, [(sdkappid, room_id, *msgspec.structs.astuple(s)) for s in ordered])
 
     # robots ---------------------------------------------------------------------------------------------
     async def room_robots(self, sdkappid: int, room_id: str) -> list[str]:
