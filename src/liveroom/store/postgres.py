@@ -22,9 +22,11 @@ from asyncpg.pool import PoolConnectionProxy
 
 from liveroom import background
 from liveroom.store import migrate
+from liveroom.store.queries.apps import APP_VERSION
+from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
 from liveroom.store.records import RoomRecord
 from liveroom.store.sql import Batch, Row, Statement
-from liveroom.store.transaction import APP_VERSION, COUNT_ROOMS, GET_ROOM, Transaction, room_from_row
+from liveroom.store.transaction import Transaction
 
 log = logging.getLogger(__name__)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any, Protocol, TypeAlias
 
 # A row as a driver answers it: a tuple (sqlite3) or a Record (asyncpg); read by position.
@@ -51,6 +52,14 @@ def _list_positions(template: str) -> Iterable[int]:
     marks = [m.start() for m in _PLACEHOLDER.finditer(template)]
     for m in _ANY.finditer(template):
         yield marks.index(m.end() - 2)
+
+
+@lru_cache(maxsize=256)
+def update_statement(table: str, key: str, columns: tuple[str, ...]) -> Statement:
+    """``UPDATE table SET columns WHERE key``, made once per set of columns. The names come from the fields of a
+    changes record (``records.RoomChanges`` ...), never from input."""
+    assignments = ", ".join(f"{name} = ?" for name in columns)
+    return Statement(f"UPDATE {table} SET {assignments} WHERE {key}")  # noqa: S608
 
 
 class Batch:

@@ -16,9 +16,11 @@ from pathlib import Path
 from liveroom.store import migrate
 from liveroom.store.commit_watch import DATA_VERSION, CommitWatcher
 from liveroom.store.group_commit import GroupCommit
+from liveroom.store.queries.apps import APP_VERSION
+from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
 from liveroom.store.records import RoomRecord
 from liveroom.store.sqlite_driver import SQLiteConnection
-from liveroom.store.transaction import APP_VERSION, COUNT_ROOMS, GET_ROOM, Transaction, room_from_row
+from liveroom.store.transaction import Transaction
 
 # RETURNING (3.35) and json_each, which the shared SQL uses.
 MIN_SQLITE_VERSION = (3, 35, 0)
