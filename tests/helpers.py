@@ -1,23 +1,33 @@
-"""Test helpers: a black-box caller of the /v4 API with UserSigs from Tencent's own generator."""
+"""Test helpers: a black-box caller of the /v4 API with UserSigs from Tencent's own generator, and the few reads
+and writes beside the API that tests need, the same for every backend."""
 
 from __future__ import annotations
 
 import random
 import re
-import sqlite3
-from contextlib import closing
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import httpx
+import msgspec
 import TLSSigAPIv2
+from sqlalchemy import Connection, create_engine, select
+from sqlalchemy.pool import NullPool
 
-from liveroom.store.sqlite import path_of
+from liveroom.api.app import create_app
+from liveroom.settings import Settings
+from liveroom.store import migrate, tables
+from liveroom.store.interface import Store
 
 SDKAPPID = 1400000000
 SECRET_KEY = "5ca1ab1e" * 8
 ADMIN = "administrator"
 LIVE = "live_engine_http_srv"
 IM = "im_open_login_svc"
+# The backends the ``backend`` fixture (tests/conftest.py) runs tests on.
+SQLITE = "sqlite"
+POSTGRESQL = "postgresql"
 
 
 class Clock:
@@ -123,19 +133,24 @@ class LiveClient:
         await self.ok("multiaccount_import", {"Accounts": list(user_ids)}, service=IM)
 
 
-def db_rows(database_url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table in the SQLite file, read beside the server (committed state only)."""
-    with closing(sqlite3.connect(path_of(database_url))) as db:
-        tables = [
-            r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%'")
-        ]
-        return {t: sorted(db.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+@contextmanager
+def connect(database_url: str) -> Iterator[Connection]:
+    """A SQLAlchemy connection to a liveroom database of either backend, beside the server's own."""
+    engine = create_engine(migrate.sqlalchemy_url(database_url), poolclass=NullPool)
+    try:
+        with engine.connect() as db:
+            yield db
+    finally:
+        engine.dispose()
 
 
-def db_execute(database_url: str, sql: str, *params: Any) -> None:
-    """Write to the SQLite file directly: test setup for state no API can produce yet (view counts, bans)."""
-    with closing(sqlite3.connect(path_of(database_url))) as db, db:
-        db.execute(sql, params)
+def db_rows(database_url: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of every liveroom table by column name, read beside the server (committed state only)."""
+    with connect(database_url) as db:
+        return {
+            table.name: sorted((dict(row._mapping) for row in db.execute(select(table))), key=repr)
+            for table in tables.metadata.sorted_tables
+        }
 
 
 class Guarded:
@@ -150,6 +165,34 @@ class Guarded:
         info = await self.live.fails(code, command, body, service=service)
         assert db_rows(self.database_url) == before, f"refused {command} changed the database"
         return info
+
+
+@asynccontextmanager
+async def node_beside(settings: Settings) -> AsyncIterator[LiveClient]:
+    """A second server on the same database, as another process or node is: a client of it."""
+    app = create_app(settings)
+    async with app.lifespan(app.web):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://liveroom.test") as http:
+            yield LiveClient(http)
+
+
+# Test setup through the store interface, for state no API writes yet. Kept here, and only here, so that a change
+# of the Transaction protocol is adapted in one place.
+
+
+async def rewrite_rooms(store: Store, changes: Mapping[str, Mapping[str, Any]], *, sdkappid: int = SDKAPPID) -> None:
+    """Give rooms field values no API sets (``view_count``, ``create_time``, the totals: RoomRecord names).
+
+    Each room is deleted and inserted again, changed, in one write, so that the store keeps its list order in step
+    as it does for any room; rows scoped to the room (metadata, bans, seats ...) go with it, so rewrite a room
+    before adding those.
+    """
+    async with store.write() as tx:
+        for room_id, fields in changes.items():
+            room = await tx.delete_room(sdkappid, room_id)
+            assert room is not None, f"no room {room_id!r} to rewrite"
+            assert await tx.insert_room(sdkappid, msgspec.structs.replace(room, **fields))
 
 
 REQUEST_ID = re.compile(r"^Id-[0-9a-f]{32}-O-Seq-\d+$")

@@ -1,8 +1,9 @@
 """Real server processes: ``liveroom serve`` on a port, stopped, killed with SIGKILL and run with two workers.
 
 These start the installed ``liveroom`` command exactly as an operator does, so they cover what in-process tests
-cannot: the SQLite file surviving a process crash (decisions.md section 7), one winner among concurrent creators
-when the competitors are separate processes (section 6), and the ``--dev`` curl line working as printed.
+cannot: answered writes surviving a process crash (decisions.md section 7), one winner among concurrent creators
+when the competitors are separate processes (section 6), and the ``--dev`` curl line working as printed. Each runs
+on SQLite and on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -134,8 +135,9 @@ StartServer = Callable[..., Server]
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'server.db'}"
+def database_url(backend_url: str) -> str:
+    """Each test runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+    return backend_url
 
 
 @pytest.fixture

@@ -11,14 +11,9 @@ from tests.helpers import ADMIN, IM, Guarded, LiveClient, db_rows
 ENVELOPE = {"ActionStatus", "ErrorInfo", "ErrorCode", "RequestId"}
 
 
-@pytest.fixture
-def guard(live: LiveClient, database_url: str) -> Guarded:
-    return Guarded(live, database_url)
-
-
 def accounts_in(database_url: str) -> dict[str, tuple[str, str]]:
     """user_id -> (nick, face_url), as stored."""
-    return {row[1]: (row[2], row[3]) for row in db_rows(database_url)["accounts"]}
+    return {row["user_id"]: (row["nick"], row["face_url"]) for row in db_rows(database_url)["accounts"]}
 
 
 async def status(live: LiveClient, *user_ids: str) -> dict[str, str]:
@@ -106,14 +101,14 @@ async def test_account_import_is_idempotent_and_updates_only_the_profile_given(
     live: LiveClient, database_url: str
 ) -> None:
     await live.ok("account_import", {"UserID": "erin", "Nick": "E1", "FaceUrl": "u1"}, service=IM)
-    created = [r for r in db_rows(database_url)["accounts"] if r[1] == "erin"]
+    created = [r for r in db_rows(database_url)["accounts"] if r["user_id"] == "erin"]
     await live.ok("account_import", {"UserID": "erin", "Nick": "E1", "FaceUrl": "u1"}, service=IM)
-    assert [r for r in db_rows(database_url)["accounts"] if r[1] == "erin"] == created
+    assert [r for r in db_rows(database_url)["accounts"] if r["user_id"] == "erin"] == created
     await live.ok("account_import", {"UserID": "erin", "Nick": "E2"}, service=IM)
     assert accounts_in(database_url)["erin"] == ("E2", "u1")
     await live.ok("account_import", {"UserID": "erin", "FaceUrl": ""}, service=IM)
     assert accounts_in(database_url)["erin"] == ("E2", "")
-    assert len([r for r in db_rows(database_url)["accounts"] if r[1] == "erin"]) == 1
+    assert len([r for r in db_rows(database_url)["accounts"] if r["user_id"] == "erin"]) == 1
 
 
 async def test_account_import_refuses_a_user_id_list_with_70402_not_the_live_code(guard: Guarded) -> None:

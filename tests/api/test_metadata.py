@@ -11,11 +11,6 @@ from tests.helpers import Guarded, LiveClient
 ROOM = "meta-room"
 
 
-@pytest.fixture
-def guard(live: LiveClient, database_url: str) -> Guarded:
-    return Guarded(live, database_url)
-
-
 @pytest.fixture(autouse=True)
 async def _room(live: LiveClient) -> None:
     await live.create_room(ROOM)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import base64
-import sqlite3
 from collections.abc import Iterable
-from contextlib import closing
 from typing import Any
 
 import httpx
@@ -15,8 +13,7 @@ from hypothesis import strategies as st
 
 from liveroom.api.app import LiveroomApp
 from liveroom.domain.apps import AppManager, QuotaChange
-from liveroom.store.sqlite import path_of
-from tests.helpers import ADMIN, SDKAPPID, Guarded, LiveClient, db_execute
+from tests.helpers import ADMIN, SDKAPPID, Guarded, LiveClient, rewrite_rooms
 
 LISTED_FIELDS = {
     "RoomName": str,
@@ -30,19 +27,10 @@ LISTED_FIELDS = {
 }
 
 
-@pytest.fixture
-def guard(live: LiveClient, database_url: str) -> Guarded:
-    return Guarded(live, database_url)
-
-
-def set_order(database_url: str, rooms: Iterable[tuple[str, int, int]], sdkappid: int = SDKAPPID) -> None:
-    """Give rooms (RoomId, ViewCount, CreateTime), keeping the negated sort columns in step as the store does."""
-    with closing(sqlite3.connect(path_of(database_url))) as db, db:
-        db.executemany(
-            "UPDATE rooms SET view_count = ?, sort_views = ?, create_time = ?, sort_created = ? "
-            "WHERE sdkappid = ? AND room_id = ?",
-            [(views, -views, created, -created, sdkappid, room_id) for room_id, views, created in rooms],
-        )
+async def set_order(server: LiveroomApp, rooms: Iterable[tuple[str, int, int]]) -> None:
+    """Give rooms (RoomId, ViewCount, CreateTime)."""
+    changes = {room_id: {"view_count": views, "create_time": created} for room_id, views, created in rooms}
+    await rewrite_rooms(server.store, changes)
 
 
 async def page(live: LiveClient, body: dict[str, Any]) -> tuple[list[dict[str, Any]], str]:
@@ -80,13 +68,13 @@ async def test_no_rooms_answers_an_empty_list_and_an_empty_next(live: LiveClient
 
 
 async def test_listed_rooms_carry_the_documented_fields_with_their_json_types(
-    live: LiveClient, database_url: str
+    live: LiveClient, server: LiveroomApp
 ) -> None:
     await live.import_accounts("host")
     await live.create_room(
         "r", RoomName="Show", Owner_Account="host", CoverURL="https://c", Category=[4, 5], ActivityStatus=2
     )
-    set_order(database_url, [("r", 12, 1700000000)])
+    await set_order(server, [("r", 12, 1700000000)])
     rooms, _ = await page(live, {"Next": ""})
     assert len(rooms) == 1
     for name, kind in LISTED_FIELDS.items():
@@ -140,7 +128,7 @@ async def test_rooms_of_another_app_are_not_listed(
 
 
 async def test_order_is_view_count_desc_then_create_time_desc_then_room_id_asc(
-    live: LiveClient, database_url: str
+    live: LiveClient, server: LiveroomApp
 ) -> None:
     rooms = [
         ("b", 5, 100),
@@ -156,18 +144,18 @@ async def test_order_is_view_count_desc_then_create_time_desc_then_room_id_asc(
     ]
     for room_id, _, _ in rooms:
         await live.create_room(room_id)
-    set_order(database_url, rooms)
+    await set_order(server, rooms)
     listed, cursor = await page(live, {"Next": "", "Count": 20})
     assert cursor == ""
     assert [r["RoomId"] for r in listed] == ["top", "new", " z", "B", "a", "b", "~", "old", "zero", "neg-time"]
     assert [r["ViewCount"] for r in listed] == [9, 5, 5, 5, 5, 5, 5, 5, 0, 0]
 
 
-async def test_the_same_order_holds_across_pages_of_one(live: LiveClient, database_url: str) -> None:
+async def test_the_same_order_holds_across_pages_of_one(live: LiveClient, server: LiveroomApp) -> None:
     rooms = [("c", 1, 10), ("a", 1, 10), ("b", 2, 0), ("d", 1, 11), ("e", 0, 0)]
     for room_id, _, _ in rooms:
         await live.create_room(room_id)
-    set_order(database_url, rooms)
+    await set_order(server, rooms)
     assert await walk(live, count=1) == [["b"], ["d"], ["a"], ["c"], ["e"]]
 
 
@@ -254,15 +242,15 @@ async def test_a_cursor_keeps_working_after_its_room_is_gone(live: LiveClient) -
 
 
 async def test_rooms_created_after_the_first_page_do_not_repeat_earlier_ones(
-    live: LiveClient, database_url: str
+    live: LiveClient, server: LiveroomApp
 ) -> None:
     rooms = [("a", 3, 0), ("b", 2, 0), ("c", 1, 0)]
     for room_id, _, _ in rooms:
         await live.create_room(room_id)
-    set_order(database_url, rooms)
+    await set_order(server, rooms)
     first, cursor = await page(live, {"Next": "", "Count": 1})
     await live.create_room("late")
-    set_order(database_url, [("late", 0, 0)])
+    await set_order(server, [("late", 0, 0)])
     rest = [r["RoomId"] for r in (await page(live, {"Next": cursor}))[0]]
     assert [r["RoomId"] for r in first] == ["a"]
     assert rest == ["b", "c", "late"]
@@ -281,13 +269,17 @@ room_ids = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E
     count=st.integers(1, 20),
 )
 async def test_next_walks_every_public_room_once_in_order(
-    live: LiveClient, database_url: str, rooms: list[tuple[str, int, int, bool]], count: int
+    live: LiveClient, server: LiveroomApp, rooms: list[tuple[str, int, int, bool]], count: int
 ) -> None:
-    db_execute(database_url, "DELETE FROM rooms")
-    for room_id, _, _, public in rooms:
-        await live.create_room(room_id, IsPublicVisible=public)
-    set_order(database_url, [(room_id, views, created) for room_id, views, created, _ in rooms])
-    pages = await walk(live, count=count)
+    try:
+        for room_id, _, _, public in rooms:
+            await live.create_room(room_id, IsPublicVisible=public)
+        await set_order(server, [(room_id, views, created) for room_id, views, created, _ in rooms])
+        pages = await walk(live, count=count)
+    finally:
+        # The database outlives the example: leave it empty for the next one.
+        for room_id, _, _, _ in rooms:
+            await live.call("destroy_room", {"RoomId": room_id})
     listed = [room_id for p in pages for room_id in p]
     expected = [r[0] for r in sorted((r for r in rooms if r[3]), key=lambda r: (-r[1], -r[2], r[0].encode()))]
     assert listed == expected

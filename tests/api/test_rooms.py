@@ -10,15 +10,11 @@ import pytest
 
 from liveroom.api.app import LiveroomApp
 from liveroom.domain.apps import AppManager, QuotaChange
-from tests.helpers import ADMIN, IM, SDKAPPID, Guarded, LiveClient, db_execute, db_rows
+from liveroom.settings import Settings
+from tests.helpers import ADMIN, IM, SDKAPPID, Clock, Guarded, LiveClient, db_rows, node_beside, rewrite_rooms
 
 PRINTABLE = "".join(chr(c) for c in range(0x20, 0x7F))
 STATISTIC = ("TotalViewers", "TotalGiftsSent", "TotalGiftCoins", "TotalUniqueGiftSenders", "TotalLikesReceived")
-
-
-@pytest.fixture
-def guard(live: LiveClient, database_url: str) -> Guarded:
-    return Guarded(live, database_url)
 
 
 def room_body(room_id: Any = "r1", **fields: Any) -> dict[str, Any]:
@@ -31,15 +27,8 @@ async def info_of(live: LiveClient, room_id: str) -> dict[str, Any]:
     return info
 
 
-def ban(database_url: str, room_id: str, user_id: str, until: int) -> None:
-    db_execute(
-        database_url,
-        "INSERT INTO room_bans (sdkappid, room_id, member_account, banned_until, reason) VALUES (?, ?, ?, ?, '')",
-        SDKAPPID,
-        room_id,
-        user_id,
-        until,
-    )
+async def ban(live: LiveClient, room_id: str, user_id: str, seconds: int = 3600) -> None:
+    await live.ok("ban_member", {"RoomId": room_id, "MemberList_Account": [user_id], "Duration": seconds})
 
 
 # create_room: defaults and round trip -------------------------------------------------------------------
@@ -385,10 +374,11 @@ async def test_get_room_info_answers_a_name_that_spells_the_member_count_field(l
         assert (info["RoomName"], info["Notice"], info["CoverURL"], info["MemberCount"]) == (tricky, tricky, tricky, 0)
 
 
-async def test_get_room_info_follows_a_change_written_by_another_process(live: LiveClient, database_url: str) -> None:
+async def test_get_room_info_follows_a_change_written_by_another_process(live: LiveClient, settings: Settings) -> None:
     await live.create_room("elsewhere", RoomName="before")
     assert (await info_of(live, "elsewhere"))["RoomName"] == "before"
-    db_execute(database_url, "UPDATE rooms SET room_name = 'after' WHERE room_id = 'elsewhere'")
+    async with node_beside(settings) as other:
+        await other.ok("update_room_info", {"RoomInfo": {"RoomId": "elsewhere", "RoomName": "after"}})
     assert (await info_of(live, "elsewhere"))["RoomName"] == "after"
 
 
@@ -493,13 +483,10 @@ async def test_destroy_room_answers_five_integer_statistics(live: LiveClient) ->
     assert data["Response"] == {"Statistic": dict.fromkeys(STATISTIC, 0)}
 
 
-async def test_destroy_room_answers_the_room_totals(live: LiveClient, database_url: str) -> None:
+async def test_destroy_room_answers_the_room_totals(live: LiveClient, server: LiveroomApp) -> None:
     await live.create_room("d")
-    db_execute(
-        database_url,
-        "UPDATE rooms SET view_count = 11, sort_views = -11, total_gifts_sent = 5, total_gift_coins = 500, "
-        "total_unique_gift_senders = 2, total_likes_received = 77, total_msg_count = 9 WHERE room_id = 'd'",
-    )
+    totals = {"view_count": 11, "total_gifts_sent": 5, "total_gift_coins": 500, "total_unique_gift_senders": 2}
+    await rewrite_rooms(server.store, {"d": {**totals, "total_likes_received": 77, "total_msg_count": 9}})
     data = await live.ok("destroy_room", {"RoomId": "d"})
     assert data["Response"]["Statistic"] == {
         "TotalViewers": 11,
@@ -514,12 +501,14 @@ async def test_a_destroyed_room_and_everything_in_it_are_gone(live: LiveClient, 
     await live.import_accounts("host", "banned")
     await live.create_room("d", RoomName="old", IsSeatEnabled=True)
     await live.ok("set_room_metadata", {"RoomId": "d", "Metadata": [{"Key": "k", "Value": "v"}]})
-    ban(database_url, "d", "banned", int(time.time()) + 3600)
+    await ban(live, "d", "banned")
+    tables = ("rooms", "room_metadata", "room_bans")
+    assert all(any(row["room_id"] == "d" for row in db_rows(database_url)[table]) for table in tables)
     await live.ok("destroy_room", {"RoomId": "d"})
     await live.fails(100004, "get_room_info", {"RoomId": "d"})
     await live.fails(100004, "get_room_metadata", {"RoomId": "d", "Keys": []})
     rows = db_rows(database_url)
-    assert all(row[1] != "d" for table in ("rooms", "room_metadata", "room_bans") for row in rows[table])
+    assert all(row["room_id"] != "d" for table in tables for row in rows[table])
 
     # The RoomId is free at once, for any owner, and the new room starts empty.
     await live.create_room("d", Owner_Account="host")
@@ -632,23 +621,25 @@ async def test_change_room_owner_to_a_deleted_account_answers_70107(guard: Guard
     await guard.fails(70107, "change_room_owner", {"RoomId": "o", "NewOwner_Account": "gone"})
 
 
-async def test_change_room_owner_to_a_banned_account_answers_100016(guard: Guarded, database_url: str) -> None:
+async def test_change_room_owner_to_a_banned_account_answers_100016(guard: Guarded) -> None:
     await guard.live.import_accounts("banned")
     await guard.live.create_room("o")
-    ban(database_url, "o", "banned", int(time.time()) + 3600)
+    await ban(guard.live, "o", "banned")
     info = await guard.fails(100016, "change_room_owner", {"RoomId": "o", "NewOwner_Account": "banned"})
     assert "banned" in info
     assert (await info_of(guard.live, "o"))["Owner_Account"] == ADMIN
 
 
 async def test_an_expired_ban_or_a_ban_in_another_room_does_not_stop_a_new_owner(
-    live: LiveClient, database_url: str
+    live: LiveClient, server: LiveroomApp
 ) -> None:
+    clock = server.services.clock = Clock(time.time())
     await live.import_accounts("once", "elsewhere")
     await live.create_room("o")
     await live.create_room("other")
-    ban(database_url, "o", "once", int(time.time()) - 10)
-    ban(database_url, "other", "elsewhere", int(time.time()) + 3600)
+    await ban(live, "o", "once", seconds=1)
+    await ban(live, "other", "elsewhere")
+    clock.advance(11)  # the ban in "o" ended 10 seconds ago
     await live.ok("change_room_owner", {"RoomId": "o", "NewOwner_Account": "once"})
     await live.ok("change_room_owner", {"RoomId": "o", "NewOwner_Account": "elsewhere"})
     assert (await info_of(live, "o"))["Owner_Account"] == "elsewhere"
@@ -678,13 +669,10 @@ async def test_get_room_stats_answers_six_integers(live: LiveClient) -> None:
     assert data["Response"] == dict.fromkeys((*STATISTIC, "TotalMsgCount"), 0)
 
 
-async def test_get_room_stats_answers_the_room_totals(live: LiveClient, database_url: str) -> None:
+async def test_get_room_stats_answers_the_room_totals(live: LiveClient, server: LiveroomApp) -> None:
     await live.create_room("s")
-    db_execute(
-        database_url,
-        "UPDATE rooms SET view_count = 3, sort_views = -3, total_gifts_sent = 4, total_gift_coins = 5, "
-        "total_unique_gift_senders = 6, total_likes_received = 7, total_msg_count = 8 WHERE room_id = 's'",
-    )
+    totals = {"view_count": 3, "total_gifts_sent": 4, "total_gift_coins": 5, "total_unique_gift_senders": 6}
+    await rewrite_rooms(server.store, {"s": {**totals, "total_likes_received": 7, "total_msg_count": 8}})
     data = await live.ok("get_room_stats", {"RoomId": "s"})
     assert data["Response"] == {
         "TotalViewers": 3,

@@ -1,7 +1,6 @@
-"""Real ``liveroom serve`` processes on PostgreSQL: two nodes on one schema, and tests/test_server_process.py.
+"""Two ``liveroom serve`` processes on one PostgreSQL schema, as nodes behind a load balancer.
 
-Each node is its own process with its own connection pool, as behind a load balancer; only the database is
-shared between them.
+Each node is its own process with its own connection pool; only the database is shared between them.
 """
 
 from __future__ import annotations
@@ -12,25 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests import test_server_process
 from tests.helpers import ADMIN, IM, LiveClient
-from tests.pg import portable_tests
-from tests.test_server_process import (
-    REQUEST_TIMEOUT,
-    StartServer,
-    app_db,
-    client_for,
-    connect,
-    room_info,
-    start_server,
-)
+from tests.test_server_process import REQUEST_TIMEOUT, StartServer, app_db, client_for, room_info, start_server
 
-__all__ = ["app_db", "connect", "start_server"]  # fixtures, imported to be found by pytest
+__all__ = ["app_db", "start_server"]  # fixtures, imported to be found by pytest
 
 pytestmark = pytest.mark.slow
-
-# Stop and start, kill -9, workers, the CLI changing apps beside running servers: the same tests, on PostgreSQL.
-globals().update(portable_tests(test_server_process))
 
 
 async def _spread(clients: list[LiveClient], room_id: str, owners: list[str | None]) -> list[dict[str, Any]]:
