@@ -17,8 +17,9 @@ from sqlalchemy.pool import NullPool
 
 from liveroom.api.app import create_app
 from liveroom.settings import Settings
-from liveroom.store import migrate, tables
+from liveroom.store import tables
 from liveroom.store.interface import Store
+from tests import pg
 
 SDKAPPID = 1400000000
 SECRET_KEY = "5ca1ab1e" * 8
@@ -136,7 +137,7 @@ class LiveClient:
 @contextmanager
 def connect(database_url: str) -> Iterator[Connection]:
     """A SQLAlchemy connection to a liveroom database of either backend, beside the server's own."""
-    engine = create_engine(migrate.sqlalchemy_url(database_url), poolclass=NullPool)
+    engine = create_engine(pg.sqlalchemy_url(database_url), poolclass=NullPool)
     try:
         with engine.connect() as db:
             yield db

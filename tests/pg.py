@@ -51,7 +51,7 @@ def server_url() -> str:
 def sqlalchemy_url(url: str) -> str:
     """A liveroom database URL as a synchronous SQLAlchemy engine reads it (PostgreSQL through psycopg), for tests
     that read or write tables beside the server, whichever the backend."""
-    if is_postgres(url):
+    if url.startswith(("postgresql://", "postgres://")):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
 
