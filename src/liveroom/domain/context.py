@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from liveroom.domain.events import EventBus
+from liveroom.domain.hooks import AllowAll, BeforeHooks
 from liveroom.domain.presence import LocalPresence, Presence
 from liveroom.store.interface import AppRecord, Store
 
@@ -30,6 +31,7 @@ class Services:
     store: Store
     events: EventBus = field(default_factory=EventBus)
     presence: Presence = field(default_factory=LocalPresence)
+    hooks: BeforeHooks = field(default_factory=AllowAll)
     clock: Callable[[], float] = time.time
 
     def now(self) -> int:
