@@ -15,6 +15,7 @@ from liveroom.domain.context import Caller, Services
 from liveroom.domain.ratelimit import Rate
 from liveroom.errors import ErrorCode
 from liveroom.store.interface import RoomRecord
+from liveroom.store.records import given_fields
 
 SERVICE = "live_engine_http_srv"
 
@@ -36,15 +37,11 @@ class Wire(msgspec.Struct, rename="pascal", kw_only=True):
     """Base of the wire schemas: snake_case in Python, PascalCase on the wire."""
 
 
-def domain_input(wire: msgspec.Struct, kind: type[_In], *skip: str) -> _In:
+def domain_input(wire: msgspec.Struct, kind: type[_In]) -> _In:
     """The typed domain input a request Struct carries: the fields it was given, by their Python names, converted
-    (lists to tuples ...) and checked against ``kind``'s types."""
-    given = {
-        name: value
-        for name in wire.__struct_fields__
-        if name not in skip and (value := getattr(wire, name)) is not UNSET
-    }
-    return msgspec.convert(given, kind)
+    (lists to tuples ...) and checked against ``kind``'s types; fields ``kind`` does not have (a key such as
+    ``room_id`` the handler passes apart) are left out."""
+    return msgspec.convert(given_fields(wire), kind)
 
 
 # create_room --------------------------------------------------------------------------------------------
@@ -191,7 +188,7 @@ class UpdateRoomInfoRequest(Wire):
 @command(SERVICE, "update_room_info", request=UpdateRoomInfoRequest, errors=(ErrorCode.ROOM_NOT_FOUND,))
 async def update_room_info(svc: Services, caller: Caller, req: UpdateRoomInfoRequest) -> None:
     """Change the given fields of a room; fields not given keep their values."""
-    update = domain_input(req.room_info, rooms.RoomUpdate, "room_id")
+    update = domain_input(req.room_info, rooms.RoomUpdate)
     await rooms.update_room(svc, caller, req.room_info.room_id, update)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import TypeVar
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -18,7 +17,6 @@ from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomDismissed, RoomInfoChanged
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import ListCursor, RoomChanges, RoomListing, RoomRecord, Transaction
-from liveroom.store.records import given_fields
 
 ROOM_TYPE = "Live"
 TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
@@ -30,33 +28,27 @@ _cursor_decoder = msgspec.json.Decoder(ListCursor)
 _cursor_encoder = msgspec.json.Encoder()
 
 
-_T = TypeVar("_T")
-
-
-def _or(value: _T | UnsetType, default: _T) -> _T:
-    return default if isinstance(value, UnsetType) else value
-
-
 class NewRoom(msgspec.Struct, frozen=True, kw_only=True):
-    """A room to create as the caller described it; a field left UNSET takes its default."""
+    """A room to create as the caller described it; what it leaves out takes these defaults (None: a default that
+    depends on other fields or on the app, worked out by ``create_room``)."""
 
     room_id: str
     room_type: str
-    seat_template: str | UnsetType = UNSET
-    owner_account: str | UnsetType = UNSET
-    take_seat_mode: str | int | UnsetType = UNSET
-    max_seat_count: int | UnsetType = UNSET
-    max_member_count: int | UnsetType = UNSET
-    is_seat_enabled: bool | UnsetType = UNSET
-    seat_layout_template_id: int | UnsetType = UNSET
-    is_message_disabled: bool | UnsetType = UNSET
-    is_public_visible: bool | UnsetType = UNSET
-    is_unlimited_room_enabled: bool | UnsetType = UNSET
-    room_name: str | UnsetType = UNSET
-    cover_url: str | UnsetType = UNSET
-    category: tuple[int, ...] | UnsetType = UNSET
-    activity_status: int | UnsetType = UNSET
-    notice: str | UnsetType = UNSET
+    seat_template: str = ""
+    owner_account: str = ""  # the caller
+    take_seat_mode: str | int = "FreeToTake"
+    max_seat_count: int | None = None  # DEFAULT_SEATS with seats, else none
+    max_member_count: int | None = None  # the app's member quota
+    is_seat_enabled: bool = False
+    seat_layout_template_id: int | None = None
+    is_message_disabled: bool = False
+    is_public_visible: bool = True
+    is_unlimited_room_enabled: bool = False
+    room_name: str | None = None  # the RoomId
+    cover_url: str = ""
+    category: tuple[int, ...] = ()
+    activity_status: int = 0
+    notice: str = ""
 
 
 class RoomUpdate(msgspec.Struct, frozen=True, kw_only=True):
@@ -72,6 +64,9 @@ class RoomUpdate(msgspec.Struct, frozen=True, kw_only=True):
     take_seat_mode: str | int | UnsetType = UNSET
     notice: str | UnsetType = UNSET
     is_unlimited_room_enabled: bool | UnsetType = UNSET
+
+
+_NO_CHANGES = RoomChanges()
 
 
 class RoomStatistic(msgspec.Struct, frozen=True):
@@ -124,40 +119,39 @@ async def require_room_exists(tx: Transaction, caller: Caller, room_id: str) -> 
 
 
 def _new_room(svc: Services, caller: Caller, spec: NewRoom) -> RoomRecord:
-    mode = spec.take_seat_mode
     if spec.room_type != ROOM_TYPE:
         raise InvalidParameter(f"RoomType: must be {ROOM_TYPE!r}")
-    seat_template = _or(spec.seat_template, "")
-    seats_on = bool(seat_template) or _or(spec.is_seat_enabled, False)
+    seats_on = bool(spec.seat_template) or spec.is_seat_enabled
     seat_quota = caller.app.seat_quota
     if seats_on:
-        max_seats = _or(spec.max_seat_count, DEFAULT_SEATS)
+        max_seats = DEFAULT_SEATS if spec.max_seat_count is None else spec.max_seat_count
         if not 1 <= max_seats <= seat_quota:
             raise InvalidParameter(f"MaxSeatCount: must be 1..{seat_quota} (the app's seat quota)")
     else:
         # Seats off keep no seats, but a count given beside them is still held to the quota.
-        if not 0 <= _or(spec.max_seat_count, 0) <= seat_quota:
+        if not 0 <= (spec.max_seat_count or 0) <= seat_quota:
             raise InvalidParameter(f"MaxSeatCount: must be 0..{seat_quota} (the app's seat quota)")
         max_seats = 0
+    members = spec.max_member_count
     return RoomRecord(
         room_id=spec.room_id,
-        room_name=_or(spec.room_name, spec.room_id),
+        room_name=spec.room_id if spec.room_name is None else spec.room_name,
         room_type=ROOM_TYPE,
-        owner_account=_or(spec.owner_account, "") or caller.identifier,
+        owner_account=spec.owner_account or caller.identifier,
         create_time=svc.now(),
         is_seat_enabled=seats_on,
-        seat_template=seat_template,
-        seat_layout_template_id=_or(spec.seat_layout_template_id, None),
-        take_seat_mode=take_seat_mode("FreeToTake" if isinstance(mode, UnsetType) else mode),
+        seat_template=spec.seat_template,
+        seat_layout_template_id=spec.seat_layout_template_id,
+        take_seat_mode=take_seat_mode(spec.take_seat_mode),
         max_seat_count=max_seats,
-        max_member_count=_check_member_count(caller, _or(spec.max_member_count, caller.app.member_quota)),
-        is_message_disabled=_or(spec.is_message_disabled, False),
-        is_public_visible=_or(spec.is_public_visible, True),
-        is_unlimited_room_enabled=_or(spec.is_unlimited_room_enabled, False),
-        cover_url=_or(spec.cover_url, ""),
-        category=_or(spec.category, ()),
-        activity_status=_or(spec.activity_status, 0),
-        notice=_or(spec.notice, ""),
+        max_member_count=_check_member_count(caller, caller.app.member_quota if members is None else members),
+        is_message_disabled=spec.is_message_disabled,
+        is_public_visible=spec.is_public_visible,
+        is_unlimited_room_enabled=spec.is_unlimited_room_enabled,
+        cover_url=spec.cover_url,
+        category=spec.category,
+        activity_status=spec.activity_status,
+        notice=spec.notice,
     )
 
 
@@ -203,7 +197,7 @@ async def update_room(svc: Services, caller: Caller, room_id: str, update: RoomU
     async with svc.store.write() as tx:
         if not await tx.update_room(caller.sdkappid, room_id, changes):
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
-    if given_fields(changes):
+    if changes != _NO_CHANGES:
         await svc.events.publish(
             RoomInfoChanged(
                 sdkappid=caller.sdkappid,

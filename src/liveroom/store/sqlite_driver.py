@@ -15,9 +15,8 @@ from liveroom.store.sql import Batch, Row, Statement
 
 
 def _bound(statement: Statement, args: Sequence[Any]) -> Sequence[Any]:
-    """The arguments with each list parameter as the JSON array ``json_each`` reads."""
-    if not statement.lists:
-        return args
+    """The arguments with each list parameter as the JSON array ``json_each`` reads (callers test
+    ``statement.lists`` first: most statements have none, and a call costs more than the test)."""
     values = list(args)
     for i in statement.lists:
         values[i] = json.dumps(values[i])
@@ -31,17 +30,21 @@ class SQLiteConnection:
         self._db = db
 
     async def fetchall(self, statement: Statement, args: Sequence[Any] = ()) -> list[Row]:
-        return self._db.execute(statement.sqlite, _bound(statement, args)).fetchall()
+        return self._db.execute(statement.sqlite, _bound(statement, args) if statement.lists else args).fetchall()
 
     async def fetchone(self, statement: Statement, args: Sequence[Any] = ()) -> Row | None:
-        row: Row | None = self._db.execute(statement.sqlite, _bound(statement, args)).fetchone()
+        row: Row | None = self._db.execute(
+            statement.sqlite, _bound(statement, args) if statement.lists else args
+        ).fetchone()
         return row
 
     async def execute(self, statement: Statement, args: Sequence[Any] = ()) -> int:
-        return self._db.execute(statement.sqlite, _bound(statement, args)).rowcount
+        return self._db.execute(statement.sqlite, _bound(statement, args) if statement.lists else args).rowcount
 
     async def executemany(self, statement: Statement, rows: Iterable[Sequence[Any]]) -> None:
-        self._db.executemany(statement.sqlite, (_bound(statement, row) for row in rows))
+        if statement.lists:
+            rows = [_bound(statement, row) for row in rows]
+        self._db.executemany(statement.sqlite, rows)
 
     async def run_batch(self, batch: Batch, args: Sequence[Any]) -> list[Row]:
         rows: list[Row] = []
