@@ -281,7 +281,7 @@ async def test_app_version_moves_on_bump_and_is_seen_by_another_store(store: Sto
     if backend.name == "postgresql":
         # Another node's change arrives by NOTIFY, a moment after its commit: the cached version is dropped then.
         deadline = time.monotonic() + 10
-        while await store.app_version() != before + 3 and time.monotonic() < deadline:
+        while await store.app_version() != before + 3 and time.monotonic() < deadline:  # noqa: ASYNC110 - polls another node
             await asyncio.sleep(0.01)
     assert await store.app_version() == before + 3
     async with store.read() as tx:
