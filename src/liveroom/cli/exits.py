@@ -15,12 +15,12 @@ from rich.markup import escape
 
 
 class ExitStatus(IntEnum):
-    """What ``liveroom`` exits with."""
+    """What ``liveroom`` exits with (docs/reference.md says what each means to a user)."""
 
     OK = 0
-    FAILED = 1
-    USAGE = 2
-    STARTUP_FAILED = 3
+    FAILED = 1  # an API error, no such app, no database where one must be, a migration that failed
+    USAGE = 2  # click's own status for a usage error, and a setting that cannot be read
+    STARTUP_FAILED = 3  # uvicorn's own status for an application whose start failed otherwise
     MISSING_EXTRA = 10
     UNSUPPORTED_DATABASE = 11
     DATABASE_UNREACHABLE = 12
@@ -28,26 +28,6 @@ class ExitStatus(IntEnum):
     REDIS_UNREACHABLE = 14
     CANNOT_LISTEN = 15
 
-
-MEANINGS: dict[ExitStatus, str] = {
-    ExitStatus.OK: "success; `liveroom serve` stopped cleanly (SIGTERM or Ctrl-C)",
-    ExitStatus.FAILED: "the command failed: an API call answered an error (`error CODE: ...`), an app or a database "
-    "that is not there, a migration that failed",
-    ExitStatus.USAGE: "a usage or configuration error: an unknown option, a setting that cannot be read, a missing "
-    "credential or config file",
-    ExitStatus.STARTUP_FAILED: "`liveroom serve`: the server failed to start for a reason not listed below "
-    "(its log says why)",
-    ExitStatus.MISSING_EXTRA: "an extra that the command or a setting needs is not installed "
-    "(`server`, `postgres`, `redis`); the message names it",
-    ExitStatus.UNSUPPORTED_DATABASE: "the database URL names a scheme liveroom does not support "
-    "(only `sqlite:///PATH` and `postgresql://`)",
-    ExitStatus.DATABASE_UNREACHABLE: "PostgreSQL cannot be reached or refused the connection "
-    "(host, port, user, password or database name)",
-    ExitStatus.DATABASE_NOT_WRITABLE: "the SQLite file or its directory is missing, not a directory, or not writable",
-    ExitStatus.REDIS_UNREACHABLE: "Redis (`--redis`, `LIVEROOM_REDIS_URL`) cannot be reached when the node starts",
-    ExitStatus.CANNOT_LISTEN: "the address and port cannot be listened on: in use by another process, or the "
-    "address is not this machine's",
-}
 
 _err = Console(stderr=True, highlight=False)
 
