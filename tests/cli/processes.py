@@ -11,6 +11,7 @@ from pathlib import Path
 from liveroom.cli.preflight import EXTRAS
 from tests.test_server_process import clean_env, liveroom_command
 
+CLI_MODULES = EXTRAS["cli"]
 SERVER_MODULES = EXTRAS["server"]
 POSTGRES_MODULES = EXTRAS["postgres"]
 REDIS_MODULES = EXTRAS["redis"]

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from liveroom.cli import cli
+from liveroom.cli.commands import cli
 from liveroom.store import migrate
 from tests import pg
 

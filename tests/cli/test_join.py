@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from liveroom.cli import cli
+from liveroom.cli.commands import cli
 from liveroom.client import Client
 from liveroom.client.realtime import MemberLeft, TextMessage
 from tests.client.servers import ThreadedServer

@@ -14,7 +14,8 @@ from click.testing import Result
 from rich.console import Console
 from typer.testing import CliRunner
 
-from liveroom.cli import cli, remote
+from liveroom.cli import remote
+from liveroom.cli.commands import cli
 from tests.client.servers import ThreadedServer, free_port
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY
 

@@ -13,7 +13,8 @@ import pytest
 import uvicorn
 from typer.testing import CliRunner
 
-from liveroom.cli import cli, server
+from liveroom.cli import server
+from liveroom.cli.commands import cli
 from liveroom.settings import Settings
 from tests.client.servers import free_port
 

@@ -148,5 +148,5 @@ def test_redis_extra_missing(sqlite_url: str) -> None:
     )  # fmt: skip
     line = one_error_line(result)
     assert result.returncode == ExitStatus.MISSING_EXTRA
-    assert "needs the `redis` extra, which is not installed (no module redis)" in line
+    assert "needs the redis extra, which is not installed (no module redis)" in line
     assert "pip install '.[redis]'" in line

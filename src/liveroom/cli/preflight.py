@@ -26,6 +26,7 @@ CONNECT_TIMEOUT = 10.0
 
 # The modules each extra of pyproject.toml brings (uvicorn[standard]'s uvloop and httptools are the ones used).
 EXTRAS: dict[str, tuple[str, ...]] = {
+    "cli": ("typer", "rich"),
     "server": ("starlette", "uvicorn", "uvloop", "httptools", "sqlalchemy", "alembic", "limits", "prometheus_client"),
     "postgres": ("asyncpg", "greenlet"),
     "redis": ("redis",),
@@ -44,7 +45,7 @@ def require_extra(extra: str, needed_by: str) -> None:
     if missing:
         fail(
             ExitStatus.MISSING_EXTRA,
-            f"{needed_by} needs the `{extra}` extra, which is not installed (no module {missing[0]}): "
+            f"{needed_by} needs the {extra} extra, which is not installed (no module {missing[0]}): "
             f"pip install '.[{extra}]' in a checkout of liveroom, or pip install "
             f"'liveroom-{__version__}-py3-none-any.whl[{extra}]' (docs/deploy.md)",
         )
