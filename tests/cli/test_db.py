@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from liveroom.cli import cli
+from liveroom.cli.commands import cli
 from liveroom.store import migrate
 from tests import pg
 
@@ -66,7 +66,7 @@ def test_database_url_from_the_environment(tmp_path: Path) -> None:
 def test_unreachable_postgresql_is_one_line_without_the_password(command: str) -> None:
     # Port 9 (discard) on the loopback: nothing listens, the connection is refused at once.
     result = run(command, "--database", "postgresql://liveroom:s3cret-pw@127.0.0.1:9/nowhere")
-    assert result.exit_code == 1
+    assert result.exit_code == 12  # ExitStatus.DATABASE_UNREACHABLE
     assert "error:" in result.stderr
     assert "127.0.0.1" in result.stderr
     assert "s3cret-pw" not in result.output
@@ -77,14 +77,14 @@ def test_unreachable_postgresql_is_one_line_without_the_password(command: str) -
 @pytest.mark.parametrize("command", ["upgrade", "current"])
 def test_unsupported_url_is_refused(command: str) -> None:
     result = run(command, "--database", "mysql://root:hunter2@db/live")
-    assert result.exit_code == 2
-    assert "unsupported database URL" in result.stderr
+    assert result.exit_code == 11  # ExitStatus.UNSUPPORTED_DATABASE
+    assert "the scheme mysql:// is not supported" in result.stderr
     assert "hunter2" not in result.output
     assert "Traceback" not in result.output
 
 
 def test_sqlite_file_that_cannot_be_created(tmp_path: Path) -> None:
     result = run("upgrade", "--database", f"sqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
-    assert result.exit_code == 1
+    assert result.exit_code == 13  # ExitStatus.DATABASE_NOT_WRITABLE
     assert "error:" in result.stderr
     assert "Traceback" not in result.output

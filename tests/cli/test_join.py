@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from liveroom.cli import cli
+from liveroom.cli.commands import cli
 from liveroom.client import Client
 from liveroom.client.realtime import MemberLeft, TextMessage
 from tests.client.servers import ThreadedServer
@@ -42,7 +42,7 @@ def env(threaded: ThreadedServer, tmp_path: Path) -> dict[str, str]:
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LIVEROOM_")}
     return {
         **clean,
-        "LIVEROOM_CONFIG": str(tmp_path / "absent.toml"),
+        "HOME": str(tmp_path),  # no config file
         "LIVEROOM_URL": threaded.base_url,
         "LIVEROOM_SDKAPPID": str(SDKAPPID),
         "LIVEROOM_SECRET_KEY": SECRET_KEY,

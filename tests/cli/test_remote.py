@@ -14,7 +14,8 @@ from click.testing import Result
 from rich.console import Console
 from typer.testing import CliRunner
 
-from liveroom.cli import cli, remote
+from liveroom.cli import remote
+from liveroom.cli.commands import cli
 from tests.client.servers import ThreadedServer, free_port
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY
 
@@ -23,9 +24,9 @@ Run = Callable[..., Result]
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str | None]:
-    """No LIVEROOM_* of whoever runs the tests, and a config file path that does not exist yet."""
+    """No LIVEROOM_* of whoever runs the tests, and a home without a config file yet."""
     clean: dict[str, str | None] = {k: None for k in os.environ if k.startswith("LIVEROOM_")}
-    clean["LIVEROOM_CONFIG"] = str(tmp_path / "config.toml")
+    clean["HOME"] = str(tmp_path)
     return clean
 
 
@@ -188,7 +189,8 @@ def test_credentials_from_flags(threaded: ThreadedServer, env: dict[str, str | N
 
 
 def test_credentials_from_a_profile(threaded: ThreadedServer, env: dict[str, str | None], tmp_path: Path) -> None:
-    config = Path(str(env["LIVEROOM_CONFIG"]))
+    config = tmp_path / ".config" / "liveroom" / "config.toml"  # the default place, under HOME
+    config.parent.mkdir(parents=True)
     config.write_text(
         f'[staging]\nurl = "{threaded.base_url}"\nsdkappid = {SDKAPPID}\nsecret_key = "{SECRET_KEY}"\n'
         f'identifier = "{ADMIN}"\n\n[default]\nurl = "http://127.0.0.1:{free_port()}"\nsdkappid = 1\nsecret_key = "k"\n'
@@ -232,3 +234,18 @@ def test_the_secret_key_is_never_printed(run: Run) -> None:
     result = run("rooms", "get", "missing")
     assert result.exit_code == 1
     assert SECRET_KEY not in result.stdout + result.stderr
+
+
+def test_a_config_file_named_but_missing_is_an_error(env: dict[str, str | None], tmp_path: Path) -> None:
+    absent = tmp_path / "absent.toml"
+    result = CliRunner().invoke(cli, ["rooms", "list"], env={**env, "LIVEROOM_CONFIG": str(absent)})
+    assert result.exit_code == 2
+    assert result.stderr == f"error: LIVEROOM_CONFIG names {absent}, which does not exist\n"
+
+
+def test_a_config_file_in_another_place(threaded: ThreadedServer, env: dict[str, str | None], tmp_path: Path) -> None:
+    config = tmp_path / "elsewhere.toml"
+    config.write_text(f'[default]\nurl = "{threaded.base_url}"\nsdkappid = {SDKAPPID}\nsecret_key = "{SECRET_KEY}"\n')
+    config.chmod(0o600)
+    result = CliRunner().invoke(cli, ["rooms", "list", "--json"], env={**env, "LIVEROOM_CONFIG": str(config)})
+    assert result.exit_code == 0, result.stderr

@@ -10,16 +10,19 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import uvicorn
 from typer.testing import CliRunner
 
-from liveroom.cli import cli, server
+from liveroom.cli import server
+from liveroom.cli.commands import cli
 from liveroom.settings import Settings
+from tests.client.servers import free_port
 
 
 @pytest.fixture
 def uvicorn_options(monkeypatch: pytest.MonkeyPatch) -> dict[str, Any]:
     captured: dict[str, Any] = {}
-    monkeypatch.setattr(server.uvicorn, "run", lambda *_args, **options: captured.update(options))
+    monkeypatch.setattr(uvicorn, "run", lambda *_args, **options: captured.update(options))
     return captured
 
 
@@ -51,7 +54,9 @@ def test_serve_takes_the_trusted_proxies_from_the_flag_or_the_environment(
     monkeypatch.setattr(server.logs, "configure", lambda *_args: None)
     passed: list[str | None] = []
     monkeypatch.setattr(server, "_run_uvicorn", lambda _settings, trusted=None: passed.append(trusted))
-    result = CliRunner().invoke(cli, ["serve", "--database", f"sqlite:///{tmp_path / 'db'}", *args], env=env)
+    result = CliRunner().invoke(
+        cli, ["serve", "--port", str(free_port()), "--database", f"sqlite:///{tmp_path / 'db'}", *args], env=env
+    )
     assert result.exit_code == 0, result.output
     assert passed == [expected]
 
@@ -76,7 +81,9 @@ def test_serve_with_workers_removes_the_metrics_directories_of_serve_processes_k
     monkeypatch.setattr(
         server, "_run_uvicorn", lambda _settings, _trusted=None: seen.append(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     )
-    result = CliRunner().invoke(cli, ["serve", "--workers", "2", "--database", f"sqlite:///{tmp_path / 'db'}"])
+    result = CliRunner().invoke(
+        cli, ["serve", "--workers", "2", "--port", str(free_port()), "--database", f"sqlite:///{tmp_path / 'db'}"]
+    )
     assert result.exit_code == 0, result.output
     assert not stale.exists()
     assert alive.exists() and foreign.exists()

@@ -23,12 +23,15 @@ def sdk_snippet() -> str:
     raise AssertionError("no 'The SDK in five lines' section")
 
 
-def test_the_five_sdk_lines_run_against_a_server(threaded: ThreadedServer, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_five_sdk_lines_run_against_a_server(
+    threaded: ThreadedServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code = sdk_snippet()
-    assert len([line for line in code.splitlines() if line.strip()]) <= 7  # the import, the with, five calls
-    exec(compile(code.replace("http://127.0.0.1:8080", threaded.base_url), "sdk.md", "exec"), {"KEY": SECRET_KEY})
+    assert len([line for line in code.splitlines() if line.strip()]) <= 7  # two imports, the with, four calls
+    monkeypatch.setenv("LIVEROOM_SECRET_KEY", SECRET_KEY)
+    exec(compile(code.replace("http://127.0.0.1:8080", threaded.base_url), "sdk.md", "exec"), {})
     printed = capsys.readouterr().out.splitlines()
-    assert printed == ["Friday show", "['live-room']"]
+    assert printed == ["Friday show", "['sdk-room']"]
 
 
 USER_CODE = """

@@ -24,7 +24,7 @@ from liveroom.store.postgres import PostgresStore
 from liveroom.store.sqlite import SQLiteStore
 from tests import pg
 from tests.store.test_store import APP, account, app_record, insert_rooms, room_record
-from tests.test_server_process import clean_env, liveroom_command
+from tests.test_server_process import clean_env, free_port, liveroom_command
 
 TIMEOUT = 60.0
 
@@ -382,13 +382,20 @@ def test_redacted_hides_the_password_only(url: str, shown: str) -> None:
 
 def test_serve_names_an_unreachable_database_without_its_password() -> None:
     result = subprocess.run(
-        [*liveroom_command(), "serve", "--database", "postgresql://someone:hunter2@127.0.0.1:1/live"],
+        [
+            *liveroom_command(),
+            "serve",
+            "--port",
+            str(free_port()),
+            "--database",
+            "postgresql://someone:hunter2@127.0.0.1:1/live",
+        ],
         capture_output=True,
         text=True,
         timeout=120,
         env={**clean_env(), "COLUMNS": "400"},
         check=False,
     )
-    assert result.returncode == 1, result.stderr
-    assert "cannot open or migrate postgresql://someone:***@127.0.0.1:1/live" in result.stderr
+    assert result.returncode == 12, result.stderr  # ExitStatus.DATABASE_UNREACHABLE
+    assert "cannot connect to the database postgresql://someone:***@127.0.0.1:1/live" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout

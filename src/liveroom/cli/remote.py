@@ -115,6 +115,8 @@ def load_profile(name: str | None) -> dict[str, Any]:
     """The profile's settings; ``{}`` when no profile was asked for and there is no ``default``."""
     path = config_path()
     if not path.exists():
+        if os.environ.get("LIVEROOM_CONFIG"):
+            _usage(f"LIVEROOM_CONFIG names {path}, which does not exist")
         if name is not None:
             _usage(f"--profile {name}: no config file at {path}")
         return {}

@@ -1,34 +1,31 @@
-"""``liveroom serve``, ``liveroom app ...``, ``liveroom usersig`` and ``liveroom db ...``: operate a server."""
+"""``liveroom serve``, ``liveroom app ...``, ``liveroom usersig`` and ``liveroom db ...``: operate a server.
+
+Importing this module costs none of the server extra: ``liveroom --help`` and the remote commands work with the
+core install, and each command here checks what it needs (``preflight``) before it imports the server.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
-import random
-import shlex
 import shutil
-import sys
 import tempfile
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
-import uvicorn
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
-from liveroom import logs, usersig
-from liveroom.domain import rooms
-from liveroom.domain.apps import AppConfigError, AppManager, QuotaChange
-from liveroom.domain.context import Caller, Services
-from liveroom.errors import LiveError
+from liveroom import __version__, logs, usersig
+from liveroom.cli import preflight
+from liveroom.cli.exits import ExitStatus, fail
 from liveroom.settings import DEV_ADMIN, DEV_SDKAPPID, Settings, SettingsError
-from liveroom.store import migrate, open_store, redacted
-from liveroom.store.interface import AppRecord
+
+if TYPE_CHECKING:
+    from liveroom.domain.apps import AppManager
+    from liveroom.store.interface import AppRecord
 
 cli = typer.Typer(
     name="liveroom",
@@ -36,6 +33,7 @@ cli = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
 )
 app_cli = typer.Typer(help="Create and configure apps (SDKAppID, secret key, admins, quotas).", no_args_is_help=True)
 admins_cli = typer.Typer(help="Add or remove an app's admin accounts.", no_args_is_help=True)
@@ -44,8 +42,8 @@ cli.add_typer(app_cli, name="app")
 app_cli.add_typer(admins_cli, name="admins")
 cli.add_typer(db_cli, name="db")
 
+
 out = Console()
-err = Console(stderr=True)
 T = TypeVar("T")
 
 DatabaseOpt = Annotated[
@@ -55,30 +53,43 @@ DatabaseOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts instead of a table.")]
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"liveroom {__version__}")
+        raise typer.Exit()
+
+
+@cli.callback()
+def _root(
+    _version: Annotated[
+        bool,
+        typer.Option("--version", callback=_print_version, is_eager=True, help="Print liveroom's version and exit."),
+    ] = False,
+) -> None:
+    """A live-room server that speaks the Tencent Cloud TUILiveKit (Live) server REST API."""
+
+
 def _settings(**overrides: Any) -> Settings:
     try:
         return Settings.from_env(**overrides)
     except SettingsError as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(2) from None
+        fail(ExitStatus.USAGE, str(exc))
 
 
-def _with_apps(database: str | None, action: Callable[[AppManager], Awaitable[T]]) -> T:
+def _with_apps(
+    database: str | None,
+    action: Callable[[AppManager], Awaitable[T]],
+    *,
+    create: bool = False,
+    needed_by: str = "liveroom app",
+    hint: str = "",
+) -> T:
+    """Run ``action`` on the apps of the database; only ``create`` may create or migrate the database."""
     settings = _settings(database_url=database)
+    preflight.require_database_extras(settings.database_url, needed_by)
+    from liveroom.cli import database as server_database  # noqa: PLC0415 - the server extra, checked above
 
-    async def run() -> T:
-        store = open_store(settings.database_url, sqlite_synchronous=settings.sqlite_synchronous)
-        await store.open()
-        try:
-            return await action(AppManager(store))
-        finally:
-            await store.close()
-
-    try:
-        return asyncio.run(run())
-    except (AppConfigError, ValueError) as exc:
-        err.print(f"[red]error:[/red] {exc}")
-        raise typer.Exit(1) from None
+    return server_database.with_apps(settings, action, create=create, hint=hint)
 
 
 def _app_json(app: AppRecord, *, with_key: bool) -> dict[str, object]:
@@ -94,44 +105,6 @@ def _app_json(app: AppRecord, *, with_key: bool) -> dict[str, object]:
     if with_key:
         data["SecretKey"] = app.secret_key
     return data
-
-
-def curl_line(base_url: str, app: AppRecord, identifier: str) -> str:
-    sig = usersig.generate(app.sdkappid, app.secret_key, identifier, 86400)
-    query = (
-        f"sdkappid={app.sdkappid}&identifier={identifier}&usersig={sig}"
-        f"&random={random.randint(0, 4294967295)}&contenttype=json"  # noqa: S311 - not a secret
-    )
-    url = f"{base_url}/v4/live_engine_http_srv/get_room_info?{query}"
-    return f"curl -s -X POST {shlex.quote(url)} -d {shlex.quote(json.dumps({'RoomId': DEMO_ROOM}))}"
-
-
-DEMO_ROOM = "demo-room"
-
-
-def _dev_setup(settings: Settings) -> None:
-    """Make sure the development app and a demo room exist, then print a curl line that reads the room."""
-
-    async def ensure(manager: AppManager) -> tuple[AppRecord, bool]:
-        app, created = await manager.ensure(sdkappid=DEV_SDKAPPID, admins=[DEV_ADMIN])
-        services = Services(store=manager.store)
-        with contextlib.suppress(LiveError):  # 100010: the demo room is already there
-            await rooms.create_room(
-                services, Caller(app, DEV_ADMIN), rooms.NewRoom(room_id=DEMO_ROOM, room_type="Live")
-            )
-        return app, created
-
-    app, created = _with_apps(settings.database_url, ensure)
-    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
-    if ":" in host:
-        host = f"[{host}]"
-    err.print(
-        f"[bold]liveroom dev app[/bold] {'created' if created else 'ready'}: SDKAppID {app.sdkappid}, "
-        f"admin {DEV_ADMIN!r}, room {DEMO_ROOM!r}"
-    )
-    err.print(f"secret key: {app.secret_key}")
-    err.print("read the demo room (the UserSig in this line is valid for 24 hours):")
-    print(curl_line(f"http://{host}:{settings.port}", app, DEV_ADMIN), file=sys.stderr, flush=True)
 
 
 @cli.command()
@@ -171,7 +144,8 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Run the server (migrates the database first)."""
+    """Run the server (migrates the database first). A failure to start is one line and an exit status of its own
+    (docs/reference.md)."""
     settings = _settings(
         host=host,
         port=port,
@@ -184,14 +158,20 @@ def serve(
         presence_ttl_seconds=presence_ttl,
         log_format=log_format,
     )
+    # Cheapest first; each check exits with its own status (exits.ExitStatus).
+    preflight.require_extra("server", "liveroom serve")
+    preflight.require_database_extras(settings.database_url, "liveroom serve")
+    if settings.redis_url:
+        preflight.require_extra("redis", f"a Redis URL ({preflight.REDIS_SETTING})")
+    preflight.check_can_listen(settings.host, settings.port)
+    if settings.redis_url:
+        preflight.check_redis_reachable(settings.redis_url)
+    from liveroom.cli import database as server_database  # noqa: PLC0415 - the server extra, checked above
+
     logs.configure(settings.log_level, settings.log_format)
-    try:
-        migrate.upgrade(settings.database_url)
-    except Exception as exc:
-        err.print(f"[red]error:[/red] cannot open or migrate {redacted(settings.database_url)}: {exc}")
-        raise typer.Exit(1) from None
+    server_database.prepare(settings.database_url, create=True)
     if settings.dev:
-        _dev_setup(settings)
+        server_database.dev_setup(settings)
     # Workers rebuild the same settings from the environment.
     os.environ.update(settings.to_env())
     metrics_dir = None
@@ -233,6 +213,8 @@ def _alive(pid: int) -> bool:
 
 
 def _run_uvicorn(settings: Settings, forwarded_allow_ips: str | None = None) -> None:
+    import uvicorn  # noqa: PLC0415 - the server extra, checked by serve
+
     # Without trusted proxies, uvicorn's proxy-headers middleware would only cost time on every request.
     uvicorn.run(
         "liveroom.api.app:app_from_env",
@@ -263,7 +245,9 @@ def app_create(
 ) -> None:
     """Create an app; prints its SDKAppID and secret key."""
     app = _with_apps(
-        database, lambda m: m.create(sdkappid=sdkappid, secret_key=secret_key, admins=admin or [DEV_ADMIN])
+        database,
+        lambda m: m.create(sdkappid=sdkappid, secret_key=secret_key, admins=admin or [DEV_ADMIN]),
+        create=True,
     )
     if json_out:
         print(json.dumps(_app_json(app, with_key=True)))
@@ -372,22 +356,25 @@ def app_quota(
         for item in rate:
             command, sep, value = item.partition("=")
             if not sep or not command:
-                err.print(f"[red]error:[/red] --rate {item!r}: expected COMMAND=CALLS_PER_SECOND")
-                raise typer.Exit(2)
+                fail(ExitStatus.USAGE, f"--rate {item!r}: expected COMMAND=CALLS_PER_SECOND")
             if value == "":
                 overrides.pop(command, None)
             elif value.isdigit() and int(value) > 0:
                 overrides[command] = int(value)
             else:
-                err.print(f"[red]error:[/red] --rate {item!r}: calls per second must be a positive integer")
-                raise typer.Exit(2)
-    change = QuotaChange(
-        member_quota=members, seat_quota=seats, rate_limits_enabled=rate_limits, rate_limit_overrides=overrides
-    )
-    if change == QuotaChange():
-        app = _with_apps(database, lambda m: m.get(sdkappid))
-    else:
-        app = _with_apps(database, lambda m: m.set_quota(sdkappid, change))
+                fail(ExitStatus.USAGE, f"--rate {item!r}: calls per second must be a positive integer")
+
+    async def apply(manager: AppManager) -> AppRecord:
+        from liveroom.domain.apps import QuotaChange  # noqa: PLC0415 - the server extra, checked by _with_apps
+
+        change = QuotaChange(
+            member_quota=members, seat_quota=seats, rate_limits_enabled=rate_limits, rate_limit_overrides=overrides
+        )
+        if change == QuotaChange():
+            return await manager.get(sdkappid)
+        return await manager.set_quota(sdkappid, change)
+
+    app = _with_apps(database, apply)
     data = _app_json(app, with_key=False)
     if json_out:
         print(json.dumps(data))
@@ -398,53 +385,50 @@ def app_quota(
 
 @cli.command("usersig")
 def usersig_command(
-    sdkappid: Annotated[int, typer.Option(help="The app's SDKAppID")],
+    sdkappid: Annotated[int, typer.Option(envvar="LIVEROOM_SDKAPPID", help="The app's SDKAppID")],
     identifier: Annotated[str, typer.Option(help="The account the UserSig is for")],
     expire: Annotated[int, typer.Option(help="Validity in seconds")] = usersig.DEFAULT_EXPIRE,
+    secret_key: Annotated[
+        str | None,
+        typer.Option(
+            "--secret-key",
+            envvar="LIVEROOM_SECRET_KEY",
+            help="The app's secret key; without it, the key is read from the server's database",
+            show_default=False,
+        ),
+    ] = None,
     database: DatabaseOpt = None,
 ) -> None:
-    """Print a UserSig made with the app's secret key."""
-    app = _with_apps(database, lambda m: m.get(sdkappid))
+    """Print a UserSig made with the app's secret key (the one given, else the one in the database)."""
+    if secret_key:
+        print(usersig.generate(sdkappid, secret_key, identifier, expire))
+        return
+    app = _with_apps(
+        database,
+        lambda m: m.get(sdkappid),
+        needed_by="liveroom usersig without --secret-key (the key is read from the database)",
+        hint="; or give the app's key with --secret-key",
+    )
     print(usersig.generate(app.sdkappid, app.secret_key, identifier, expire))
 
 
 @db_cli.command("upgrade")
 def db_upgrade(database: DatabaseOpt = None) -> None:
-    """Apply every migration not yet applied."""
-    settings = _settings(database_url=database)
+    """Apply every migration not yet applied (creates a SQLite file that is not there)."""
+    url = _settings(database_url=database).database_url
+    preflight.require_database_extras(url, "liveroom db")
+    from liveroom.cli import database as server_database  # noqa: PLC0415 - the server extra, checked above
 
-    def upgrade(url: str) -> str | None:
-        migrate.upgrade(url)
-        return migrate.current(url)
-
-    revision = _migration(settings.database_url, upgrade)
-    out.print(f"database at revision {revision}")
+    server_database.prepare(url, create=True)
+    out.print(f"database at revision {server_database.current_revision(url)}")
 
 
 @db_cli.command("current")
 def db_current(database: DatabaseOpt = None) -> None:
-    """Print the database's revision and the newest one this liveroom knows."""
-    settings = _settings(database_url=database)
-    url = settings.database_url
-    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
-        revision = None  # reading the revision must not create the file
-    else:
-        revision = _migration(url, migrate.current)
-    out.print(f"current: {revision or 'none (empty database)'}  head: {migrate.head()}")
+    """Print the database's revision and the newest one this liveroom knows (never creates a database)."""
+    url = _settings(database_url=database).database_url
+    preflight.require_database_extras(url, "liveroom db")
+    from liveroom.cli import database as server_database  # noqa: PLC0415 - the server extra, checked above
 
-
-def _migration(url: str, action: Callable[[str], T]) -> T:
-    """Run a migration command; any failure is one line on stderr (password hidden) and exit status 1."""
-    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        err.print(
-            f"[red]error:[/red] unsupported database URL {redacted(url)}: "
-            "use sqlite:///PATH or postgresql://user@host:port/db"
-        )
-        raise typer.Exit(2)
-    try:
-        return action(url)
-    except Exception as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
-        message = f"database {redacted(url)}: {type(exc).__name__}: {reason[0] if reason else ''}"
-        err.print(f"[red]error:[/red] {escape(message)}", highlight=False)
-        raise typer.Exit(1) from None
+    revision = server_database.current_revision(url)
+    out.print(f"current: {revision or 'none (empty database)'}  head: {server_database.head_revision()}")

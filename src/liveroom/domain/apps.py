@@ -28,6 +28,10 @@ class AppConfigError(ValueError):
     """An app operation that cannot be done as asked (shown to the CLI user as it is)."""
 
 
+class NoSuchApp(AppConfigError):
+    """No app has this SDKAppID."""
+
+
 def new_secret_key() -> str:
     """64 hex characters, the shape of a Tencent console key."""
     return secrets.token_hex(32)
@@ -125,7 +129,7 @@ class AppManager:
         async with self._store.read() as tx:
             app = await tx.get_app(sdkappid)
         if app is None:
-            raise AppConfigError(f"no app {sdkappid}")
+            raise NoSuchApp(f"no app {sdkappid}")
         return app
 
     async def add_admins(self, sdkappid: int, identifiers: Iterable[str]) -> AppRecord:
@@ -181,7 +185,7 @@ class AppManager:
     async def _require(tx: Transaction, sdkappid: int) -> AppRecord:
         app = await tx.get_app(sdkappid)
         if app is None:
-            raise AppConfigError(f"no app {sdkappid}")
+            raise NoSuchApp(f"no app {sdkappid}")
         return app
 
 

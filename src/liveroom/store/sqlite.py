@@ -13,7 +13,7 @@ import contextlib
 import sqlite3
 from pathlib import Path
 
-from liveroom.store import migrate
+from liveroom.store import migrate, path_of
 from liveroom.store.commit_watch import DATA_VERSION, CommitWatcher
 from liveroom.store.group_commit import GroupCommit
 from liveroom.store.queries.apps import APP_VERSION
@@ -28,14 +28,6 @@ MIN_SQLITE_VERSION = (3, 35, 0)
 ROOM_CACHE_SIZE = 32_768
 _GET_ROOM = GET_ROOM.sqlite
 _APP_VERSION = APP_VERSION.sqlite
-
-
-def path_of(url: str) -> str:
-    """The file a ``sqlite:///PATH`` URL names (relative, or absolute as ``sqlite:////abs/path``)."""
-    path = url[len("sqlite:///") :] if url.startswith("sqlite:///") else ""
-    if not path or path.startswith(":memory:") or path.startswith("file:"):
-        raise ValueError(f"not a SQLite file URL: {url!r} (expected sqlite:///PATH; in-memory is not supported)")
-    return path
 
 
 class _ReadScope:
