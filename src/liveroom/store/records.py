@@ -2,14 +2,8 @@
 
 from __future__ import annotations
 
-import functools
-import operator
-from itertools import compress
-
 import msgspec
 from msgspec import UNSET, UnsetType
-
-_is_set = functools.partial(operator.is_not, UNSET)
 
 
 class AppRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -127,8 +121,5 @@ class AppChanges(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:
-    """The fields of a changes record that are set, by name, in declaration order. The filtering runs in C
-    (``compress`` over ``is not UNSET``): this is on the path of every change."""
-    values = msgspec.structs.astuple(changes)
-    given = list(map(_is_set, values))
-    return dict(zip(compress(changes.__struct_fields__, given), compress(values, given), strict=False))
+    """The fields of a changes record that are set, by name, in declaration order."""
+    return {name: value for name in changes.__struct_fields__ if (value := getattr(changes, name)) is not UNSET}
