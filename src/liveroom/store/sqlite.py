@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 from liveroom.store import migrate
@@ -93,6 +94,11 @@ class SQLiteStore:
         self._app_data_version: int | None = None
         self._rooms: dict[tuple[int, str], RoomRecord] = {}
         self._rooms_stamp: object = None
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit of this process that wrote webhook events."""
+        self._outbox_listeners.append(listener)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -141,11 +147,14 @@ class SQLiteStore:
         assert self._write_scope is not None, "store is not open"
         return self._write_scope
 
-    def _committed(self, apps_changed: bool) -> None:
+    def _committed(self, apps_changed: bool, outbox_written: bool) -> None:
         assert self._commits is not None
         self._commits.own += 1
         if apps_changed:
             self._app_version = None
+        if outbox_written:
+            for listener in self._outbox_listeners:
+                listener()
 
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
         # Kept rooms are valid while nothing was committed since they were read: the stamp is read before the
