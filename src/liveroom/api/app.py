@@ -26,7 +26,10 @@ from liveroom.domain.context import Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
-from liveroom.store.interface import Store
+from liveroom.store.interface import Store, WebhookStats
+from liveroom.webhooks.hooks import CallbackHooks
+from liveroom.webhooks.http import Poster
+from liveroom.webhooks.sender import Sender, SenderOptions
 
 if TYPE_CHECKING:
     from liveroom.cluster import Cluster
@@ -67,8 +70,22 @@ class LiveroomApp:
             )
             limiter = RateLimiter()
         self.authenticator = Authenticator(self.apps, lockout, SigCache(settings.sig_cache_size))
+        self.poster = Poster()
+        self.services.hooks = CallbackHooks(self.poster, self.services.clock)
+        self.sender = Sender(
+            self.store,
+            self.apps,
+            self.poster,
+            self.services.clock,
+            SenderOptions(lease_seconds=settings.webhook_lease_seconds, poll_seconds=settings.webhook_poll_seconds),
+        )
         self.sockets: set[WebSocket] = set()
-        self.metrics = Metrics(online_members=lambda: len(self.sockets), count_rooms=self.store.count_rooms)
+        self.metrics = Metrics(
+            online_members=lambda: len(self.sockets),
+            count_rooms=self.store.count_rooms,
+            webhook_stats=self.webhook_stats,
+            sender=self.sender.stats,
+        )
         self.health = Health({"store": self.store.ping} | ({"redis": self.cluster.ping} if self.cluster else {}))
         self.gateway = Gateway(
             registry,
@@ -113,9 +130,13 @@ class LiveroomApp:
             await self.cluster.start()
         await self.metrics.start()
         self.realtime.start()
+        await self.poster.open()
+        self.sender.start()
         try:
             yield
         finally:
+            await self.sender.close()
+            await self.poster.close()
             await self.realtime.close()
             await self.metrics.close()
             await self.close_sockets()
@@ -128,6 +149,10 @@ class LiveroomApp:
             await self.gateway(scope, receive, send)
         else:
             await self.web(scope, receive, send)
+
+    async def webhook_stats(self) -> list[WebhookStats]:
+        async with self.store.read() as tx:
+            return await tx.webhook_stats()
 
     async def realtime_endpoint(self, ws: WebSocket) -> None:
         self.sockets.add(ws)
