@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from liveroom.cli import join, remote
+from liveroom.cli import join, remote, webhooks
 from liveroom.cli.server import cli
 
 remote.register(cli)
@@ -13,4 +13,4 @@ def main() -> None:
     cli()
 
 
-__all__ = ["cli", "main"]
+__all__ = ["cli", "main", "webhooks"]
