@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -46,11 +47,13 @@ def open_store(settings: Settings) -> Store:
 class LiveroomApp:
     """Routes ``/v4/`` straight to the gateway and everything else (docs, health, lifespan) to Starlette."""
 
-    def __init__(self, settings: Settings, registry: Registry = REGISTRY) -> None:
+    def __init__(
+        self, settings: Settings, registry: Registry = REGISTRY, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.settings = settings
         self.registry = registry
         self.store = open_store(settings)
-        self.services = Services(store=self.store)
+        self.services = Services(store=self.store, clock=clock)
         self.apps = AppDirectory(self.store)
         lockout: Lockout
         self.cluster: Cluster | None = None

@@ -183,11 +183,12 @@ async def vacate(svc: Services, caller: Caller, room_id: str, user_id: str, offl
         if room is None:
             return
         if room.is_seat_enabled:
+            # Presence no longer has them: reading the seats frees theirs already (as any seat of a user gone).
             seats = await _seats_of(svc, tx, caller.sdkappid, room)
             seat = seats.of(user_id)
             if seat is not None:
                 seats.set(seat.index, member_account=None)
-                await seats.save(svc, tx, caller)
+            await seats.save(svc, tx, caller)
         if offline is not None:
             await callbacks.record(svc, tx, caller, offline)
     if seats is not None:
