@@ -8,6 +8,7 @@ delay), ``down()`` makes it refuse connections.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import Callable
@@ -95,10 +96,10 @@ class Receiver:
         return web.Response(status=answer.status, body=answer.body, content_type="application/json")
 
     async def wait_for(
-        self, count: int, timeout: float = 10.0, where: Callable[[Received], bool] = lambda _r: True
+        self, count: int, within: float = 10.0, where: Callable[[Received], bool] = lambda _r: True
     ) -> list[Received]:
         """The received requests for which ``where`` holds, once there are ``count`` of them."""
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while True:
             found = [r for r in self.received if where(r)]
             if len(found) >= count:
@@ -107,10 +108,8 @@ class Receiver:
             if left <= 0:
                 raise AssertionError(f"{len(found)} of {count} callbacks arrived: {[r.body for r in found]}")
             self._arrived.clear()
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._arrived.wait(), min(left, 0.2))
-            except TimeoutError:
-                pass
 
     def of(self, command: str) -> list[Received]:
         return [r for r in self.received if r.command == command]
