@@ -28,8 +28,8 @@ def _check_url(url: str) -> str:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise InvalidParameter("Url: must be an http:// or https:// URL")
-    if any(c.isspace() or not c.isprintable() for c in url):
-        raise InvalidParameter("Url: must not contain spaces or control characters")
+    if not url.isascii() or any(c.isspace() or not c.isprintable() for c in url):
+        raise InvalidParameter("Url: printable ASCII without spaces (percent-encode anything else)")
     return url
 
 

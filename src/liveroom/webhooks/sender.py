@@ -97,12 +97,16 @@ class Sender:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="liveroom-webhook-sender")
 
     async def close(self) -> None:
+        """Claim nothing more; the rooms being sent get one attempt's time to finish and give their rooms back
+        (a room still out after that waits for its lease to end, then any process sends it)."""
         task, self._task = self._task, None
         await background.stop(task)
+        if self._inflight:
+            await asyncio.wait(set(self._inflight), timeout=DELIVERY_TIMEOUT + 1.0)
         for room in list(self._inflight):
             room.cancel()
         if self._inflight:
-            await asyncio.wait(self._inflight, timeout=background.RETRY_SECONDS * 10)
+            await asyncio.wait(set(self._inflight), timeout=1.0)
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
