@@ -267,6 +267,8 @@ async def throughput(dep: run.Deployment, tmp: Path, events: int) -> dict[str, A
             "delivered_per_s": round(count / drained),
             "rest_writes_per_s": round(len(rest.answered) / drained),
             "server_cpu_share": round(cpu / drained, 2),
+            # What one core delivers, whatever share of it the machine's other load left to the server.
+            "delivered_per_server_cpu_second": round(count / cpu),
         }
     finally:
         server.stop()
@@ -371,6 +373,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 results[phase] = await latency(dep, tmp, 500, args.seconds * 2)
             elif phase == "kill":
                 results[phase] = await kill_rounds(dep, tmp, args.rounds)
+            results[phase]["load_average"] = round(os.getloadavg()[0], 2)  # others share this machine's 2 cores
             run.log(f"{phase}: {json.dumps(results[phase])}")
     return results
 
