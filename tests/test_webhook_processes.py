@@ -136,3 +136,20 @@ async def test_two_nodes_deliver_one_stream_and_take_over_a_killed_node(
     receiver.default = Answer()
     await arrived(receiver, 60)
     check_stream(receiver.received, dict(sent))
+
+
+async def test_two_workers_on_one_database_deliver_each_event_once(
+    app_db: str,
+    start_server: StartServer,
+    connect: Callable[[Server], LiveClient],
+    receiver: Receiver,
+) -> None:
+    server = start_server(app_db, "--workers", "2", env=ENV)
+    # Several connections, so that both workers serve writes; each write is answered before the next is sent.
+    clients = [connect(server) for _ in range(4)]
+    await configure(clients[0], receiver)
+    sent: dict[str, list[int]] = defaultdict(list)
+    for seq in range(120):
+        await write(clients[seq % 4], ROOMS[seq % 3], seq, sent)
+    await arrived(receiver, 120)
+    assert check_stream(receiver.received, dict(sent)) == 0
