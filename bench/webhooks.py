@@ -254,7 +254,9 @@ async def throughput(dep: run.Deployment, tmp: Path, events: int) -> dict[str, A
             started = time.monotonic()
             writes = asyncio.ensure_future(rest.open_loop(1000, 3600))
             assert rest.session is not None
-            while await delivered(rest.session, port) < events:
+            for _poll in range(12_000):  # 10 minutes at most
+                if await delivered(rest.session, port) >= events:
+                    break
                 await asyncio.sleep(0.05)
             drained = time.monotonic() - started
             writes.cancel()
