@@ -216,8 +216,10 @@ async def test_create_update_metadata_admins_owner_messages_destroy_field_by_fie
             "TotalLikesReceived": 0,
         },
     }
-    # Delivered events leave the outbox.
+    # Delivered events leave the outbox, and are counted.
     await drained(server)
+    metrics = await scrape(server)
+    assert f'liveroom_webhook_events_total{{outcome="delivered",sdkappid="{SDKAPPID}"}} 9.0' in metrics
 
 
 def live_url(server: LiveroomApp) -> str:
@@ -406,6 +408,10 @@ async def test_a_receiver_down_past_the_window_makes_events_dead_then_redelivere
     rows = sorted(db_rows(live_url(server))["webhook_events"], key=lambda r: r["id"])
     assert rows[0]["attempts"] == 1 and "cannot connect" in rows[0]["last_error"]
     assert rows[1]["attempts"] == 0  # behind the head of its room
+    metrics = await scrape(server)
+    assert f'liveroom_webhook_pending{{sdkappid="{SDKAPPID}"}} 2.0' in metrics
+    assert f'liveroom_webhook_events_total{{outcome="retried",sdkappid="{SDKAPPID}"}} 1.0' in metrics
+    assert f'liveroom_webhook_oldest_pending_seconds{{sdkappid="{SDKAPPID}"}}' in metrics
     clock.advance(25 * 3600)
     for _ in range(200):
         server.sender.wake()
