@@ -55,6 +55,10 @@ class Settings:
     seat_application_timeout_seconds: float = 60.0
     # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
     empty_room_dismiss_seconds: float = 30 * 60.0
+    # Webhooks: a sender's claim on a room's events lasts this long (then another sender takes the room over).
+    webhook_lease_seconds: float = 30.0
+    # How often a sender looks for events other processes wrote (its own wake it at once).
+    webhook_poll_seconds: float = 0.5
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -92,12 +96,16 @@ class Settings:
             "seat_application_timeout_seconds",
             "empty_room_dismiss_seconds",
             "presence_ttl_seconds",
+            "webhook_poll_seconds",
         ):
             if not getattr(self, name) > 0:
                 raise SettingsError(f"{name} must be positive")
         if self.realtime_heartbeat_timeout_seconds < 3:
             # The gateway announces a third of it in whole seconds (at least 1) as the heartbeat interval.
             raise SettingsError("realtime_heartbeat_timeout_seconds must be at least 3")
+        if self.webhook_lease_seconds < 5:
+            # A lease must outlast one delivery attempt (3 s) and the write that ends it.
+            raise SettingsError("webhook_lease_seconds must be at least 5")
         if self.realtime_queue_size < 1 or self.realtime_max_rooms < 1 or self.realtime_burst < 1:
             raise SettingsError("realtime_queue_size, realtime_max_rooms and realtime_burst must be at least 1")
 

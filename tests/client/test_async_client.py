@@ -109,6 +109,14 @@ async def test_every_command_of_the_registry_works_through_the_sdk(
         await sdk.messages.send_text("live-room", "host-1", "hello", extension_info='{"lang":"en"}')
         await sdk.messages.send_custom("live-room", "host-1", "gift", '{"id":1}')
 
+        # webhook configuration
+        await sdk.config.set("http://127.0.0.1:9/cb", ["Live.CallbackAfterCreateRoom"])
+        await sdk.config.update(callback_command_list=[])
+        assert (await sdk.config.get()).url == "http://127.0.0.1:9/cb"
+        await sdk.config.set_callback_token(token="t0ken", is_token_enable=False)
+        assert (await sdk.config.get_callback_token()).token == "t0ken"
+        await sdk.config.delete()
+
         # seats (members come online through the realtime gateway; here they are put in the room directly)
         await sdk.rooms.create("seat-room", is_seat_enabled=True, max_seat_count=4)
         for user in ("guest-1", "guest-2"):

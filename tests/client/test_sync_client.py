@@ -65,6 +65,12 @@ def scenario(sdk: Client, room_id: str, enter: Callable[[str, str], None] | None
     sdk.robots.delete(room_id, ["guest-1"])
     sdk.messages.send_text(room_id, "host-1", "hello")
     sdk.messages.send_custom(room_id, "host-1", "poll", "{}")
+    sdk.config.set("http://127.0.0.1:9/cb", ["Mic.CallbackAfterSeatInfoChanged"])
+    sdk.config.update(url="http://127.0.0.1:9/other")
+    assert sdk.config.get().callback_command_list == ["Mic.CallbackAfterSeatInfoChanged"]
+    sdk.config.set_callback_token(token="t0ken", is_token_enable=True)
+    assert sdk.config.get_callback_token().is_token_enable
+    sdk.config.delete()
     assert sdk.seats.list(room_id).seat_list == []  # created without seats
     seated = room_id + "-seats"
     sdk.rooms.create(seated, is_seat_enabled=True, is_public_visible=False)

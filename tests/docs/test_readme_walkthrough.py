@@ -26,7 +26,9 @@ pytestmark = pytest.mark.slow
 README = ROOT / "README.md"
 # Sections whose blocks are not a walk-through step: installing (the test runs inside the installed .venv) and the
 # commands that run the test suite itself or the benchmarks.
-NOT_STEPS = {"Quick start", "Development"}
+# Sections that are not steps to run in order: the quick start (the test runs it its own way), a module to
+# serve (tests/docs/test_readme_receiver.py runs it), development commands.
+NOT_STEPS = {"Quick start", "Receiving callbacks in Python", "Development"}
 QUICK_START = re.compile(
     r"^python3 -m venv \.venv && \.venv/bin/pip install -e '\.\[server\]' && (\.venv/bin/liveroom serve --dev) +#"
 )

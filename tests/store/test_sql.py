@@ -47,3 +47,21 @@ def test_a_batch_is_one_statement_on_postgresql_and_several_on_sqlite() -> None:
 def test_a_quoted_literal_is_refused_since_it_could_hide_a_placeholder() -> None:
     with pytest.raises(ValueError, match="literal"):
         Statement("SELECT a FROM t WHERE name = '?'")
+
+
+def test_a_row_lock_ending_a_subquery_is_for_postgresql_only() -> None:
+    s = Statement(
+        "UPDATE q SET o = ? WHERE (a, b) IN (SELECT a, b FROM q WHERE n <= ? ORDER BY n LIMIT ? FOR UPDATE SKIP LOCKED)"
+    )
+    assert s.postgres.endswith("LIMIT $3 FOR UPDATE SKIP LOCKED)")
+    assert s.sqlite == "UPDATE q SET o = ? WHERE (a, b) IN (SELECT a, b FROM q WHERE n <= ? ORDER BY n LIMIT ?)"
+
+
+def test_skip_locked_at_the_end_is_for_postgresql_only() -> None:
+    s = Statement("SELECT a FROM t WHERE k = ? FOR UPDATE SKIP LOCKED")
+    assert s.sqlite == "SELECT a FROM t WHERE k = ?"
+
+
+def test_a_lock_word_inside_a_statement_is_not_taken_for_a_lock() -> None:
+    s = Statement("SELECT a FROM t WHERE k = ? FOR UPDATE OF t")
+    assert s.sqlite == s.template

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
@@ -26,7 +27,10 @@ from liveroom.domain.context import Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
-from liveroom.store.interface import Store
+from liveroom.store.interface import Store, WebhookStats
+from liveroom.webhooks.hooks import CallbackHooks
+from liveroom.webhooks.http import Poster
+from liveroom.webhooks.sender import Sender, SenderOptions
 
 if TYPE_CHECKING:
     from liveroom.cluster import Cluster
@@ -43,11 +47,13 @@ def open_store(settings: Settings) -> Store:
 class LiveroomApp:
     """Routes ``/v4/`` straight to the gateway and everything else (docs, health, lifespan) to Starlette."""
 
-    def __init__(self, settings: Settings, registry: Registry = REGISTRY) -> None:
+    def __init__(
+        self, settings: Settings, registry: Registry = REGISTRY, *, clock: Callable[[], float] = time.time
+    ) -> None:
         self.settings = settings
         self.registry = registry
         self.store = open_store(settings)
-        self.services = Services(store=self.store)
+        self.services = Services(store=self.store, clock=clock)
         self.apps = AppDirectory(self.store)
         lockout: Lockout
         self.cluster: Cluster | None = None
@@ -67,8 +73,22 @@ class LiveroomApp:
             )
             limiter = RateLimiter()
         self.authenticator = Authenticator(self.apps, lockout, SigCache(settings.sig_cache_size))
+        self.poster = Poster()
+        self.services.hooks = CallbackHooks(self.poster, self.services.clock)
+        self.sender = Sender(
+            self.store,
+            self.apps,
+            self.poster,
+            self.services.clock,
+            SenderOptions(lease_seconds=settings.webhook_lease_seconds, poll_seconds=settings.webhook_poll_seconds),
+        )
         self.sockets: set[WebSocket] = set()
-        self.metrics = Metrics(online_members=lambda: len(self.sockets), count_rooms=self.store.count_rooms)
+        self.metrics = Metrics(
+            online_members=lambda: len(self.sockets),
+            count_rooms=self.store.count_rooms,
+            webhook_stats=self.webhook_stats,
+            sender=self.sender.stats,
+        )
         self.health = Health({"store": self.store.ping} | ({"redis": self.cluster.ping} if self.cluster else {}))
         self.gateway = Gateway(
             registry,
@@ -113,9 +133,13 @@ class LiveroomApp:
             await self.cluster.start()
         await self.metrics.start()
         self.realtime.start()
+        await self.poster.open()
+        self.sender.start()
         try:
             yield
         finally:
+            await self.sender.close()
+            await self.poster.close()
             await self.realtime.close()
             await self.metrics.close()
             await self.close_sockets()
@@ -128,6 +152,10 @@ class LiveroomApp:
             await self.gateway(scope, receive, send)
         else:
             await self.web(scope, receive, send)
+
+    async def webhook_stats(self) -> list[WebhookStats]:
+        async with self.store.read() as tx:
+            return await tx.webhook_stats()
 
     async def realtime_endpoint(self, ws: WebSocket) -> None:
         self.sockets.add(ws)

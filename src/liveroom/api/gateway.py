@@ -19,7 +19,7 @@ from liveroom.api.query import parse_query, valid_random
 from liveroom.api.registry import Command, Family, Registry
 from liveroom.api.wire import explain
 from liveroom.domain.auth import Authenticator
-from liveroom.domain.context import Caller, Services
+from liveroom.domain.context import REST, Caller, Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 
@@ -84,7 +84,7 @@ class Gateway:
             if raw is None:
                 raw = await self._read_body(message, receive)
             body_read = True
-            body = await self._dispatch(command, Caller(app, identifier), raw, request_id)
+            body = await self._dispatch(command, Caller(app, identifier, client, REST), raw, request_id)
         except _Refused as refused:
             code = refused.code
             body = envelope.failure(request_id, code, refused.info)

@@ -27,6 +27,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from liveroom import background
+from liveroom.store.interface import WebhookStats
+from liveroom.webhooks.sender import SenderStats
 
 log = logging.getLogger("liveroom.metrics")
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -46,12 +48,16 @@ class Metrics:
         *,
         online_members: Callable[[], int],
         count_rooms: Callable[[], Awaitable[int]] | None = None,
+        webhook_stats: Callable[[], Awaitable[list[WebhookStats]]] | None = None,
+        sender: SenderStats | None = None,
         refresh_seconds: float = 5.0,
     ) -> None:
         self.registry = CollectorRegistry()
         self.refresh_seconds = refresh_seconds
         self._online_members = online_members
         self._count_rooms = count_rooms
+        self._webhook_stats = webhook_stats
+        self._sender = sender
         self._refreshed = -float("inf")
         self._task: asyncio.Task[None] | None = None
         self.requests = Counter(
@@ -78,6 +84,35 @@ class Metrics:
         self.rooms = Gauge(
             "liveroom_rooms", "Rooms in the database", registry=self.registry, multiprocess_mode="livemax"
         )
+        self.webhooks = Counter(
+            "liveroom_webhook_events",
+            "Webhook events by app and outcome: delivered, retried (an attempt failed, another follows), dead "
+            "(given up after 24 h), discarded (the callback configuration no longer asks for it)",
+            ["sdkappid", "outcome"],
+            registry=self.registry,
+        )
+        # The database's figures, like the rooms: the same on every node.
+        self.webhook_pending = Gauge(
+            "liveroom_webhook_pending",
+            "Webhook events waiting to be delivered, by app",
+            ["sdkappid"],
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
+        self.webhook_dead = Gauge(
+            "liveroom_webhook_dead",
+            "Dead webhook events kept for redelivery, by app",
+            ["sdkappid"],
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
+        self.webhook_oldest = Gauge(
+            "liveroom_webhook_oldest_pending_seconds",
+            "Age of the oldest webhook event not yet delivered, by app (0 when none waits)",
+            ["sdkappid"],
+            registry=self.registry,
+            multiprocess_mode="livemax",
+        )
         self._requests: dict[tuple[str, int], Counter] = {}
         self._latencies: dict[str, Histogram] = {}
         # Not yet flushed: requests by (command, code); by command, the count per bucket (+Inf last), then the sum.
@@ -97,7 +132,17 @@ class Metrics:
         buckets[-1] += seconds
 
     def flush(self) -> None:
-        """Move what ``observe`` gathered into the prometheus_client metrics."""
+        """Move what ``observe`` (and the webhook sender) gathered into the prometheus_client metrics."""
+        if self._sender is not None:
+            taken = self._sender.take()
+            for outcome, per_app in (
+                ("delivered", taken.delivered),
+                ("retried", taken.retried),
+                ("dead", taken.dead),
+                ("discarded", taken.discarded),
+            ):
+                for sdkappid, n in per_app.items():
+                    self.webhooks.labels(str(sdkappid), outcome).inc(n)
         counts, self._counts = self._counts, {}
         latencies, self._buckets = self._buckets, {}
         for (command, code), n in counts.items():
@@ -127,6 +172,24 @@ class Metrics:
                 self.rooms.set(await self._count_rooms())
             except Exception as exc:
                 log.warning("metrics: counting rooms failed: %s", type(exc).__name__)
+        if self._webhook_stats is not None:
+            try:
+                stats = await self._webhook_stats()
+            except Exception as exc:
+                log.warning("metrics: reading the webhook outbox failed: %s", type(exc).__name__)
+            else:
+                self._set_webhook_gauges(stats)
+
+    def _set_webhook_gauges(self, stats: list[WebhookStats]) -> None:
+        now_ms = time.time() * 1000
+        for gauge in (self.webhook_pending, self.webhook_dead, self.webhook_oldest):
+            gauge.clear()
+        for app in stats:
+            label = str(app.sdkappid)
+            self.webhook_pending.labels(label).set(app.pending)
+            self.webhook_dead.labels(label).set(app.dead)
+            oldest = 0.0 if app.oldest_pending is None else max(0.0, (now_ms - app.oldest_pending) / 1000)
+            self.webhook_oldest.labels(label).set(oldest)
 
     async def start(self) -> None:
         await self.refresh(force=True)

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from liveroom.cli import join, remote
+from liveroom.cli import join, remote, webhooks  # noqa: F401 - importing adds the webhooks commands
 from liveroom.cli.server import cli
 
 remote.register(cli)

@@ -101,6 +101,7 @@ def _app_json(app: AppRecord, *, with_key: bool) -> dict[str, object]:
         "SeatQuota": app.seat_quota,
         "RateLimitsEnabled": app.rate_limits_enabled,
         "RateLimitOverrides": app.rate_limit_overrides,
+        "CallbackFailOpen": app.callback_fail_open,
     }
     if with_key:
         data["SecretKey"] = app.secret_key
@@ -345,6 +346,13 @@ def app_quota(
     rate: Annotated[
         list[str] | None, typer.Option("--rate", help="COMMAND=CALLS_PER_SECOND override (repeat); COMMAND= resets")
     ] = None,
+    callback_fail_open: Annotated[
+        bool | None,
+        typer.Option(
+            "--callback-fail-open/--no-callback-fail-open",
+            help="Whether a before-callback that times out or fails allows the action (default: refuses it)",
+        ),
+    ] = None,
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -368,7 +376,11 @@ def app_quota(
         from liveroom.domain.apps import QuotaChange  # noqa: PLC0415 - the server extra, checked by _with_apps
 
         change = QuotaChange(
-            member_quota=members, seat_quota=seats, rate_limits_enabled=rate_limits, rate_limit_overrides=overrides
+            member_quota=members,
+            seat_quota=seats,
+            rate_limits_enabled=rate_limits,
+            rate_limit_overrides=overrides,
+            callback_fail_open=callback_fail_open,
         )
         if change == QuotaChange():
             return await manager.get(sdkappid)

@@ -32,10 +32,13 @@ __all__ = [
     "DeleteResponse",
     "DeleteResult",
     "DestroyRoomResponse",
+    "Empty",
+    "GetCallbackResponse",
     "GetMetadataRequest",
     "GetRoomInfoResponse",
     "GetRoomListRequest",
     "GetRoomListResponse",
+    "GetTokenResponse",
     "ImportAccountRequest",
     "KickRequest",
     "ListedRoom",
@@ -62,10 +65,13 @@ __all__ = [
     "SeatListResponse",
     "SendCustomRequest",
     "SendTextRequest",
+    "SetCallbackRequest",
     "SetMetadataRequest",
+    "SetTokenRequest",
     "Statistic",
     "SwitchRequest",
     "UnbanMemberRequest",
+    "UpdateCallbackRequest",
     "UpdateRoomInfoRequest",
     "UserRef",
 ]
@@ -123,6 +129,35 @@ class MultiImportRequest(Model, kw_only=True):
 
 class MultiImportResponse(Model, kw_only=True):
     fail_accounts: list[str] = field(name="FailAccounts", default_factory=list)
+
+
+class Empty(Model, kw_only=True):
+    pass
+
+
+class GetCallbackResponse(Model, kw_only=True):
+    url: str = field(name="Url", default="")
+    callback_command_list: list[str] = field(name="CallbackCommandList", default_factory=list)
+
+
+class GetTokenResponse(Model, kw_only=True):
+    token: str = field(name="Token", default="")
+    is_token_enable: bool = field(name="IsTokenEnable", default=False)
+
+
+class SetCallbackRequest(Model, kw_only=True):
+    url: str = field(name="Url")
+    callback_command_list: list[str] = field(name="CallbackCommandList")
+
+
+class SetTokenRequest(Model, kw_only=True):
+    token: str | UnsetType = field(name="Token", default=UNSET)
+    is_token_enable: bool | UnsetType = field(name="IsTokenEnable", default=UNSET)
+
+
+class UpdateCallbackRequest(Model, kw_only=True):
+    url: str | UnsetType = field(name="Url", default=UNSET)
+    callback_command_list: list[str] | UnsetType = field(name="CallbackCommandList", default=UNSET)
 
 
 class RobotsRequest(Model, kw_only=True):
@@ -403,6 +438,12 @@ _ACCOUNT_CHECK = Endpoint("im_open_login_svc", "account_check", top_level=True)
 _ACCOUNT_DELETE = Endpoint("im_open_login_svc", "account_delete", top_level=True)
 _ACCOUNT_IMPORT = Endpoint("im_open_login_svc", "account_import", top_level=True)
 _MULTIACCOUNT_IMPORT = Endpoint("im_open_login_svc", "multiaccount_import", top_level=True)
+_DELETE_CALLBACK = Endpoint("live_config", "delete_callback", top_level=False)
+_GET_CALLBACK = Endpoint("live_config", "get_callback", top_level=False)
+_GET_CALLBACK_TOKEN = Endpoint("live_config", "get_callback_token", top_level=False)
+_SET_CALLBACK = Endpoint("live_config", "set_callback", top_level=False)
+_SET_CALLBACK_TOKEN = Endpoint("live_config", "set_callback_token", top_level=False)
+_UPDATE_CALLBACK = Endpoint("live_config", "update_callback", top_level=False)
 _ADD_ROBOT = Endpoint("live_engine_http_srv", "add_robot", top_level=False)
 _BAN_MEMBER = Endpoint("live_engine_http_srv", "ban_member", top_level=False)
 _CHANGE_ROOM_OWNER = Endpoint("live_engine_http_srv", "change_room_owner", top_level=False)
@@ -438,6 +479,12 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(_ACCOUNT_DELETE, "accounts", "delete", DeleteRequest, DeleteResponse),
     Operation(_ACCOUNT_IMPORT, "accounts", "import_", ImportAccountRequest, None),
     Operation(_MULTIACCOUNT_IMPORT, "accounts", "import_many", MultiImportRequest, MultiImportResponse),
+    Operation(_DELETE_CALLBACK, "config", "delete", Empty, None),
+    Operation(_GET_CALLBACK, "config", "get", Empty, GetCallbackResponse),
+    Operation(_GET_CALLBACK_TOKEN, "config", "get_callback_token", Empty, GetTokenResponse),
+    Operation(_SET_CALLBACK, "config", "set", SetCallbackRequest, None),
+    Operation(_SET_CALLBACK_TOKEN, "config", "set_callback_token", SetTokenRequest, None),
+    Operation(_UPDATE_CALLBACK, "config", "update", UpdateCallbackRequest, None),
     Operation(_ADD_ROBOT, "robots", "add", RobotsRequest, None),
     Operation(_BAN_MEMBER, "members", "ban", BanMemberRequest, None),
     Operation(_CHANGE_ROOM_OWNER, "rooms", "change_owner", ChangeOwnerRequest, None),
@@ -537,6 +584,97 @@ class Accounts:
                 accounts=UNSET if accounts is None else list(accounts),
             ),
             MultiImportResponse,
+        )
+
+
+class Config:
+    """The ``config`` commands."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def delete(self) -> None:
+        """Remove the app's callback configuration (the token stays); nothing is sent any more.
+
+        ``POST /v4/live_config/delete_callback``
+        """
+        self._caller._call(
+            _DELETE_CALLBACK,
+            Empty(),
+            None,
+        )
+
+    def get(self) -> GetCallbackResponse:
+        """Read the app's callback configuration.
+
+        ``POST /v4/live_config/get_callback``
+        """
+        return self._caller._call(
+            _GET_CALLBACK,
+            Empty(),
+            GetCallbackResponse,
+        )
+
+    def get_callback_token(self) -> GetTokenResponse:
+        """Read the token and whether callbacks are signed with it.
+
+        ``POST /v4/live_config/get_callback_token``
+        """
+        return self._caller._call(
+            _GET_CALLBACK_TOKEN,
+            Empty(),
+            GetTokenResponse,
+        )
+
+    def set(
+        self,
+        url: str,
+        callback_command_list: Sequence[str],
+    ) -> None:
+        """Create the app's callback configuration: the URL events are sent to and the commands sent.
+
+        ``POST /v4/live_config/set_callback``
+        """
+        self._caller._call(
+            _SET_CALLBACK,
+            SetCallbackRequest(url=url, callback_command_list=list(callback_command_list)),
+            None,
+        )
+
+    def set_callback_token(
+        self,
+        *,
+        token: str | None = None,
+        is_token_enable: bool | None = None,
+    ) -> None:
+        """Set the token that signs callbacks (``Sign``, ``RequestTime``) or switch it on or off; both fields are
+        required the first time.
+
+        ``POST /v4/live_config/set_callback_token``
+        """
+        self._caller._call(
+            _SET_CALLBACK_TOKEN,
+            SetTokenRequest(token=given(token), is_token_enable=given(is_token_enable)),
+            None,
+        )
+
+    def update(
+        self,
+        *,
+        url: str | None = None,
+        callback_command_list: Sequence[str] | None = None,
+    ) -> None:
+        """Change the URL or the commands of the app's callback configuration.
+
+        ``POST /v4/live_config/update_callback``
+        """
+        self._caller._call(
+            _UPDATE_CALLBACK,
+            UpdateCallbackRequest(
+                url=given(url),
+                callback_command_list=UNSET if callback_command_list is None else list(callback_command_list),
+            ),
+            None,
         )
 
 
@@ -1131,6 +1269,7 @@ class API:
     """The command groups of ``Client``."""
 
     accounts: Accounts
+    config: Config
     members: Members
     messages: Messages
     metadata: Metadata
@@ -1140,6 +1279,7 @@ class API:
 
     def _bind(self, caller: SyncCaller) -> None:
         self.accounts = Accounts(caller)
+        self.config = Config(caller)
         self.members = Members(caller)
         self.messages = Messages(caller)
         self.metadata = Metadata(caller)
@@ -1216,6 +1356,97 @@ class AsyncAccounts:
                 accounts=UNSET if accounts is None else list(accounts),
             ),
             MultiImportResponse,
+        )
+
+
+class AsyncConfig:
+    """The ``config`` commands."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def delete(self) -> None:
+        """Remove the app's callback configuration (the token stays); nothing is sent any more.
+
+        ``POST /v4/live_config/delete_callback``
+        """
+        await self._caller._call(
+            _DELETE_CALLBACK,
+            Empty(),
+            None,
+        )
+
+    async def get(self) -> GetCallbackResponse:
+        """Read the app's callback configuration.
+
+        ``POST /v4/live_config/get_callback``
+        """
+        return await self._caller._call(
+            _GET_CALLBACK,
+            Empty(),
+            GetCallbackResponse,
+        )
+
+    async def get_callback_token(self) -> GetTokenResponse:
+        """Read the token and whether callbacks are signed with it.
+
+        ``POST /v4/live_config/get_callback_token``
+        """
+        return await self._caller._call(
+            _GET_CALLBACK_TOKEN,
+            Empty(),
+            GetTokenResponse,
+        )
+
+    async def set(
+        self,
+        url: str,
+        callback_command_list: Sequence[str],
+    ) -> None:
+        """Create the app's callback configuration: the URL events are sent to and the commands sent.
+
+        ``POST /v4/live_config/set_callback``
+        """
+        await self._caller._call(
+            _SET_CALLBACK,
+            SetCallbackRequest(url=url, callback_command_list=list(callback_command_list)),
+            None,
+        )
+
+    async def set_callback_token(
+        self,
+        *,
+        token: str | None = None,
+        is_token_enable: bool | None = None,
+    ) -> None:
+        """Set the token that signs callbacks (``Sign``, ``RequestTime``) or switch it on or off; both fields are
+        required the first time.
+
+        ``POST /v4/live_config/set_callback_token``
+        """
+        await self._caller._call(
+            _SET_CALLBACK_TOKEN,
+            SetTokenRequest(token=given(token), is_token_enable=given(is_token_enable)),
+            None,
+        )
+
+    async def update(
+        self,
+        *,
+        url: str | None = None,
+        callback_command_list: Sequence[str] | None = None,
+    ) -> None:
+        """Change the URL or the commands of the app's callback configuration.
+
+        ``POST /v4/live_config/update_callback``
+        """
+        await self._caller._call(
+            _UPDATE_CALLBACK,
+            UpdateCallbackRequest(
+                url=given(url),
+                callback_command_list=UNSET if callback_command_list is None else list(callback_command_list),
+            ),
+            None,
         )
 
 
@@ -1812,6 +2043,7 @@ class AsyncAPI:
     """The command groups of ``AsyncClient``."""
 
     accounts: AsyncAccounts
+    config: AsyncConfig
     members: AsyncMembers
     messages: AsyncMessages
     metadata: AsyncMetadata
@@ -1821,6 +2053,7 @@ class AsyncAPI:
 
     def _bind(self, caller: AsyncCaller) -> None:
         self.accounts = AsyncAccounts(caller)
+        self.config = AsyncConfig(caller)
         self.members = AsyncMembers(caller)
         self.messages = AsyncMessages(caller)
         self.metadata = AsyncMetadata(caller)

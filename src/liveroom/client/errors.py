@@ -122,6 +122,7 @@ _CLASSES: dict[int, type[LiveroomError]] = {
     70500: ServerError,
     71000: PermissionDeniedError,  # account deletion refused
     40601: InvalidParameterError,  # profile value too long
+    10016: ConflictError,  # group message refused by the app backend (Group.CallbackBeforeSendMsg)
     # Live family
     100001: ServerError,
     100002: InvalidParameterError,

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TypeVar
 
+import msgspec
 from msgspec import UNSET, UnsetType
 
 from liveroom.store.interface import AppChanges, AppRecord, Store, Transaction
@@ -59,6 +60,7 @@ class QuotaChange:
     seat_quota: int | None = None
     rate_limits_enabled: bool | None = None
     rate_limit_overrides: dict[str, int] | None = None
+    callback_fail_open: bool | None = None
 
 
 class AppManager:
@@ -160,6 +162,7 @@ class AppManager:
             seat_quota=_given(change.seat_quota),
             rate_limits_enabled=_given(change.rate_limits_enabled),
             rate_limit_overrides=_given(change.rate_limit_overrides),
+            callback_fail_open=_given(change.callback_fail_open),
         )
         async with self._store.write() as tx:
             await self._require(tx, sdkappid)
@@ -203,7 +206,7 @@ AppListener = Callable[[AppRecord | None, AppRecord | None], None]
 
 
 class AppDirectory:
-    """The apps in memory, reloaded whenever the store's app version moves."""
+    """The apps in memory, with their callback configurations, reloaded whenever the store's app version moves."""
 
     def __init__(self, store: Store) -> None:
         self._store = store
@@ -224,7 +227,11 @@ class AppDirectory:
             return
         async with self._store.read() as tx:
             version = await tx.app_version()
-            apps = {app.sdkappid: app for app in await tx.list_apps()}
+            callbacks = await tx.callback_configs()
+            apps = {
+                app.sdkappid: msgspec.structs.replace(app, callbacks=callbacks.get(app.sdkappid))
+                for app in await tx.list_apps()
+            }
         old, self._apps, self._version = self._apps, apps, version
         for sdkappid in old.keys() | apps.keys():
             before, after = old.get(sdkappid), apps.get(sdkappid)

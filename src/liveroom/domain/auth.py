@@ -142,7 +142,9 @@ class Authenticator:
     def _app_changed(self, before: AppRecord | None, after: AppRecord | None) -> None:
         app = before or after
         assert app is not None
-        self._cache.clear_app(app.sdkappid)
+        # Quotas and callback settings change more often than keys and admins, and leave every cached sig valid.
+        if before is None or after is None or before.secret_key != after.secret_key or before.admins - after.admins:
+            self._cache.clear_app(app.sdkappid)
 
     async def authenticate(
         self, sdkappid: int | None, identifier: str, sig: str, client: str, *, admin_required: bool = True

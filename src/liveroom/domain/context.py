@@ -13,13 +13,21 @@ from liveroom.domain.hooks import AllowAll, BeforeHooks
 from liveroom.domain.presence import LocalPresence, Presence
 from liveroom.store.interface import AppRecord, Store
 
+# How a change came about, as webhooks name it (OptPlatform): the REST API, the client gateway, or the server.
+REST = "RESTAPI"
+REALTIME = "Web"
+SERVER = "Unknown"
+
 
 class Caller(msgspec.Struct, frozen=True):
     """The app a request acts for and the account it was signed by (a Struct: made on every request, and its
-    constructor is a fifth of a frozen dataclass's)."""
+    constructor is a fifth of a frozen dataclass's); ``client_ip`` and ``platform`` say where the request came
+    from (webhooks carry them as ClientIP and OptPlatform)."""
 
     app: AppRecord
     identifier: str
+    client_ip: str = ""
+    platform: str = SERVER
 
     @property
     def sdkappid(self) -> int:

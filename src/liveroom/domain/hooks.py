@@ -30,7 +30,8 @@ class GiftToSend(msgspec.Struct, frozen=True, kw_only=True):
 
 class MessageToSend(msgspec.Struct, frozen=True, kw_only=True):
     """A room message about to be sent: ``kind`` is ``text`` or ``custom``; for a custom message ``text`` is its
-    ``Data`` and ``extension`` its ``BusinessId``."""
+    ``Data`` and ``extension`` its ``BusinessId``. ``random`` identifies it (the after-callback carries the same),
+    ``client_ip`` and ``platform`` say where it came from."""
 
     room_id: str
     operator: str
@@ -39,6 +40,9 @@ class MessageToSend(msgspec.Struct, frozen=True, kw_only=True):
     text: str
     extension: str
     time: int
+    random: int = 0
+    client_ip: str = ""
+    platform: str = ""
 
 
 class BeforeHooks(Protocol):

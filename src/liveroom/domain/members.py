@@ -11,8 +11,9 @@ from collections.abc import Callable, Sequence
 
 import msgspec
 
-from liveroom.domain import seats
+from liveroom.domain import callbacks, seats
 from liveroom.domain.accounts import require_imported
+from liveroom.domain.callbacks import MembersChanged
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import (
     AdminsChanged,
@@ -25,7 +26,7 @@ from liveroom.domain.events import (
     RoomDismissed,
 )
 from liveroom.domain.refused import Refused
-from liveroom.domain.rooms import require_room, require_room_exists
+from liveroom.domain.rooms import record_dismissal, require_room, require_room_exists
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import AppRecord, RoomRecord
 
@@ -69,15 +70,15 @@ async def modify_admins(svc: Services, caller: Caller, room_id: str, accounts: S
             await tx.add_room_admins(caller.sdkappid, room_id, wanted)
         else:
             await tx.remove_room_admins(caller.sdkappid, room_id, wanted)
-    await svc.events.publish(
-        AdminsChanged(
+        changed = AdminsChanged(
             sdkappid=caller.sdkappid,
             room_id=room_id,
             operator=caller.identifier,
             op_type=op_type,
             admin_account=tuple(wanted),
         )
-    )
+        await callbacks.record(svc, tx, caller, changed)
+    await svc.events.publish(changed)
 
 
 # bans ---------------------------------------------------------------------------------------------------
@@ -197,6 +198,9 @@ async def enter(
             view_count = await tx.add_view(sdkappid, room_id) if new_view else room.view_count
             assert view_count is not None
             admins = await tx.room_admins(sdkappid, room_id)
+            if not admission.already:
+                online = _state(caller, room_id, user_id, online=True, cause=callbacks.ENTER)
+                await callbacks.record(svc, tx, caller, online)
     except BaseException:
         # Nothing of a failed entry stays behind, presence included: also not this node's part of a member already
         # in the room through another node.
@@ -236,8 +240,23 @@ async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left
     return True
 
 
+def _state(caller: Caller, room_id: str, user_id: str, *, online: bool, cause: str) -> MembersChanged:
+    return MembersChanged(
+        sdkappid=caller.sdkappid,
+        room_id=room_id,
+        operator=caller.identifier,
+        online=online,
+        cause=cause,
+        members=(user_id,),
+    )
+
+
 async def _left(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
-    await seats.vacate(svc, caller, room_id, user_id)
+    offline = None
+    if callbacks.wanted(caller, callbacks.MEMBER_STATE_CHANGED):
+        cause = callbacks.LEAVE_CAUSES.get(reason, callbacks.LEAVE)
+        offline = _state(caller, room_id, user_id, online=False, cause=cause)
+    await seats.vacate(svc, caller, room_id, user_id, offline)
     await svc.events.publish(
         MemberLeft(
             sdkappid=caller.sdkappid,
@@ -266,15 +285,18 @@ async def room_gone(svc: Services, sdkappid: int, room_id: str) -> frozenset[str
     return await svc.presence.clear_room(sdkappid, room_id)
 
 
-async def dismiss_if_empty(svc: Services, sdkappid: int, room_id: str) -> bool:
+async def dismiss_if_empty(svc: Services, app: AppRecord, room_id: str) -> bool:
     """Auto-dismissal: dismiss the room when nobody is online in it and it has no robots."""
+    sdkappid = app.sdkappid
     if await svc.presence.member_count(sdkappid, room_id):
         return False
     async with svc.store.write() as tx:
         if await tx.room_robots(sdkappid, room_id):
             return False
-        if await tx.delete_room(sdkappid, room_id) is None:
+        room = await tx.delete_room(sdkappid, room_id)
+        if room is None:
             return False
+        await record_dismissal(svc, tx, Caller(app, ""), room, by_system=True)
     await svc.events.publish(RoomDismissed(sdkappid=sdkappid, room_id=room_id, operator="", reason="empty"))
     return True
 

@@ -7,11 +7,16 @@ A member speaking through the client gateway must be in the room, not muted, and
 
 from __future__ import annotations
 
+import random
+
 import msgspec
 
+from liveroom.domain import callbacks
 from liveroom.domain.accounts import require_imported
+from liveroom.domain.callbacks import MessageSent
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import CustomMessage, Liked, TextMessage
+from liveroom.domain.hooks import MessageToSend
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room
 from liveroom.errors import ErrorCode, InvalidParameter
@@ -81,14 +86,52 @@ async def _deliver(
     svc: Services, caller: Caller, sender: str, as_member: bool, message: TextMessage | CustomMessage
 ) -> None:
     room_id = message.room_id
+    if isinstance(message, TextMessage):
+        kind, text, extension = "text", message.text_content, message.extension_info
+    else:
+        kind, text, extension = "custom", message.data, message.business_id
+    to_send = MessageToSend(
+        room_id=room_id,
+        operator=caller.identifier,
+        sender=sender,
+        kind=kind,
+        text=text,
+        extension=extension,
+        time=svc.now(),
+        random=random.getrandbits(32),
+        client_ip=caller.client_ip,
+        platform=caller.platform,
+    )
+    if callbacks.wanted(caller, callbacks.BEFORE_SEND_MSG):
+        # The backend is asked outside the write (it may take 2 s), about a message that would be sent now.
+        async with svc.store.read() as tx:
+            await _may_send(svc, tx, caller, sender, as_member, room_id)
+        await svc.hooks.allow_message(caller.app, to_send)
     async with svc.store.write() as tx:
-        room = await require_room(tx, caller, room_id)
-        if as_member:
-            await _may_speak(svc, tx, caller, room)
-        else:
-            await require_imported(tx, caller, [sender], "Sender_Account")
-        await tx.add_messages(caller.sdkappid, room_id, 1)
+        await _may_send(svc, tx, caller, sender, as_member, room_id)
+        seq = await tx.add_messages(caller.sdkappid, room_id, 1)
+        sent = MessageSent(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            sender=sender,
+            msg_type=kind,
+            text=text,
+            extension=extension,
+            msg_seq=seq,
+            random=to_send.random,
+            msg_time=to_send.time,
+        )
+        await callbacks.record(svc, tx, caller, sent)
     await svc.events.publish(message)
+
+
+async def _may_send(svc: Services, tx: Transaction, caller: Caller, sender: str, as_member: bool, room_id: str) -> None:
+    room = await require_room(tx, caller, room_id)
+    if as_member:
+        await _may_speak(svc, tx, caller, room)
+    else:
+        await require_imported(tx, caller, [sender], "Sender_Account")
 
 
 async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:

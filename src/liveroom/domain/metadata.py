@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from liveroom.domain import callbacks
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import MetadataChanged, MetadataDeleted, MetadataItem
 from liveroom.domain.rooms import require_room_exists
@@ -45,20 +46,22 @@ async def set_metadata(svc: Services, caller: Caller, room_id: str, items: Seque
                 f"Metadata: all values of a room together at most {TOTAL_MAX_BYTES} bytes",
             )
         await tx.put_metadata(caller.sdkappid, room_id, given)
-    await svc.events.publish(
-        MetadataChanged(
+        changed = MetadataChanged(
             sdkappid=caller.sdkappid,
             room_id=room_id,
             operator=caller.identifier,
             metadata=tuple(MetadataItem(k, v) for k, v in given.items()),
         )
-    )
+        await callbacks.record(svc, tx, caller, changed)
+    await svc.events.publish(changed)
 
 
 async def delete_metadata(svc: Services, caller: Caller, room_id: str, keys: Sequence[str]) -> None:
     async with svc.store.write() as tx:
         await require_room_exists(tx, caller, room_id)
         await tx.delete_metadata(caller.sdkappid, room_id, list(dict.fromkeys(keys)))
-    await svc.events.publish(
-        MetadataDeleted(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, keys=tuple(keys))
-    )
+        deleted = MetadataDeleted(
+            sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, keys=tuple(keys)
+        )
+        await callbacks.record(svc, tx, caller, deleted)
+    await svc.events.publish(deleted)

@@ -12,7 +12,9 @@ import binascii
 import msgspec
 from msgspec import UNSET, UnsetType
 
+from liveroom.domain import callbacks
 from liveroom.domain.accounts import require_imported
+from liveroom.domain.callbacks import MembersChanged, OwnerChanged, RoomCreated, RoomDestroyed
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomDismissed, RoomInfoChanged
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
@@ -167,6 +169,8 @@ async def create_room(svc: Services, caller: Caller, spec: NewRoom) -> RoomRecor
                     f"RoomId: room {room.room_id!r} already exists with this owner; use it as it is",
                 )
             raise LiveError(ErrorCode.ROOM_EXISTS, f"RoomId: room {room.room_id!r} already exists")
+        fact = RoomCreated(sdkappid=caller.sdkappid, room_id=room.room_id, operator=caller.identifier, room=room)
+        await callbacks.record(svc, tx, caller, fact)
     return room
 
 
@@ -194,27 +198,29 @@ async def update_room(svc: Services, caller: Caller, room_id: str, update: RoomU
         notice=update.notice,
         is_unlimited_room_enabled=update.is_unlimited_room_enabled,
     )
+    changed = RoomInfoChanged(
+        sdkappid=caller.sdkappid,
+        room_id=room_id,
+        operator=caller.identifier,
+        room_name=changes.room_name,
+        max_member_count=changes.max_member_count,
+        is_message_disabled=changes.is_message_disabled,
+        cover_url=changes.cover_url,
+        category=changes.category,
+        activity_status=changes.activity_status,
+        is_public_visible=changes.is_public_visible,
+        take_seat_mode=changes.take_seat_mode,
+        notice=changes.notice,
+        is_unlimited_room_enabled=changes.is_unlimited_room_enabled,
+    )
+    given = changes != _NO_CHANGES
     async with svc.store.write() as tx:
         if not await tx.update_room(caller.sdkappid, room_id, changes):
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
-    if changes != _NO_CHANGES:
-        await svc.events.publish(
-            RoomInfoChanged(
-                sdkappid=caller.sdkappid,
-                room_id=room_id,
-                operator=caller.identifier,
-                room_name=changes.room_name,
-                max_member_count=changes.max_member_count,
-                is_message_disabled=changes.is_message_disabled,
-                cover_url=changes.cover_url,
-                category=changes.category,
-                activity_status=changes.activity_status,
-                is_public_visible=changes.is_public_visible,
-                take_seat_mode=changes.take_seat_mode,
-                notice=changes.notice,
-                is_unlimited_room_enabled=changes.is_unlimited_room_enabled,
-            )
-        )
+        if given:
+            await callbacks.record(svc, tx, caller, changed)
+    if given:
+        await svc.events.publish(changed)
 
 
 async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStatistic:
@@ -222,9 +228,33 @@ async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStati
         room = await tx.delete_room(caller.sdkappid, room_id)
         if room is None:
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+        await record_dismissal(svc, tx, caller, room, by_system=False)
     statistic = RoomStatistic.of(room)
     await svc.events.publish(RoomDismissed(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier))
     return statistic
+
+
+async def record_dismissal(
+    svc: Services, tx: Transaction, caller: Caller, room: RoomRecord, *, by_system: bool
+) -> None:
+    """The after-callbacks of a dismissal: the members online go offline (RoomDismissed), then the room."""
+    sdkappid, room_id = caller.sdkappid, room.room_id
+    if callbacks.wanted(caller, callbacks.MEMBER_STATE_CHANGED):
+        online = await svc.presence.members(sdkappid, room_id)
+        if online:
+            offline = MembersChanged(
+                sdkappid=sdkappid,
+                room_id=room_id,
+                operator=caller.identifier,
+                online=False,
+                cause=callbacks.ROOM_DISMISSED,
+                members=tuple(sorted(online)),
+            )
+            await callbacks.record(svc, tx, caller, offline)
+    destroyed = RoomDestroyed(
+        sdkappid=sdkappid, room_id=room_id, operator=caller.identifier, room=room, by_system=by_system
+    )
+    await callbacks.record(svc, tx, caller, destroyed)
 
 
 async def room_stats(svc: Services, caller: Caller, room_id: str) -> RoomStatistic:
@@ -270,7 +300,7 @@ async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int
 
 async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: str) -> None:
     async with svc.store.write() as tx:
-        await require_room_exists(tx, caller, room_id)
+        old_owner = await require_room_exists(tx, caller, room_id)
         await require_imported(tx, caller, [new_owner], "NewOwner_Account")
         if await tx.is_banned(caller.sdkappid, room_id, new_owner, svc.now()):
             raise LiveError(
@@ -278,6 +308,14 @@ async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: s
                 f"NewOwner_Account: {new_owner!r} is banned in this room; unban first",
             )
         await tx.update_room(caller.sdkappid, room_id, RoomChanges(owner_account=new_owner))
+        fact = OwnerChanged(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            original_owner=old_owner,
+            current_owner=new_owner,
+        )
+        await callbacks.record(svc, tx, caller, fact)
     await svc.events.publish(
         RoomInfoChanged(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier, owner_account=new_owner)
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from liveroom.domain import callbacks
+from liveroom.domain.callbacks import MembersChanged
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import KickedOffSeat, PickedOnSeat, SeatListChanged
 from liveroom.domain.refused import Refused
@@ -52,9 +54,16 @@ class _Seats:
         self.seats[index] = SeatRecord(**values)
         self.changed.add(index)
 
-    async def save(self, tx: Transaction, sdkappid: int) -> None:
+    async def save(self, svc: Services, tx: Transaction, caller: Caller) -> None:
+        """Write the seats changed, and record Mic.CallbackAfterSeatInfoChanged with the whole list."""
         if self.changed:
-            await tx.put_seats(sdkappid, self.room.room_id, [self.seats[i] for i in sorted(self.changed)])
+            await tx.put_seats(caller.sdkappid, self.room.room_id, [self.seats[i] for i in sorted(self.changed)])
+            await callbacks.record(svc, tx, caller, self.list_changed(caller))
+
+    def list_changed(self, caller: Caller) -> SeatListChanged:
+        return SeatListChanged(
+            sdkappid=caller.sdkappid, room_id=self.room.room_id, operator=caller.identifier, seat_list=tuple(self.seats)
+        )
 
 
 async def _seats_of(svc: Services, tx: Transaction, sdkappid: int, room: RoomRecord) -> _Seats:
@@ -77,14 +86,7 @@ async def _publish(
     for note in notes:
         await svc.events.publish(note)
     if seats.changed:
-        await svc.events.publish(
-            SeatListChanged(
-                sdkappid=caller.sdkappid,
-                room_id=seats.room.room_id,
-                operator=caller.identifier,
-                seat_list=tuple(seats.seats),
-            )
-        )
+        await svc.events.publish(seats.list_changed(caller))
 
 
 async def _require_online(svc: Services, caller: Caller, room_id: str, user_id: str, field: str) -> None:
@@ -168,23 +170,29 @@ async def leave_seat(svc: Services, caller: Caller, room_id: str) -> None:
         seats = await _load(svc, tx, caller, room_id)
         seat = _require_seated(seats, caller.identifier, "RoomId")
         seats.set(seat.index, member_account=None)
-        await seats.save(tx, caller.sdkappid)
+        await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats)
 
 
-async def vacate(svc: Services, caller: Caller, room_id: str, user_id: str) -> None:
-    """Free ``user_id``'s seat, if any (they left the room)."""
+async def vacate(svc: Services, caller: Caller, room_id: str, user_id: str, offline: MembersChanged | None) -> None:
+    """Free ``user_id``'s seat, if any (they left the room); ``offline``, the after-callback of their leaving, is
+    recorded in the same transaction."""
+    seats = None
     async with svc.store.write() as tx:
         room = await tx.get_room(caller.sdkappid, room_id)
-        if room is None or not room.is_seat_enabled:
+        if room is None:
             return
-        seats = await _seats_of(svc, tx, caller.sdkappid, room)
-        seat = seats.of(user_id)
-        if seat is None:
-            return
-        seats.set(seat.index, member_account=None)
-        await seats.save(tx, caller.sdkappid)
-    await _publish(svc, caller, seats)
+        if room.is_seat_enabled:
+            # Presence no longer has them: reading the seats frees theirs already (as any seat of a user gone).
+            seats = await _seats_of(svc, tx, caller.sdkappid, room)
+            seat = seats.of(user_id)
+            if seat is not None:
+                seats.set(seat.index, member_account=None)
+            await seats.save(svc, tx, caller)
+        if offline is not None:
+            await callbacks.record(svc, tx, caller, offline)
+    if seats is not None:
+        await _publish(svc, caller, seats)
 
 
 # the admin APIs -----------------------------------------------------------------------------------------
@@ -204,7 +212,7 @@ async def _seat(svc: Services, caller: Caller, room_id: str, index: int, user_id
             raise Refused(ErrorCode.NO_PERMISSION, "already_seated", f"Member_Account: {user_id!r} is already seated")
         _require_free(seat)
         seats.set(index, member_account=user_id)
-        await seats.save(tx, caller.sdkappid)
+        await seats.save(svc, tx, caller)
     notes = []
     if picked:
         notes.append(
@@ -225,7 +233,7 @@ async def kick(svc: Services, caller: Caller, room_id: str, user_id: str, data: 
         seats = await _load(svc, tx, caller, room_id)
         seat = _require_seated(seats, user_id, "Member_Account")
         seats.set(seat.index, member_account=None)
-        await seats.save(tx, caller.sdkappid)
+        await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats, [_kicked(caller, room_id, user_id, seat.index, data)])
 
 
@@ -255,7 +263,7 @@ async def lock(
             changes["is_audio_disabled"] = forbid_audio
         if changes:
             seats.set(index, **changes)
-        await seats.save(tx, caller.sdkappid)
+        await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats, notes)
 
 
@@ -269,7 +277,7 @@ async def switch(svc: Services, caller: Caller, room_id: str, to_index: int, use
             _require_free(target)
             seats.set(seat.index, member_account=None)
             seats.set(to_index, member_account=user_id)
-        await seats.save(tx, caller.sdkappid)
+        await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats)
 
 
@@ -300,5 +308,5 @@ async def move(svc: Services, caller: Caller, room_id: str, index: int, user_id:
         if current is not None:
             seats.set(current.index, member_account=None)
         seats.set(index, member_account=user_id)
-        await seats.save(tx, caller.sdkappid)
+        await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats, notes)

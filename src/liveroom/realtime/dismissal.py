@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from liveroom.domain import members
 from liveroom.domain.context import Services
 from liveroom.domain.events import AnyRoomEvent, MemberEntered, MemberLeft, RoomDismissed
+from liveroom.store.interface import AppRecord
 
 DEFAULT_EMPTY_SECONDS = 30 * 60
 
@@ -20,8 +22,14 @@ log = logging.getLogger("liveroom.realtime")
 
 
 class AutoDismissal:
-    def __init__(self, services: Services, empty_seconds: float = DEFAULT_EMPTY_SECONDS) -> None:
+    def __init__(
+        self,
+        services: Services,
+        apps: Callable[[int], AppRecord | None],
+        empty_seconds: float = DEFAULT_EMPTY_SECONDS,
+    ) -> None:
         self._svc = services
+        self._apps = apps
         self._after = empty_seconds
         self._timers: dict[tuple[int, str], asyncio.TimerHandle] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -47,5 +55,6 @@ class AutoDismissal:
         task.add_done_callback(self._tasks.discard)
 
     async def _dismiss(self, sdkappid: int, room_id: str) -> None:
-        if await members.dismiss_if_empty(self._svc, sdkappid, room_id):
+        app = self._apps(sdkappid)
+        if app is not None and await members.dismiss_if_empty(self._svc, app, room_id):
             log.info("room %r of app %d dismissed after staying empty", room_id, sdkappid)

@@ -21,7 +21,7 @@ from liveroom import background
 from liveroom.domain import members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
-from liveroom.domain.context import Caller, Services
+from liveroom.domain.context import REALTIME, Caller, Services
 from liveroom.domain.events import AnyRoomEvent, MemberBanned, MemberLeft, RoomDismissed
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
@@ -133,7 +133,7 @@ class RealtimeGateway:
         self._rate = (messages_per_second, burst)
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
         self._applications = SeatApplications(services, seat_application_timeout, apps)
-        self._dismissal = AutoDismissal(services, empty_room_seconds)
+        self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -246,7 +246,7 @@ class RealtimeGateway:
             app = await self._auth.authenticate(
                 sdkappid, request.identifier, request.usersig, client.host if client else "-", admin_required=False
             )
-            caller = Caller(app, request.identifier)
+            caller = Caller(app, request.identifier, client.host if client else "", REALTIME)
             if request.identifier not in await imported(self._svc, caller, [request.identifier]):
                 raise LiveError(
                     ErrorCode.ACCOUNT_NOT_FOUND, f"identifier: account {request.identifier!r} is not imported"

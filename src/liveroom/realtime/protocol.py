@@ -144,6 +144,8 @@ _REASONS = {
     ErrorCode.ROOM_NOT_FOUND: "room_not_found",
     ErrorCode.SEATS_NOT_SUPPORTED: "no_seats",
     ErrorCode.ACCOUNT_NOT_FOUND: "account_not_found",
+    ErrorCode.MESSAGE_REFUSED_BY_CALLBACK: "refused_by_backend",
+    ErrorCode.GIFT_REFUSED_BY_CALLBACK: "refused_by_backend",
 }
 
 

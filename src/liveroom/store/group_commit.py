@@ -37,12 +37,13 @@ class GroupCommit:
         "_nested",
         "_on_commit",
         "_open",
+        "_outbox_written",
         "_scheduled",
         "_tx",
         "_waiters",
     )
 
-    def __init__(self, db: sqlite3.Connection, on_commit: Callable[[bool], None]) -> None:
+    def __init__(self, db: sqlite3.Connection, on_commit: Callable[[bool, bool], None]) -> None:
         self._db = db
         self._lock = asyncio.Lock()
         self._tx = Transaction(SQLiteConnection(db), write=True)
@@ -51,6 +52,7 @@ class GroupCommit:
         self._nested = False  # the current block runs in a SAVEPOINT: it is not the first of the transaction
         self._waiters: list[asyncio.Future[None]] = []
         self._apps_changed = False
+        self._outbox_written = False
         self._scheduled = False  # a _flush is scheduled
         self._due = False  # _flush found a block inside the transaction: that block commits as it leaves
 
@@ -69,7 +71,7 @@ class GroupCommit:
                 self._db.execute("ROLLBACK")
             self._lock.release()
             raise
-        self._tx.apps_changed = False
+        self._tx.apps_changed = self._tx.outbox_written = False
         return self._tx
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
@@ -83,6 +85,7 @@ class GroupCommit:
                     self._abandon_block()
                     raise
                 self._apps_changed = self._apps_changed or self._tx.apps_changed
+                self._outbox_written = self._outbox_written or self._tx.outbox_written
             else:
                 self._abandon_block()
             if self._open:
@@ -131,7 +134,7 @@ class GroupCommit:
 
     def _fail(self, error: BaseException) -> None:
         waiters, self._waiters = self._waiters, []
-        self._open = self._due = self._apps_changed = False
+        self._open = self._due = self._apps_changed = self._outbox_written = False
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_exception(error)
@@ -150,8 +153,8 @@ class GroupCommit:
         if not self._open:
             return
         waiters, self._waiters = self._waiters, []
-        apps_changed = self._apps_changed
-        self._open = self._due = self._apps_changed = False
+        apps_changed, outbox_written = self._apps_changed, self._outbox_written
+        self._open = self._due = self._apps_changed = self._outbox_written = False
         try:
             self._db.execute("COMMIT")
         except Exception as error:
@@ -162,7 +165,7 @@ class GroupCommit:
                 if not waiter.done():
                     waiter.set_exception(error)
             return
-        self._on_commit(apps_changed)
+        self._on_commit(apps_changed, outbox_written)
         for waiter in waiters:
             if not waiter.done():
                 waiter.set_result(None)

@@ -7,17 +7,21 @@ A domain operation opens one transaction (``store.read()`` or ``store.write()``)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from liveroom.store.records import (
     AccountRecord,
     AppChanges,
     AppRecord,
+    CallbackConfig,
     ListCursor,
     RoomChanges,
     RoomListing,
     RoomRecord,
     SeatRecord,
+    WebhookEvent,
+    WebhookStats,
 )
 from liveroom.store.transaction import Transaction
 
@@ -25,6 +29,7 @@ __all__ = [
     "AccountRecord",
     "AppChanges",
     "AppRecord",
+    "CallbackConfig",
     "ListCursor",
     "RoomChanges",
     "RoomListing",
@@ -33,6 +38,8 @@ __all__ = [
     "Store",
     "Transaction",
     "TransactionScope",
+    "WebhookEvent",
+    "WebhookStats",
 ]
 
 
@@ -57,6 +64,10 @@ class Store(Protocol):
 
     async def app_version(self) -> int:
         """Cheap on the request path: moves whenever any process changed an app or its admins."""
+        ...
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit of this process that wrote webhook events (to wake its sender)."""
         ...
 
     async def count_rooms(self) -> int:

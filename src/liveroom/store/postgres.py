@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import asyncpg
@@ -106,6 +106,8 @@ class _Scope:
                 await db.execute("COMMIT")
                 if tx.apps_changed:
                     self._store.invalidate_app_version()
+                if tx.outbox_written:
+                    self._store.outbox_committed()
             else:
                 try:
                     await db.execute("ROLLBACK")
@@ -139,6 +141,15 @@ class PostgresStore:
         self._next_reconnect = 0.0
         self._app_version: int | None = None
         self._generation = 0
+        self._outbox_listeners: list[Callable[[], None]] = []
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit of this process that wrote webhook events."""
+        self._outbox_listeners.append(listener)
+
+    def outbox_committed(self) -> None:
+        for listener in self._outbox_listeners:
+            listener()
 
     @property
     def pool(self) -> asyncpg.Pool[asyncpg.Record]:

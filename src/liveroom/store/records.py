@@ -6,6 +6,25 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 
+class CallbackConfig(msgspec.Struct, frozen=True, kw_only=True):
+    """An app's webhook settings: ``url`` None when no callback is configured, ``token`` None when never set."""
+
+    url: str | None = None
+    commands: frozenset[str] = frozenset()
+    token: str | None = None
+    token_enabled: bool = False
+
+    def wants(self, command: str) -> bool:
+        """Whether events of ``command`` are to be sent."""
+        return self.url is not None and command in self.commands
+
+    def __repr__(self) -> str:
+        # The token is a secret: never in a log line or a traceback.
+        return (
+            f"CallbackConfig(url={self.url!r}, commands={sorted(self.commands)!r}, token_enabled={self.token_enabled})"
+        )
+
+
 class AppRecord(msgspec.Struct, frozen=True, kw_only=True):
     sdkappid: int
     secret_key: str
@@ -16,6 +35,10 @@ class AppRecord(msgspec.Struct, frozen=True, kw_only=True):
     rate_limits_enabled: bool
     rate_limit_overrides: dict[str, int]
     admins: frozenset[str]
+    # A before-callback that times out or fails allows the action (else it is refused).
+    callback_fail_open: bool = False
+    # The app's webhook settings, as the app directory keeps them (None: never configured).
+    callbacks: CallbackConfig | None = None
 
 
 class AccountRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -118,6 +141,45 @@ class AppChanges(msgspec.Struct, frozen=True, kw_only=True):
     seat_quota: int | UnsetType = UNSET
     rate_limits_enabled: bool | UnsetType = UNSET
     rate_limit_overrides: dict[str, int] | UnsetType = UNSET
+    callback_fail_open: bool | UnsetType = UNSET
+
+
+class WebhookEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """One outbox row: an after-callback event of a room. ``fact`` is the encoded typed fact."""
+
+    id: int
+    sdkappid: int
+    room_id: str
+    command: str
+    fact: bytes
+    event_time: int
+    client_ip: str
+    platform: str
+    attempts: int
+    expires_at: int
+    dead: bool = False
+    last_error: str = ""
+
+
+class NewWebhookEvent(msgspec.Struct, frozen=True, kw_only=True):
+    """An event to put in the outbox (``event_time`` in Unix ms)."""
+
+    sdkappid: int
+    room_id: str
+    command: str
+    fact: bytes
+    event_time: int
+    client_ip: str
+    platform: str
+
+
+class WebhookStats(msgspec.Struct, frozen=True, kw_only=True):
+    """One app's outbox: events waiting, dead, and the EventTime of the oldest waiting (None when none waits)."""
+
+    sdkappid: int
+    pending: int
+    dead: int
+    oldest_pending: int | None
 
 
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:

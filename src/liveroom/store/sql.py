@@ -6,7 +6,8 @@ is defined (never per call). What differs between the two is mechanical:
 - placeholders: ``?`` for sqlite3, ``$1, $2 ...`` for asyncpg;
 - a list parameter, written ``= ANY(?)``: PostgreSQL binds an array, SQLite reads the list as a JSON array through
   ``IN (SELECT value FROM json_each(?))`` (the driver encodes it);
-- row locks, written ``FOR UPDATE`` or ``FOR KEY SHARE`` at the end: SQLite has one writer at a time and none;
+- row locks, written ``FOR UPDATE`` or ``FOR KEY SHARE`` (optionally ``SKIP LOCKED``) at the end of the statement
+  or of a parenthesised subquery: SQLite has one writer at a time and none;
 - several data-changing statements run as one (``Batch``): one round trip on PostgreSQL, whose data-modifying
   CTEs all run whatever the outer statement reads; one after the other on SQLite, which has no round trips.
 
@@ -25,7 +26,8 @@ Row: TypeAlias = Sequence[Any]
 
 _PLACEHOLDER = re.compile(r"\?")
 _ANY = re.compile(r"= ANY\(\?\)")
-_LOCK = re.compile(r" FOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)$")
+# A row lock ends a statement or a subquery (the closing parenthesis follows it); SKIP LOCKED may follow it.
+_LOCK = re.compile(r" FOR (?:UPDATE|NO KEY UPDATE|SHARE|KEY SHARE)(?: SKIP LOCKED)?(?=\)|$)")
 
 
 class Statement:

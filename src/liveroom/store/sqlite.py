@@ -9,10 +9,13 @@ changed them (``commit_watch``). The SQL is the shared transaction's (``transact
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
+from liveroom import background
 from liveroom.store import migrate, path_of
 from liveroom.store.commit_watch import DATA_VERSION, CommitWatcher
 from liveroom.store.group_commit import GroupCommit
@@ -26,6 +29,10 @@ from liveroom.store.transaction import Transaction
 MIN_SQLITE_VERSION = (3, 35, 0)
 # Rooms kept by SQLiteStore.get_room (about 1 KiB each); a full cache starts again empty.
 ROOM_CACHE_SIZE = 32_768
+# How often the write-ahead log is copied back into the database file, in a thread: SQLite's own automatic
+# checkpoint runs inside a COMMIT, on the event loop, and its fsync stalled every request behind it for
+# milliseconds (BENCHMARKS.md, "Webhooks": the outbox doubles the pages written).
+CHECKPOINT_SECONDS = 0.5
 _GET_ROOM = GET_ROOM.sqlite
 _APP_VERSION = APP_VERSION.sqlite
 
@@ -85,6 +92,12 @@ class SQLiteStore:
         self._app_data_version: int | None = None
         self._rooms: dict[tuple[int, str], RoomRecord] = {}
         self._rooms_stamp: object = None
+        self._outbox_listeners: list[Callable[[], None]] = []
+        self._checkpointer: asyncio.Task[None] | None = None
+
+    def on_outbox_commit(self, listener: Callable[[], None]) -> None:
+        """Call ``listener`` after each commit of this process that wrote webhook events."""
+        self._outbox_listeners.append(listener)
 
     def _connect(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
@@ -110,10 +123,16 @@ class SQLiteStore:
         self._app_version = self._app_data_version = None
         self._app_stamp = self._rooms_stamp = None
         self._rooms.clear()
+        self._writer.execute("PRAGMA wal_autocheckpoint = 0")
         self._write_scope = GroupCommit(self._writer, self._committed)
         self._read_scope = _ReadScope(self._reader, self._read_lock)
+        self._checkpointer = asyncio.get_running_loop().create_task(
+            self._checkpoints(), name="liveroom-sqlite-checkpoint"
+        )
 
     async def close(self) -> None:
+        checkpointer, self._checkpointer = self._checkpointer, None
+        await background.stop(checkpointer)
         if self._write_scope is not None:
             self._write_scope.close()
         for db in (self._reader, self._writer):
@@ -125,6 +144,31 @@ class SQLiteStore:
             self._commits = None
         self._rooms.clear()
 
+    async def _checkpoints(self) -> None:
+        """Copy the log back into the database file now and then, off the event loop; PASSIVE: never waiting for,
+        nor holding up, readers and writers (a log that cannot be copied whole now is copied later)."""
+        # One thread of its own: the connection is used by one thread at a time, and closed after its last use
+        # even when this task is cancelled in the middle of a checkpoint.
+        thread = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="liveroom-checkpoint")
+        loop = asyncio.get_running_loop()
+        db = await loop.run_in_executor(thread, self._checkpoint_connection)
+        try:
+            seen = None
+            while True:
+                await asyncio.sleep(CHECKPOINT_SECONDS)
+                stamp = self._commits.stamp() if self._commits is not None else None
+                if stamp != seen:
+                    seen = stamp
+                    await loop.run_in_executor(thread, db.execute, "PRAGMA wal_checkpoint(PASSIVE)")
+        finally:
+            thread.submit(db.close)
+            thread.shutdown(wait=False)
+
+    def _checkpoint_connection(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA busy_timeout = 10000")
+        return db
+
     def read(self) -> _ReadScope:
         assert self._read_scope is not None, "store is not open"
         return self._read_scope
@@ -133,11 +177,14 @@ class SQLiteStore:
         assert self._write_scope is not None, "store is not open"
         return self._write_scope
 
-    def _committed(self, apps_changed: bool) -> None:
+    def _committed(self, apps_changed: bool, outbox_written: bool) -> None:
         assert self._commits is not None
         self._commits.own += 1
         if apps_changed:
             self._app_version = None
+        if outbox_written:
+            for listener in self._outbox_listeners:
+                listener()
 
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
         # Kept rooms are valid while nothing was committed since they were read: the stamp is read before the

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Column,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -35,6 +36,8 @@ apps = Table(
     Column("rate_limits_enabled", Boolean, nullable=False, server_default=text("true")),
     # JSON object {command: calls per second} overriding the catalogue's defaults.
     Column("rate_limit_overrides", Text, nullable=False, server_default="{}"),
+    # Before-callbacks that time out or fail allow the action instead of refusing it.
+    Column("callback_fail_open", Boolean, nullable=False, server_default=text("false")),
 )
 
 app_admins = Table(
@@ -165,3 +168,65 @@ room_robots = Table(
 
 # Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
 ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots)
+
+
+# Webhooks (decisions.md section 8). One callback configuration per app: the URL and commands (url NULL: none),
+# and the token (NULL: never set), which outlives a deleted callback.
+webhook_configs = Table(
+    "webhook_configs",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("url", Text, nullable=True),
+    # JSON array of CallbackCommand names.
+    Column("commands", Text, nullable=False, server_default="[]"),
+    Column("token", Text, nullable=True),
+    Column("token_enabled", Boolean, nullable=False, server_default=text("false")),
+)
+
+# The outbox: one row per after-callback event, written in the transaction of the change. Ids only grow (SQLite's
+# AUTOINCREMENT, PostgreSQL's sequence): an id is the event's X-Liveroom-Event-Id and orders a room's events.
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("sdkappid", BigInteger, nullable=False),
+    Column("room_id", _ident(48), nullable=False),
+    Column("command", String(64), nullable=False),
+    # The typed fact (msgpack of liveroom.domain.callbacks.AnyFact); the payload is made from it when sent.
+    Column("fact", LargeBinary, nullable=False),
+    Column("event_time", BigInteger, nullable=False),  # Unix ms of the change
+    Column("client_ip", Text, nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    # Unix ms after which a failed attempt makes the event dead (24 h after the change, or after a redelivery).
+    Column("expires_at", BigInteger, nullable=False),
+    Column("dead", Boolean, nullable=False, server_default=text("false")),
+    Column("last_error", Text, nullable=False, server_default=""),
+    sqlite_autoincrement=True,
+)
+
+Index("webhook_events_room", webhook_events.c.sdkappid, webhook_events.c.room_id, webhook_events.c.id)
+Index(
+    "webhook_events_dead",
+    webhook_events.c.id,
+    sqlite_where=webhook_events.c.dead,
+    postgresql_where=webhook_events.c.dead,
+)
+
+# One row per room with events to send: when its head may next be tried, and who holds it (a lease that expires,
+# so that a dead node's rooms are taken over). Senders claim rooms, never single events: a room's events go out
+# one after the other, in id order, from one sender at a time.
+webhook_queues = Table(
+    "webhook_queues",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("next_attempt", BigInteger, nullable=False),  # Unix ms
+    Column("lease_owner", Text, nullable=False, server_default=""),
+    Column("lease_until", BigInteger, nullable=False, server_default="0"),  # Unix ms
+)
+
+Index("webhook_queues_due", webhook_queues.c.next_attempt)
+
+# Keyed by room but outliving it: a dismissed room's events are still to be delivered.
+OUTLIVE_THE_ROOM = (webhook_events, webhook_queues)

@@ -19,9 +19,10 @@ from liveroom.store.queries.members import MemberQueries
 from liveroom.store.queries.metadata import MetadataQueries
 from liveroom.store.queries.rooms import RoomQueries
 from liveroom.store.queries.seats import SeatQueries
+from liveroom.store.queries.webhooks import WebhookQueries
 
 
-class Transaction(AppQueries, AccountQueries, RoomQueries, MetadataQueries, MemberQueries, SeatQueries):
+class Transaction(AppQueries, AccountQueries, RoomQueries, MetadataQueries, MemberQueries, SeatQueries, WebhookQueries):
     """Every store operation inside one transaction, on one backend's ``Connection``."""
 
     __slots__ = ()

@@ -13,10 +13,12 @@ from liveroom.store.sql import Connection
 class Queries:
     """What every part of ``Transaction`` uses."""
 
-    __slots__ = ("_db", "_write", "apps_changed")
+    __slots__ = ("_db", "_write", "apps_changed", "outbox_written")
 
     def __init__(self, db: Connection, *, write: bool) -> None:
         self._db = db
         self._write = write
         # Set by every write to the app tables: once committed, this process reads the apps again.
         self.apps_changed = False
+        # Set by every write to the webhook outbox: once committed, this process's sender is woken.
+        self.outbox_written = False

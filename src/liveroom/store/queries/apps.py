@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-import msgspec
-
 from liveroom.store.queries import Queries
 from liveroom.store.records import AppChanges, AppRecord, given_fields
 from liveroom.store.sql import Row, Statement, update_statement
@@ -14,7 +12,7 @@ from liveroom.store.sql import Row, Statement, update_statement
 # The columns in AppRecord's order (its admins apart).
 _APP_SELECT = (
     "SELECT sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, "
-    "rate_limit_overrides FROM apps"
+    "rate_limit_overrides, callback_fail_open FROM apps"
 )
 _GET_APP = Statement(_APP_SELECT + " WHERE sdkappid = ?")
 _LIST_APPS = Statement(_APP_SELECT + " ORDER BY sdkappid")
@@ -22,7 +20,7 @@ _APP_ADMINS = Statement("SELECT identifier FROM app_admins WHERE sdkappid = ?")
 _ALL_APP_ADMINS = Statement("SELECT sdkappid, identifier FROM app_admins")
 _INSERT_APP = Statement(
     "INSERT INTO apps (sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, "
-    "rate_limit_overrides) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sdkappid) DO NOTHING"
+    "rate_limit_overrides, callback_fail_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sdkappid) DO NOTHING"
 )
 _ADD_ADMIN = Statement("INSERT INTO app_admins (sdkappid, identifier) VALUES (?, ?) ON CONFLICT DO NOTHING")
 _REMOVE_ADMINS = Statement("DELETE FROM app_admins WHERE sdkappid = ? AND identifier = ANY(?)")
@@ -41,6 +39,7 @@ def _app(row: Row, admins: Iterable[str]) -> AppRecord:
         rate_limits_enabled=bool(row[6]),
         rate_limit_overrides=json.loads(row[7]),
         admins=frozenset(admins),
+        callback_fail_open=bool(row[8]),
     )
 
 
@@ -73,11 +72,20 @@ class AppQueries(Queries):
     async def insert_app(self, app: AppRecord) -> bool:
         """Insert unless the SDKAppID exists; False (and nothing written) when it does."""
         self.apps_changed = True
-        *columns, admins = msgspec.structs.astuple(app)  # the columns in the INSERT's order, then the admins
-        columns[-1] = json.dumps(columns[-1])
+        columns = [
+            app.sdkappid,
+            app.secret_key,
+            app.enabled,
+            app.created_at,
+            app.member_quota,
+            app.seat_quota,
+            app.rate_limits_enabled,
+            json.dumps(app.rate_limit_overrides),
+            app.callback_fail_open,
+        ]
         if not await self._db.execute(_INSERT_APP, columns):
             return False
-        await self.add_admins(app.sdkappid, admins)
+        await self.add_admins(app.sdkappid, app.admins)
         return True
 
     async def update_app(self, sdkappid: int, changes: AppChanges) -> None:

@@ -52,7 +52,10 @@ _ADD_VIEW = Statement(
     "UPDATE rooms SET view_count = view_count + 1, sort_views = -(view_count + 1) "
     "WHERE sdkappid = ? AND room_id = ? RETURNING view_count"
 )
-_ADD_MESSAGES = Statement("UPDATE rooms SET total_msg_count = total_msg_count + ? WHERE sdkappid = ? AND room_id = ?")
+_ADD_MESSAGES = Statement(
+    "UPDATE rooms SET total_msg_count = total_msg_count + ? WHERE sdkappid = ? AND room_id = ? "
+    "RETURNING total_msg_count"
+)
 _ADD_LIKES = Statement(
     "UPDATE rooms SET total_likes_received = total_likes_received + ? WHERE sdkappid = ? AND room_id = ?"
 )
@@ -129,9 +132,10 @@ class RoomQueries(Queries):
         row = await self._db.fetchone(_ADD_VIEW, (sdkappid, room_id))
         return None if row is None else int(row[0])
 
-    async def add_messages(self, sdkappid: int, room_id: str, count: int) -> None:
-        """TotalMsgCount + ``count``."""
-        await self._db.execute(_ADD_MESSAGES, (count, sdkappid, room_id))
+    async def add_messages(self, sdkappid: int, room_id: str, count: int) -> int:
+        """TotalMsgCount + ``count``; the new count (0 when there is no room)."""
+        row = await self._db.fetchone(_ADD_MESSAGES, (count, sdkappid, room_id))
+        return 0 if row is None else int(row[0])
 
     async def add_likes(self, sdkappid: int, room_id: str, count: int) -> None:
         """TotalLikesReceived + ``count``."""
