@@ -4,9 +4,11 @@ ways an attempt fails (each an answer the sender can store, never an exception).
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
+import trustme
 
 from liveroom.webhooks.http import MAX_REPLY_BYTES, Poster
 
@@ -154,3 +156,59 @@ async def test_failures_are_answers(poster: Poster) -> None:
     refused = await poster.post(url, b"{}", 3.0)  # the server is gone
     assert refused.status is None and refused.error.startswith("cannot connect")
     assert not (await poster.post("http://[::1", b"{}", 3.0)).ok
+
+
+# https receivers -------------------------------------------------------------------------------------------------
+
+
+async def _tls_server(ca: trustme.CA, handler: Handler) -> tuple[asyncio.Server, str]:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("localhost").configure_cert(context)
+
+    async def run(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            await handler(reader, writer)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(run, "127.0.0.1", 0, ssl=context)
+    return server, f"https://localhost:{server.sockets[0].getsockname()[1]}/cb?SdkAppid=1"
+
+
+async def _answer_ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while True:
+        try:
+            await read_request(reader)
+        except (asyncio.IncompleteReadError, ConnectionError):
+            return
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+async def test_an_https_receiver_with_a_trusted_certificate_is_posted_to_over_one_connection() -> None:
+    ca = trustme.CA()
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    poster = Poster(tls=trusted)
+    await poster.open()
+    server, url = await _tls_server(ca, _answer_ok)
+    try:
+        async with server:
+            for n in range(2):
+                reply = await poster.post(url, b'{"n":%d}' % n, 3.0)
+                assert (reply.ok, reply.status, reply.body) == (True, 200, b"ok")
+            assert sum(len(idle) for idle in poster._idle.values()) == 1
+    finally:
+        await poster.close()
+
+
+async def test_an_https_receiver_whose_certificate_is_not_trusted_is_a_failed_attempt() -> None:
+    poster = Poster()  # the system's authorities, which never signed the test CA's certificate
+    await poster.open()
+    server, url = await _tls_server(trustme.CA(), _answer_ok)
+    try:
+        async with server:
+            reply = await poster.post(url, b"{}", 3.0)
+    finally:
+        await poster.close()
+    assert reply.status is None and not reply.ok
+    assert reply.error.startswith("cannot connect"), reply.error

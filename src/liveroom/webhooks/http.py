@@ -105,12 +105,13 @@ class _Connection(asyncio.Protocol):
 
 
 class Poster:
-    """POSTs JSON bodies; ``open`` in the event loop that will use it, ``close`` when done."""
+    """POSTs JSON bodies; ``open`` in the event loop that will use it, ``close`` when done. ``tls`` verifies
+    ``https://`` receivers (default: the system's certificate authorities, ``SSL_CERT_FILE`` honoured)."""
 
-    def __init__(self, *, connections: int = MAX_IDLE) -> None:
+    def __init__(self, *, connections: int = MAX_IDLE, tls: ssl.SSLContext | None = None) -> None:
         self._max_idle = connections
         self._idle: defaultdict[Origin, list[_Connection]] = defaultdict(list)
-        self._tls: ssl.SSLContext | None = None
+        self._tls = tls
         self._open = False
 
     async def open(self) -> None:
