@@ -47,6 +47,7 @@ def _template(now: int) -> dict[str, object]:
         "total_unique_gift_senders": 0,
         "total_likes_received": 0,
         "total_msg_count": 0,
+        "gift_sequence": 0,
     }
 
 

@@ -6,9 +6,20 @@ a module under ``liveroom.api`` declares commands and is not listed here.
 
 from __future__ import annotations
 
-from liveroom.api import accounts, members, messages, metadata, robots, rooms, seats
+from liveroom.api import (
+    accounts,
+    gift_catalog,
+    gift_categories,
+    gifts,
+    members,
+    messages,
+    metadata,
+    robots,
+    rooms,
+    seats,
+)
 from liveroom.api.registry import Registry
 
-API_MODULES = (accounts, rooms, members, metadata, messages, robots, seats)
+API_MODULES = (accounts, rooms, members, metadata, messages, robots, seats, gift_catalog, gift_categories, gifts)
 
 REGISTRY = Registry.of(API_MODULES)

@@ -18,7 +18,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import members, messages, seats
+from liveroom.domain import gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import Caller, Services
@@ -222,6 +222,8 @@ class RealtimeGateway:
                 await self._leave(session, request)
             elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
                 await self._say(session, request)
+            elif isinstance(request, protocol.SendGift):
+                await self._gift(session, request)
             elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
                 await self._seat(session, request)
             else:
@@ -331,6 +333,24 @@ class RealtimeGateway:
         else:
             await messages.like(self._svc, caller, room_id, request.Count)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
+
+    async def _gift(self, session: Session, request: protocol.SendGift) -> None:
+        """The rules of REST send_gift (the same domain call), the member being the sender; answers the gift's
+        ``Sequence`` in the room."""
+        caller = session.caller
+        assert caller is not None
+        room_id = request.RoomId
+        if room_id not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        gift = gifts.GiftSend(
+            room_id=room_id,
+            gift_id=request.GiftId,
+            sender=caller.identifier,
+            receivers=tuple(request.ReceiverList_Account),
+            count=request.Count,
+        )
+        totals = await gifts.send_gift(self._svc, caller, gift, as_member=True)
+        session.push(protocol.encode({"type": "ok", "ref": request.id, "Sequence": totals.sequence}))
 
     async def _seat(
         self, session: Session, request: protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat
