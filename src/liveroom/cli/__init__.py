@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from liveroom.cli import join, remote
+from liveroom.cli import gifts, join, remote
 from liveroom.cli.server import cli
 
 remote.register(cli)
+gifts.register(cli)
 join.register(cli)
 
 
