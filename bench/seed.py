@@ -110,6 +110,18 @@ def count_rooms(db_path: str, prefix: str) -> int:
         return int(row[0])
 
 
+def gift_counters(db_path: str) -> tuple[int, int]:
+    """(gifts sent in every room, the sum of their Sequences; rooms whose TotalUniqueGiftSenders is not the number
+    of their rows in the sender set)."""
+    with closing(sqlite3.connect(db_path)) as db:
+        sent = db.execute("SELECT coalesce(sum(gift_sequence), 0) FROM rooms").fetchone()[0]
+        skewed = db.execute(
+            "SELECT count(*) FROM rooms r WHERE total_unique_gift_senders != "
+            "(SELECT count(*) FROM room_gift_senders s WHERE s.sdkappid = r.sdkappid AND s.room_id = r.room_id)"
+        ).fetchone()[0]
+        return int(sent), int(skewed)
+
+
 def seed_rooms_postgres(url: str, sdkappid: int, count: int) -> float:
     """The same rooms into the ``rooms`` table of a migrated PostgreSQL schema (``url`` names it), by COPY."""
     import psycopg  # the postgres extra; `python -m bench` on SQLite runs without it

@@ -12,7 +12,7 @@ import random
 import pytest
 
 from liveroom.store import tables
-from liveroom.store.interface import Store
+from liveroom.store.interface import AccountRecord, Store
 from liveroom.store.records import CategoryChanges, CategoryRecord, GiftChanges, GiftRecord, GiftTotals, Translation
 from tests.store.test_store import APP, OTHER_APP, Raw, backend, insert_rooms, raw, room_record, store, url
 
@@ -137,10 +137,22 @@ async def test_count_gift_adds_to_the_rooms_counters_and_its_sender_set(store: S
     counters = (room.gift_sequence, room.total_gifts_sent, room.total_gift_coins, room.total_unique_gift_senders)
     assert counters == (3, 6, 1329, 2)
     assert raw.count(tables.room_gift_senders, APP, "r1") == 2
+    assert raw.count(tables.room_gift_senders, APP, "nowhere") == 0
     async with store.write() as tx:
         assert await tx.delete_room(APP, "r1") is not None
     assert raw.count(tables.room_gift_senders, APP, "r1") == 0
     assert raw.count(tables.room_gift_senders, APP, "r2") == 1
+
+
+async def test_what_a_gift_checks_is_read_in_one_query(gifts: Store) -> None:
+    await insert_rooms(gifts, APP, [room_record("r1", owner_account="host")])
+    async with gifts.write() as tx:
+        await tx.upsert_accounts(APP, [AccountRecord(user_id=u, nick="", face_url="", created_at=NOW) for u in "ab"])
+    async with gifts.read() as tx:
+        assert await tx.gift_to_send(APP, "r1", "car", ["a", "b", "c"]) == ("host", 1314, 2)
+        assert await tx.gift_to_send(APP, "r1", "tulip", []) == ("host", None, 0)
+        assert await tx.gift_to_send(APP, "nowhere", "rose", ["a"]) == (None, 5, 1)
+        assert await tx.gift_to_send(OTHER_APP, "r1", "rose", ["a"]) == (None, None, 0)
 
 
 async def test_gifts_counted_at_once_in_separate_writes_are_all_counted(store: Store) -> None:

@@ -75,18 +75,21 @@ async def send_gift(svc: Services, caller: Caller, gift: GiftSend, *, as_member:
     sdkappid, room_id = caller.sdkappid, gift.room_id
     if as_member:
         await require_present(svc, caller, room_id)
+    # A member's own account was checked when it authenticated; the app's admins count as imported accounts.
+    checked = [("ReceiverList_Account", gift.receivers)]
+    if not as_member:
+        checked.insert(0, ("From_Account", (gift.sender,)))
+    admins = caller.app.admins
+    accounts = [u for u in dict.fromkeys(u for _, ids in checked for u in ids) if u not in admins]
     async with svc.store.read() as tx:
-        owner = await tx.room_owner(sdkappid, room_id)
+        owner, coins, found = await tx.gift_to_send(sdkappid, room_id, gift.gift_id, accounts)
         if owner is None:
             raise _room_not_found(room_id)
-        config = await tx.get_gift(sdkappid, gift.gift_id)
-        if config is None:
+        if coins is None:
             raise gift_not_found(gift.gift_id)
-        receivers = gift.receivers or (owner,)
-        checked = [("ReceiverList_Account", receivers)]
-        if not as_member:  # a member's own account was checked when it authenticated
-            checked.insert(0, ("From_Account", (gift.sender,)))
-        await _require_accounts(tx, caller, checked)
+        if found < len(accounts):
+            await _require_accounts(tx, caller, checked)
+    receivers = gift.receivers or (owner,)
     await svc.hooks.allow_gift(
         caller.app,
         GiftToSend(
@@ -96,12 +99,12 @@ async def send_gift(svc: Services, caller: Caller, gift: GiftSend, *, as_member:
             receivers=receivers,
             gift_id=gift.gift_id,
             count=gift.count,
-            coins=config.coins,
+            coins=coins,
             time=svc.now(),
         ),
     )
     async with svc.store.write() as tx:
-        totals = await tx.count_gift(sdkappid, room_id, gift.sender, gift.count, config.coins)
+        totals = await tx.count_gift(sdkappid, room_id, gift.sender, gift.count, coins)
         if totals is None:  # dismissed meanwhile
             raise _room_not_found(room_id)
     await svc.events.publish(
@@ -113,7 +116,7 @@ async def send_gift(svc: Services, caller: Caller, gift: GiftSend, *, as_member:
             gift_id=gift.gift_id,
             count=gift.count,
             receiver_list_account=receivers,
-            coins=config.coins,
+            coins=coins,
             sequence=totals.sequence,
             total_gifts_sent=totals.total_gifts_sent,
             total_gift_coins=totals.total_gift_coins,

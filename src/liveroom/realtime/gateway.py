@@ -22,13 +22,14 @@ from liveroom.domain import gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import AnyRoomEvent, MemberBanned, MemberLeft, RoomDismissed
+from liveroom.domain.events import AnyRoomEvent, GiftSent, MemberBanned, MemberLeft, RoomDismissed
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
+from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.store.interface import AppRecord
 
@@ -121,6 +122,7 @@ class RealtimeGateway:
         burst: float = 40.0,
         seat_application_timeout: float = 60.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
+        gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
     ) -> None:
         self._svc = services
         self._auth = authenticator
@@ -134,6 +136,7 @@ class RealtimeGateway:
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, empty_room_seconds)
+        self._gifts = GiftPacer(self._send_held_gift, gift_frames_per_second)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -426,9 +429,12 @@ class RealtimeGateway:
         self._dismissal.observe(event)
         self._applications.observe(event)
         if isinstance(event, RoomDismissed):
+            self._gifts.forget(*key)
             await members.room_gone(self._svc, *key)
         sessions = self._rooms.get(key)
         if not sessions:
+            return
+        if isinstance(event, GiftSent) and not self._gifts.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
         for session in sessions:
@@ -444,3 +450,9 @@ class RealtimeGateway:
                 session.rooms.discard(event.room_id)
             if not sessions:
                 del self._rooms[key]
+
+    def _send_held_gift(self, event: GiftSent) -> None:
+        """A gift event the pacer held, now that the room's budget allows it (to the members in the room now)."""
+        frame = protocol.event(event)
+        for session in self._rooms.get((event.sdkappid, event.room_id), ()):
+            session.push(frame)

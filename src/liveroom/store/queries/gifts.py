@@ -77,18 +77,24 @@ _DELETE_RELATIONS = Statement(
     "DELETE FROM gift_category_relations WHERE sdkappid = ? AND category_id = ? AND gift_id = ANY(?)"
 )
 
-# A gift counted in its room: the room's row is updated (and so locked) first, which puts the gifts of one room
-# one after the other on every node; the sender set then says whether the sender is a new one.
-_COUNT_GIFT = Statement(
-    "UPDATE rooms SET total_gifts_sent = total_gifts_sent + ?, total_gift_coins = total_gift_coins + ?, "
-    "gift_sequence = gift_sequence + 1 WHERE sdkappid = ? AND room_id = ? "
-    "RETURNING gift_sequence, total_gifts_sent, total_gift_coins, total_unique_gift_senders"
+# What sending a gift checks, in one statement: the room's owner, the gift's price, how many of the accounts exist.
+_GIFT_TO_SEND = Statement(
+    "SELECT (SELECT owner_account FROM rooms WHERE sdkappid = ? AND room_id = ?), "
+    "(SELECT coins FROM gifts WHERE sdkappid = ? AND gift_id = ?), "
+    "(SELECT count(*) FROM accounts WHERE sdkappid = ? AND user_id = ANY(?))"
 )
+# A gift counted in its room. The sender set says whether the sender is a new one: a concurrent first gift of the
+# same sender waits for this one's row and then finds it. The room's row is then updated by increments, which
+# puts the gifts of one room one after the other on every node; when the room is gone the whole write is undone.
 _ADD_SENDER = Statement(
     "INSERT INTO room_gift_senders (sdkappid, room_id, sender_account) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 )
-_COUNT_SENDER = Statement(
-    "UPDATE rooms SET total_unique_gift_senders = total_unique_gift_senders + 1 WHERE sdkappid = ? AND room_id = ?"
+_REMOVE_SENDER = Statement("DELETE FROM room_gift_senders WHERE sdkappid = ? AND room_id = ? AND sender_account = ?")
+_COUNT_GIFT = Statement(
+    "UPDATE rooms SET total_gifts_sent = total_gifts_sent + ?, total_gift_coins = total_gift_coins + ?, "
+    "total_unique_gift_senders = total_unique_gift_senders + ?, gift_sequence = gift_sequence + 1 "
+    "WHERE sdkappid = ? AND room_id = ? "
+    "RETURNING gift_sequence, total_gifts_sent, total_gift_coins, total_unique_gift_senders"
 )
 
 
@@ -243,14 +249,23 @@ class GiftQueries(Queries):
         await self._db.execute(_DELETE_RELATIONS, (sdkappid, category_id, list(gift_ids)))
 
     # gifts sent in rooms --------------------------------------------------------------------------------
+    async def gift_to_send(
+        self, sdkappid: int, room_id: str, gift_id: str, accounts: Sequence[str]
+    ) -> tuple[str | None, int | None, int]:
+        """The room's owner (None: no room), the gift's price (None: no gift) and how many of ``accounts`` (distinct)
+        are imported."""
+        args = (sdkappid, room_id, sdkappid, gift_id, sdkappid, list(accounts))
+        row = await self._db.fetchone(_GIFT_TO_SEND, args)
+        assert row is not None
+        return row[0], None if row[1] is None else int(row[1]), int(row[2])
+
     async def count_gift(self, sdkappid: int, room_id: str, sender: str, count: int, coins: int) -> GiftTotals | None:
         """Count ``count`` gifts of ``coins`` each from ``sender`` in the room's statistics; the room's totals
-        after them, None when there is no such room."""
-        row = await self._db.fetchone(_COUNT_GIFT, (count, coins * count, sdkappid, room_id))
+        after them, None (and nothing written) when there is no such room."""
+        new_sender = await self._db.execute(_ADD_SENDER, (sdkappid, room_id, sender))
+        row = await self._db.fetchone(_COUNT_GIFT, (count, coins * count, new_sender, sdkappid, room_id))
         if row is None:
+            if new_sender:
+                await self._db.execute(_REMOVE_SENDER, (sdkappid, room_id, sender))
             return None
-        sequence, sent, total_coins, senders = (int(value) for value in row)
-        if await self._db.execute(_ADD_SENDER, (sdkappid, room_id, sender)) == 1:
-            await self._db.execute(_COUNT_SENDER, (sdkappid, room_id))
-            senders += 1
-        return GiftTotals(sequence, sent, total_coins, senders)
+        return GiftTotals(*(int(value) for value in row))
