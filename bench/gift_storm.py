@@ -88,6 +88,17 @@ async def read(member: Member) -> None:
                     member.errors[frame["reason"]] = member.errors.get(frame["reason"], 0) + 1
     except Exception as exc:  # the connection ended: recorded, the run goes on without it
         member.closed = getattr(getattr(exc, "rcvd", None), "code", -1)
+    else:
+        member.closed = member.ws.close_code or 1000
+
+
+async def heartbeats(members: list[Member]) -> None:
+    """What a client does (docs/realtime.md): a heartbeat every 20 s, or the gateway closes an idle connection."""
+    while True:
+        await asyncio.sleep(20)
+        for member in members:
+            if member.closed is None:
+                await member.ws.send('{"type":"heartbeat"}')
 
 
 async def storm(members: list[Member], rate: int, seconds: float, rng: random.Random) -> float:
@@ -133,8 +144,11 @@ async def run(args: argparse.Namespace, base: str, key: str, server_pid: int) ->
     )
     await rest.call("live_engine_http_srv", "copy_default_gift_config", {})
     url = base.replace("http://", "ws://") + "/realtime"
-    members = [await join(url, key, user) for user in users]
+    members: list[Member] = []
+    for start in range(0, len(users), 50):  # 50 at a time: all of them in well under the heartbeat window
+        members += await asyncio.gather(*(join(url, key, user) for user in users[start : start + 50]))
     readers = [asyncio.create_task(read(member)) for member in members]
+    beating = asyncio.create_task(heartbeats(members))
     await asyncio.sleep(1)  # the member_entered events of the early members
     cpu_before = cpu_seconds(server_pid)
     seconds = await storm(members, args.rate, args.seconds, random.Random(14))
@@ -157,6 +171,8 @@ async def run(args: argparse.Namespace, base: str, key: str, server_pid: int) ->
     stats = (await rest.call("live_engine_http_srv", "get_room_stats", {"RoomId": ROOM}))["Response"]
     final = (counted["Sequence"], counted["TotalCount"], counted["TotalCoins"], counted["GiftSenderCount"])
     converged = sum(1 for m in members if m.closed is None and m.last_totals == final)
+    closed = [m.closed for m in members if m.closed is not None]  # by the server or the network, before ours
+    beating.cancel()
     for member in members:
         await member.ws.close()
     for reader in readers:
@@ -183,7 +199,7 @@ async def run(args: argparse.Namespace, base: str, key: str, server_pid: int) ->
         "acknowledged_per_second": round(len(acked) / seconds, 1),
         "ack_latency_ms": {"p50": ms(percentile(latencies, 0.5)), "p99": ms(percentile(latencies, 0.99))},
         "errors": errors,
-        "connections_closed": sum(1 for m in members if m.closed is not None),
+        "connections_closed_during_the_run": {str(code): closed.count(code) for code in sorted(set(closed))},
         "gift_events_per_member": round(sum(m.gift_events for m in members) / len(members), 1),
         "members_whose_last_event_has_the_final_totals": converged,
         "server_cpu_seconds": round(server_cpu, 2),
