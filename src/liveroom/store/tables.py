@@ -165,13 +165,15 @@ room_robots = Table(
     Column("member_account", _ident(32), primary_key=True),
 )
 
-# Who has sent a gift in a room: TotalUniqueGiftSenders counts the rows.
+# Who has sent a gift in a room: TotalUniqueGiftSenders counts the rows. Written by every gift, so in SQLite a
+# table without rowid: one B-tree to insert into instead of the table and its primary key index.
 room_gift_senders = Table(
     "room_gift_senders",
     metadata,
     Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
     Column("room_id", _ident(48), primary_key=True),
     Column("sender_account", _ident(32), primary_key=True),
+    sqlite_with_rowid=False,
 )
 
 # The gift configuration of an app (decisions.md section 9): gifts, categories, their names in other languages and

@@ -32,7 +32,7 @@ def _key(*columns: tuple[str, int]) -> list[sa.Column[Any]]:
 
 def upgrade() -> None:
     op.add_column("rooms", sa.Column("gift_sequence", sa.BigInteger, nullable=False, server_default="0"))
-    op.create_table("room_gift_senders", *_key(("room_id", 48), ("sender_account", 32)))
+    op.create_table("room_gift_senders", *_key(("room_id", 48), ("sender_account", 32)), sqlite_with_rowid=False)
     op.create_table(
         "gifts",
         *_key(("gift_id", 20)),
