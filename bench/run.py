@@ -54,6 +54,9 @@ WORKLOADS = (
     ("get_room_list (deep pages)", "get_room_list_deep.lua"),
     ("mixed", "mixed.lua"),
 )
+# Run after WORKLOADS on SQLite only: it needs the gift configuration and the fans that prepare_gifts makes.
+GIFT_WORKLOAD = ("send_gift", "send_gift.lua")
+FANS = 1000
 
 
 def log(message: str) -> None:
@@ -402,9 +405,11 @@ def run_wrk(
         return result, server_ticks, all_ticks - server_ticks - wrk_ticks
 
     waited = wait_quiet(load, server.pids) if load.quiet_wait > 0 else None
-    if warmup and load.warmup > 0:
-        once(load.warmup, "w")
+    warmed = once(load.warmup, "w")[0] if warmup and load.warmup > 0 else None
     result, server_ticks, other_ticks = once(load.duration, "c")
+    # Writes a workload's warm-up made count too when every answered write is looked for afterwards.
+    result["warmup_ok"] = warmed["ok"] if warmed else 0
+    result["warmup_requests"] = warmed["requests"] if warmed else 0
     seconds = result["duration_us"] / 1e6
     result.update(
         rps=round(result["requests"] / seconds, 1),
@@ -481,6 +486,36 @@ def profile(server: Server, dep: Deployment, rooms: int, load: Load, out_dir: Pa
     return files
 
 
+def prepare_gifts(base: str, dep: Deployment) -> None:
+    """The default gift configuration and the fans (``fan-0`` ...) who send gifts, through the API."""
+    with httpx.Client(base_url=base, timeout=30) as client:
+        call(client, dep, "copy_default_gift_config", {})
+        for start in range(0, FANS, 100):
+            accounts = {"Accounts": [f"fan-{i}" for i in range(start, min(FANS, start + 100))]}
+            params = {"sdkappid": str(SDKAPPID), "identifier": ADMIN, "usersig": dep.sig, "random": "1"}
+            answer = client.post(
+                "/v4/im_open_login_svc/multiaccount_import", params={**params, "contenttype": "json"}, json=accounts
+            ).json()
+            if answer["ErrorCode"] != 0 or answer["FailAccounts"]:
+                raise SystemExit(f"bench: importing the fans failed: {answer}")
+
+
+def kill_and_count_gifts(server: Server, dep: Deployment, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """kill -9 the server the moment wrk stops; every send_gift answered OK (in every warm-up and timed run) must
+    then be counted: the rooms' Sequences add up to at least the answers (requests still in flight when wrk
+    stopped may add a few), and every room's TotalUniqueGiftSenders is its number of sender rows."""
+    server.stop(kill=True)
+    answered = sum(run["ok"] + run["warmup_ok"] for run in runs)
+    sent, skewed = seed.gift_counters(str(dep.db_path))
+    return {
+        "send_gift_answered_ok": answered,
+        "send_gift_completed": sum(run["requests"] + run["warmup_requests"] for run in runs),
+        "gifts_counted_after_kill9": sent,
+        "rooms_whose_sender_count_differs_from_their_senders": skewed,
+        "ok": sent >= answered and skewed == 0,
+    }
+
+
 def kill_and_count(server: Server, dep: Deployment, run: dict[str, Any]) -> dict[str, Any]:
     """kill -9 the server the moment wrk stops; every create_room answered OK must then be in the database."""
     server.stop(kill=True)
@@ -524,6 +559,13 @@ def main_phase(args: argparse.Namespace, dep: Deployment, load: Load, results: d
             if name == "create_room":
                 results["durability"] = kill_and_count(server, dep, workloads[name])
                 server.start()
+        name, script = GIFT_WORKLOAD
+        prepare_gifts(server.base, dep)
+        log(f"{name}: {load.connections} connections, {load.duration:g} s x {args.repeat}")
+        runs = [run_wrk(script, server, dep, args.rooms, load) for _ in range(args.repeat)]
+        workloads[name] = best(runs)
+        results["gift_durability"] = kill_and_count_gifts(server, dep, runs)
+        server.start()
         results["memory"][f"rooms_{args.rooms}"] = {"rooms": args.rooms, "rss_kib": server.rss_kib()}
         if args.profile:
             results["profiles"] = profile(server, dep, args.rooms, load, Path(args.profile))
@@ -580,7 +622,7 @@ def targets(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
         out.append({"target": target, "measured": measured, "met": met})
 
     ceiling_cpu = results["ceiling"]["server_cpu_us_per_request"]
-    for name, share in (("get_room_info", 0.5), ("create_room", 0.2), ("update_room_info", 0.2)):
+    for name, share in (("get_room_info", 0.5), ("create_room", 0.2), ("update_room_info", 0.2), ("send_gift", 0.2)):
         ratio = w[name]["rps"] / ceiling
         by_cpu = ceiling_cpu / max(0.1, w[name]["server_cpu_us_per_request"])
         # When other jobs took CPU from either run, requests/s compare two unequal cores; on a core of its own a
@@ -596,6 +638,13 @@ def targets(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
     durable = results["durability"]
     stored, answered = durable["rooms_created_found_after_kill9"], durable["create_room_answered_ok_in_timed_runs"]
     add("every answered write durable (kill -9, then count)", f"{stored} stored / {answered} answered", durable["ok"])
+    gifts = results["gift_durability"]
+    add(
+        "every answered send_gift counted, durably (kill -9, then count)",
+        f"{gifts['gifts_counted_after_kill9']} counted / {gifts['send_gift_answered_ok']} answered; "
+        f"{gifts['rooms_whose_sender_count_differs_from_their_senders']} rooms with a wrong sender count",
+        gifts["ok"],
+    )
     big = results["memory"].get(f"rooms_{args.memory_rooms}") if args.memory_rooms else None
     if big:
         p99 = max(big["get_room_list (first page)"]["p99_ms"], big["get_room_list (deep pages)"]["p99_ms"])

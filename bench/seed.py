@@ -47,6 +47,7 @@ def _template(now: int) -> dict[str, object]:
         "total_unique_gift_senders": 0,
         "total_likes_received": 0,
         "total_msg_count": 0,
+        "gift_sequence": 0,
     }
 
 
@@ -107,6 +108,18 @@ def count_rooms(db_path: str, prefix: str) -> int:
             "SELECT count(*) FROM rooms WHERE room_id >= ? AND room_id < ?", (prefix, prefix + "\x7f")
         ).fetchone()
         return int(row[0])
+
+
+def gift_counters(db_path: str) -> tuple[int, int]:
+    """(gifts sent in every room, the sum of their Sequences; rooms whose TotalUniqueGiftSenders is not the number
+    of their rows in the sender set)."""
+    with closing(sqlite3.connect(db_path)) as db:
+        sent = db.execute("SELECT coalesce(sum(gift_sequence), 0) FROM rooms").fetchone()[0]
+        skewed = db.execute(
+            "SELECT count(*) FROM rooms r WHERE total_unique_gift_senders != "
+            "(SELECT count(*) FROM room_gift_senders s WHERE s.sdkappid = r.sdkappid AND s.room_id = r.room_id)"
+        ).fetchone()[0]
+        return int(sent), int(skewed)
 
 
 def seed_rooms_postgres(url: str, sdkappid: int, count: int) -> float:

@@ -7,6 +7,7 @@ from liveroom.domain.events import (
     AdminsChanged,
     AnyRoomEvent,
     CustomMessage,
+    GiftSent,
     KickedOffSeat,
     Liked,
     MemberBanned,
@@ -85,8 +86,28 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
         frame("custom_message", "administrator", '{"Sender_Account":"shop","BusinessId":"gift","Data":"rose"}'),
     ),
     (
-        Liked(**BY_BOB, sender_account="bob", count=3),
-        frame("like", "bob", '{"Sender_Account":"bob","Count":3}'),
+        Liked(**BY_BOB, sender_account="bob", count=3, total_likes_received=1203),
+        frame("like", "bob", '{"Sender_Account":"bob","Count":3,"TotalLikesReceived":1203}'),
+    ),
+    (
+        GiftSent(
+            **BY_BOB,
+            sender_account="bob",
+            gift_id="rose",
+            count=3,
+            receiver_list_account=("host",),
+            coins=5,
+            sequence=42,
+            total_gifts_sent=120,
+            total_gift_coins=2650,
+            total_unique_gift_senders=17,
+        ),
+        frame(
+            "gift",
+            "bob",
+            '{"Sender_Account":"bob","GiftId":"rose","Count":3,"ReceiverList_Account":["host"],"Coins":5,'
+            '"Sequence":42,"TotalGiftsSent":120,"TotalGiftCoins":2650,"TotalUniqueGiftSenders":17}',
+        ),
     ),
     (
         SeatListChanged(

@@ -55,7 +55,11 @@ class ErrorCode(IntEnum):
     METADATA_TOO_MANY_KEYS = 100500
     METADATA_VALUE_TOO_LONG = 100501
     METADATA_TOTAL_TOO_LONG = 100502
-    GIFT_REFUSED_BY_CALLBACK = 102004
+    # Gifts
+    GIFT_NOT_ENABLED = 102001  # the app's package has no gift capability (liveroom never answers it: no packages)
+    GIFT_NOT_FOUND = 102002  # no gift with this GiftId in the app's configuration
+    GIFT_REFUSED = 102004  # the before-callback (Live.CallbackBeforeSendGift) refused the gift or failed
+    GIFT_DISABLED_IN_ROOM = 102008  # gifts switched off for the room (liveroom never answers it: no such switch)
 
 
 class LiveError(Exception):

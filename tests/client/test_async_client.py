@@ -137,6 +137,28 @@ async def test_every_command_of_the_registry_works_through_the_sdk(
         await sdk.seats.kick("seat-room", "guest-1", "bye")
         assert {s.index: s.member_account for s in (await sdk.seats.list("seat-room")).seat_list}[2] == ""
 
+        # gifts
+        await sdk.gifts.copy_default_config()
+        await sdk.gifts.add("star", 50, "Star", default_desc="Shine")
+        await sdk.gifts.edit("star", coins=60)
+        assert (await sdk.gifts.get("star")).gift_info.coins == 60
+        await sdk.gifts.set_language("star", "zh-CN", "星星")
+        assert (await sdk.gifts.get_language("star", "zh-CN")).language.name == "星星"
+        await sdk.gifts.delete_language("star", "zh-CN")
+        await sdk.gifts.add_category("new", "New")
+        await sdk.gifts.edit_category("new", default_desc="Just in")
+        await sdk.gifts.add_to_category("new", ["star"])
+        await sdk.gifts.set_category_language("new", "zh-CN", "新品")
+        assert (await sdk.gifts.get_category_language("new", "zh-CN")).language.category_name == "新品"
+        await sdk.gifts.delete_category_language("new", "zh-CN")
+        assert (await sdk.gifts.get_category("new")).category.gift_id_list == ["star"]
+        await sdk.gifts.remove_from_category("new", ["star"])
+        await sdk.gifts.delete_category("new")
+        assert (await sdk.gifts.list(language="zh-CN")).total_count == 16
+        await sdk.gifts.send("live-room", "star", "guest-1", ["host-1"], count=2)
+        assert (await sdk.gifts.count("live-room", "guest-1")).total_coins == 120
+        await sdk.gifts.delete("star")
+
         await sdk.rooms.change_owner("live-room", "guest-1")
         assert (await sdk.rooms.get_info("live-room")).room_info.owner_account == "guest-1"
         destroyed = await sdk.rooms.destroy("live-room")

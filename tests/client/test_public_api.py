@@ -101,7 +101,7 @@ def test_python_names_are_derived_for_commands_added_later() -> None:
         ("room_engine_http_mic", "get_seat_list"): ("seats", "list"),
         ("room_engine_http_mic", "lock_seat"): ("seats", "lock"),
         ("live_engine_http_pk", "create_battle"): ("battles", "create"),
-        ("live_engine_http_srv", "get_gift_info_list"): ("gifts", "list_info"),
+        ("live_engine_http_srv", "get_gift_rank_list"): ("gifts", "list_rank"),
     }
     for (service, name), expected in cases.items():
         assert codegen.python_name(Fake(service, name)) == expected  # type: ignore[arg-type]
@@ -115,7 +115,7 @@ def test_py_typed_is_in_the_package() -> None:
 
 
 @pytest.mark.slow
-def test_the_wheel_ships_py_typed_and_the_sdk(tmp_path: Path) -> None:
+def test_the_wheel_ships_py_typed_the_sdk_and_the_gift_icons(tmp_path: Path) -> None:
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
         check=True,
@@ -125,6 +125,9 @@ def test_the_wheel_ships_py_typed_and_the_sdk(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("liveroom-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     assert {"liveroom/py.typed", "liveroom/client/__init__.py", "liveroom/client/_generated.py"} <= names
+    icons = {f"liveroom/static/gifts/{path.name}" for path in (ROOT / "src/liveroom/static/gifts").glob("*.svg")}
+    assert len(icons) == 15
+    assert icons <= names
 
 
 def test_models_module_exports_every_request_and_result_type() -> None:

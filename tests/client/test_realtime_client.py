@@ -148,7 +148,7 @@ async def test_several_users_see_each_other_and_messages_in_order(admin: AsyncCl
         assert texts[2].extension_info == '{"n": 2}'
         assert texts[2]["TextContent"] == "message 2"
         assert isinstance(events[5], Liked)
-        assert (events[5].sender_account, events[5].count) == ("bob", 3)
+        assert (events[5].sender_account, events[5].count, events[5].total_likes_received) == ("bob", 3, 3)
 
     await bob.leave(ROOM)
     assert bob.rooms == set()

@@ -85,9 +85,29 @@ def scenario(sdk: Client, room_id: str, enter: Callable[[str, str], None] | None
         sdk.seats.kick(seated, "guest-1", "bye")
     assert all(s.member_account == "" for s in sdk.seats.list(seated).seat_list)
     sdk.rooms.destroy(seated)
+    sdk.gifts.copy_default_config()
+    sdk.gifts.add("star", 50, "Star")
+    sdk.gifts.edit("star", level=2)
+    assert sdk.gifts.get("star").gift_info.level == 2
+    sdk.gifts.set_language("star", "zh-CN", "星星")
+    assert sdk.gifts.get_language("star", "zh-CN").language.name == "星星"
+    sdk.gifts.delete_language("star", "zh-CN")
+    sdk.gifts.add_category("new", "New")
+    sdk.gifts.edit_category("new", default_name="Newest")
+    sdk.gifts.add_to_category("new", ["star", "rose"])
+    sdk.gifts.set_category_language("new", "zh-CN", "新品")
+    assert sdk.gifts.get_category_language("new", "zh-CN").language.category_name == "新品"
+    sdk.gifts.delete_category_language("new", "zh-CN")
+    sdk.gifts.remove_from_category("new", ["rose"])
+    assert sdk.gifts.get_category("new").category.gift_id_list == ["star"]
+    sdk.gifts.delete_category("new")
+    assert sdk.gifts.list().total_count == 16
+    sdk.gifts.send(room_id, "star", "guest-1", ["host-1"], count=3)
+    assert sdk.gifts.count(room_id, "guest-1").total_count == 3
+    sdk.gifts.delete("star")
     sdk.rooms.change_owner(room_id, "guest-2")
     assert sdk.rooms.stats(room_id).total_viewers == 0
-    assert sdk.rooms.destroy(room_id).statistic.total_gifts_sent == 0
+    assert sdk.rooms.destroy(room_id).statistic.total_gifts_sent == 3
     with pytest.raises(NotFoundError):
         sdk.rooms.get_info(room_id)
     with pytest.raises(InvalidParameterError):

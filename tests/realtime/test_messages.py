@@ -93,8 +93,8 @@ async def test_members_send_custom_messages_and_likes(live: LiveClient, members:
     assert reply["reason"] == "muted"
     assert (await bob.request("like", RoomId=ROOM, Count=3))["type"] == "ok"
     assert (await bob.request("like", RoomId=ROOM))["type"] == "ok"
-    assert (await alice.event("like"))["data"] == {"Sender_Account": "bob", "Count": 3}
-    assert (await alice.event("like"))["data"] == {"Sender_Account": "bob", "Count": 1}
+    assert (await alice.event("like"))["data"] == {"Sender_Account": "bob", "Count": 3, "TotalLikesReceived": 3}
+    assert (await alice.event("like"))["data"] == {"Sender_Account": "bob", "Count": 1, "TotalLikesReceived": 4}
     reply = await bob.request("like", RoomId=ROOM, Count=0)
     assert (reply["type"], reply["code"]) == ("error", 100002)
     counted = await stats(live)

@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from liveroom import logs, store
@@ -121,6 +122,8 @@ class LiveroomApp:
                 Route("/openapi.json", self.openapi_json),
                 Route("/docs", self.docs),
                 WebSocketRoute("/realtime", self.realtime_endpoint),
+                # Files shipped in the package: the default gifts' icons (/static/gifts/rose.svg ...).
+                Mount("/static", StaticFiles(packages=[("liveroom", "static")])),
             ],
             lifespan=self.lifespan,
         )

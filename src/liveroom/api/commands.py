@@ -6,9 +6,33 @@ a module under ``liveroom.api`` declares commands and is not listed here.
 
 from __future__ import annotations
 
-from liveroom.api import accounts, live_config, members, messages, metadata, robots, rooms, seats
+from liveroom.api import (
+    accounts,
+    gift_catalog,
+    gift_categories,
+    gifts,
+    live_config,
+    members,
+    messages,
+    metadata,
+    robots,
+    rooms,
+    seats,
+)
 from liveroom.api.registry import Registry
 
-API_MODULES = (accounts, rooms, members, metadata, messages, robots, seats, live_config)
+API_MODULES = (
+    accounts,
+    rooms,
+    members,
+    metadata,
+    messages,
+    robots,
+    seats,
+    gift_catalog,
+    gift_categories,
+    gifts,
+    live_config,
+)
 
 REGISTRY = Registry.of(API_MODULES)

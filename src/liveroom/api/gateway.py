@@ -16,7 +16,7 @@ import msgspec
 from liveroom.api import envelope
 from liveroom.api.metrics import UNKNOWN_COMMAND, Metrics
 from liveroom.api.query import parse_query, valid_random
-from liveroom.api.registry import Command, Family, Registry
+from liveroom.api.registry import Command, Registry
 from liveroom.api.wire import explain
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REST, Caller, Services
@@ -172,7 +172,7 @@ class Gateway:
         return envelope.success(
             request_id,
             None if result is None else _encode(result),
-            top_level=command.family is Family.IM,
+            top_level=command.top_level,
         )
 
     def _check_transport(self, params: dict[bytes, bytes], scope: Scope) -> None:

@@ -7,8 +7,7 @@ from typing import Annotated
 from msgspec import UNSET, Meta, UnsetType
 
 from liveroom.api.registry import command
-from liveroom.api.rooms import Wire
-from liveroom.api.wire import text
+from liveroom.api.wire import Empty, Wire, text
 from liveroom.domain import callback_config
 from liveroom.domain.callbacks import CATALOGUE
 from liveroom.domain.context import Caller, Services
@@ -25,10 +24,6 @@ CommandList = Annotated[
     Meta(max_length=64, description="CallbackCommand names from the catalogue; empty: none is sent"),
 ]
 Token = Annotated[str, text(1, callback_config.TOKEN_MAX_BYTES)]
-
-
-class Empty(Wire):
-    pass
 
 
 class SetCallbackRequest(Wire):

@@ -7,8 +7,8 @@ from typing import Annotated
 from msgspec import Meta, field
 
 from liveroom.api.registry import command
-from liveroom.api.rooms import SERVICE, RoomRequest, Wire
-from liveroom.api.wire import INT64_MAX, UINT32_MAX, AccountId, RoomId, text
+from liveroom.api.rooms import SERVICE, RoomRequest
+from liveroom.api.wire import INT64_MAX, UINT32_MAX, AccountId, RoomId, Wire, text
 from liveroom.domain import members
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import ErrorCode

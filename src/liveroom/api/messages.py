@@ -7,8 +7,8 @@ from typing import Annotated
 from msgspec import field
 
 from liveroom.api.registry import command
-from liveroom.api.rooms import SERVICE, Wire
-from liveroom.api.wire import AccountId, RoomId, text
+from liveroom.api.rooms import SERVICE
+from liveroom.api.wire import AccountId, RoomId, Wire, text
 from liveroom.domain import messages
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import ErrorCode

@@ -7,8 +7,8 @@ from typing import Annotated
 from msgspec import Meta
 
 from liveroom.api.registry import command
-from liveroom.api.rooms import SERVICE, Wire
-from liveroom.api.wire import RoomId, text
+from liveroom.api.rooms import SERVICE
+from liveroom.api.wire import RoomId, Wire, text
 from liveroom.domain import metadata
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import ErrorCode

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 from liveroom import __version__
-from liveroom.api.registry import Family, Registry
+from liveroom.api.registry import Registry
 from liveroom.errors import ErrorCode
 
 QUERY_PARAMETERS: list[dict[str, Any]] = [
@@ -62,7 +62,7 @@ _FAILURE_SCHEMA: dict[str, Any] = {
 }
 
 
-def _envelope(payload_ref: str | None, family: Family) -> dict[str, Any]:
+def _envelope(payload_ref: str | None, top_level: bool) -> dict[str, Any]:
     """The answer of one API: its success envelope, or the failure envelope."""
     properties: dict[str, Any] = {
         "ActionStatus": {"const": "OK"},
@@ -71,11 +71,11 @@ def _envelope(payload_ref: str | None, family: Family) -> dict[str, Any]:
         "RequestId": {"type": "string", "pattern": REQUEST_ID_PATTERN},
     }
     success: dict[str, Any] = {"type": "object", "required": list(_ENVELOPE_FIELDS), "properties": properties}
-    if payload_ref is not None and family is Family.LIVE:
+    if payload_ref is not None and not top_level:
         properties["Response"] = {"$ref": payload_ref}
         success["required"].append("Response")
     elif payload_ref is not None:
-        # IM answers put their result fields beside the envelope's, as Tencent does.
+        # IM answers (and get_gift's) put their result fields beside the envelope's, as Tencent does.
         success = {"allOf": [success, {"$ref": payload_ref}]}
     return {"oneOf": [success, {"$ref": f"#/components/schemas/{FAILURE}"}]}
 
@@ -105,7 +105,7 @@ def build(registry: Registry) -> dict[str, Any]:
                     "200": {
                         "description": "Every outcome; see ErrorCode. Codes this API answers: "
                         + ", ".join(str(int(code)) for code in c.all_errors),
-                        "content": {"application/json": {"schema": _envelope(payload, c.family)}},
+                        "content": {"application/json": {"schema": _envelope(payload, c.top_level)}},
                     }
                 },
                 "x-error-codes": [int(code) for code in c.all_errors],

@@ -71,6 +71,8 @@ class Command:
     family: Family
     errors: tuple[ErrorCode, ...]
     summary: str
+    # The answer's fields beside the envelope's instead of under "Response": every IM answer, and get_gift's.
+    top_level: bool
     decoder: msgspec.json.Decoder[Any] = field(repr=False)
     validator: Validator = field(repr=False)
 
@@ -131,10 +133,12 @@ def command(
     rate: Rate = Rate(200),  # noqa: B008 - an immutable value
     family: Family = Family.LIVE,
     errors: tuple[ErrorCode, ...] = (),
+    top_level: bool | None = None,
     registry: Registry | None = None,
 ) -> Callable[[Handler], Handler]:
     """Declare the decorated handler as ``POST /v4/{service}/{name}``, its docstring the summary: for the registry
-    built from its module (``Registry.of``), or added to ``registry`` at once."""
+    built from its module (``Registry.of``), or added to ``registry`` at once. ``top_level`` puts the answer's
+    fields beside the envelope's (the family's way unless given)."""
 
     def register(handler: Handler) -> Handler:
         declared = Command(
@@ -147,6 +151,7 @@ def command(
             family=family,
             errors=errors,
             summary=(handler.__doc__ or name).strip(),
+            top_level=family is Family.IM if top_level is None else top_level,
             decoder=msgspec.json.Decoder(request),
             validator=Validator(request),
         )

@@ -7,8 +7,8 @@ from typing import Annotated
 from msgspec import Meta, field
 
 from liveroom.api.registry import command
-from liveroom.api.rooms import SERVICE, RoomRequest, Wire
-from liveroom.api.wire import AccountId, RoomId
+from liveroom.api.rooms import SERVICE, RoomRequest
+from liveroom.api.wire import AccountId, RoomId, Wire
 from liveroom.domain import members
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.ratelimit import Rate

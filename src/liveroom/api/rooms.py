@@ -2,20 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType, field
 
 from liveroom.api.registry import command
 from liveroom.api.room_answers import RoomInfoAnswers
-from liveroom.api.wire import AccountId, Int64, RoomId, text
+from liveroom.api.wire import AccountId, Int64, RoomId, Wire, domain_input, text
 from liveroom.domain import rooms
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.ratelimit import Rate
 from liveroom.errors import ErrorCode
 from liveroom.store.interface import RoomRecord
-from liveroom.store.records import given_fields
 
 SERVICE = "live_engine_http_srv"
 
@@ -28,20 +27,6 @@ SeatMode = Annotated[
     ),
 ]
 RoomType = Annotated[str, Meta(description="fixed: Live", extra_json_schema={"enum": ["Live"]})]
-
-
-_In = TypeVar("_In", bound=msgspec.Struct)
-
-
-class Wire(msgspec.Struct, rename="pascal", kw_only=True):
-    """Base of the wire schemas: snake_case in Python, PascalCase on the wire."""
-
-
-def domain_input(wire: msgspec.Struct, kind: type[_In]) -> _In:
-    """The typed domain input a request Struct carries: the fields it was given, by their Python names, converted
-    (lists to tuples ...) and checked against ``kind``'s types; fields ``kind`` does not have (a key such as
-    ``room_id`` the handler passes apart) are left out."""
-    return msgspec.convert(given_fields(wire), kind)
 
 
 # create_room --------------------------------------------------------------------------------------------

@@ -5,8 +5,8 @@ from __future__ import annotations
 from msgspec import UNSET, UnsetType, field
 
 from liveroom.api.registry import command
-from liveroom.api.rooms import RoomRequest, Wire
-from liveroom.api.wire import AccountId, Int64, RoomId
+from liveroom.api.rooms import RoomRequest
+from liveroom.api.wire import AccountId, Int64, RoomId, Wire
 from liveroom.domain import seats
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import ErrorCode

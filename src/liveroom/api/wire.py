@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 import msgspec.inspect as mi
 
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.records import given_fields
 
 INT64_MIN = -(2**63)
 INT64_MAX = 2**63 - 1
@@ -197,3 +198,21 @@ def explain(error: msgspec.ValidationError, validator: Validator) -> LiveError:
         rule = f"at most {bound} items" if length.group("op") == "<=" else f"at least {bound} items"
         return InvalidParameter(f"{path}: {rule}")
     return InvalidParameter(f"{path or 'body'}: {reason[0].lower()}{reason[1:]}")
+
+
+_In = TypeVar("_In", bound=msgspec.Struct)
+
+
+class Wire(msgspec.Struct, rename="pascal", kw_only=True):
+    """Base of the wire schemas: snake_case in Python, PascalCase on the wire."""
+
+
+class Empty(Wire):
+    """A request whose body has no fields: ``{}``."""
+
+
+def domain_input(wire: msgspec.Struct, kind: type[_In]) -> _In:
+    """The typed domain input a request Struct carries: the fields it was given, by their Python names, converted
+    (lists to tuples ...) and checked against ``kind``'s types; fields ``kind`` does not have (a key such as
+    ``room_id`` the handler passes apart) are left out."""
+    return msgspec.convert(given_fields(wire), kind)

@@ -1,12 +1,13 @@
-"""The ``liveroom`` command as one Typer app: the server's commands (``server``), the API's (``remote``) and
-``join``."""
+"""The ``liveroom`` command as one Typer app: the server's commands (``server``, ``webhooks``), the API's
+(``remote``, ``gifts``) and ``join``."""
 
 from __future__ import annotations
 
-from liveroom.cli import join, remote, webhooks  # noqa: F401 - importing adds the webhooks commands
+from liveroom.cli import gifts, join, remote, webhooks  # noqa: F401 - importing webhooks adds its commands
 from liveroom.cli.server import cli
 
 remote.register(cli)
+gifts.register(cli)
 join.register(cli)
 
 __all__ = ["cli"]

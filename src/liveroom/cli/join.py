@@ -5,6 +5,7 @@ secret key, found as for the other remote commands), enters ROOM and prints its 
 each with the time and who. Lines typed (or piped) on stdin are sent as text messages, except commands::
 
     /like [N]          like the room (N times, default 1)
+    /gift GIFT [N]     send N gifts GIFT (a GiftId, default N 1) to the room's owner
     /seat N            take seat N (or apply for it in an ApplyToTake room)
     /leave-seat        leave your seat
     /approve USER      approve USER's seat application (owner and admins)
@@ -40,6 +41,7 @@ from liveroom.client import ConnectionClosedError, LiveroomError, RealtimeClient
 from liveroom.client.realtime import (
     AdminsChanged,
     CustomMessage,
+    GiftSent,
     KickedOffSeat,
     Liked,
     MemberBanned,
@@ -59,7 +61,7 @@ from liveroom.client.realtime import (
     TextMessage,
 )
 
-HELP = "type a message and Enter; /like [N], /seat N, /leave-seat, /approve USER, /reject USER, /quit"
+HELP = "type a message and Enter; /like [N], /gift GIFT [N], /seat N, /leave-seat, /approve USER, /reject USER, /quit"
 _LEFT = {"left": "left", "disconnected": "disconnected", "timeout": "timed out", "banned": "was removed (banned)"}
 
 
@@ -85,6 +87,10 @@ def describe(event: RoomEvent) -> tuple[str, str]:
         return escape(event.sender_account), f"sent {escape(event.business_id)}: {escape(event.payload)}"
     if isinstance(event, Liked):
         return escape(event.sender_account), f"liked x{event.count}"
+    if isinstance(event, GiftSent):
+        totals = f"#{event.sequence}; the room: {event.total_gifts_sent:,} gifts, {event.total_gift_coins:,} coins"
+        gifts = f"sent {event.count} x {escape(event.gift_id)} to {_names(event.receiver_list_account)}"
+        return escape(event.sender_account), f"{gifts} [dim]({totals})[/dim]"
     if isinstance(event, MemberEntered):
         return escape(event.member_account), f"entered ({event.member_count} online, {event.view_count} views)"
     if isinstance(event, MemberLeft):
@@ -181,6 +187,9 @@ async def _command(client: RealtimeClient, room_id: str, line: str) -> None:
         raise _Quit
     if name == "/like":
         await client.like(room_id, int(arg) if arg else 1)
+    elif name == "/gift" and arg:
+        gift_id, _, count = arg.partition(" ")
+        await client.send_gift(room_id, gift_id, int(count) if count.strip() else 1)
     elif name == "/seat" and arg:
         index = int(arg)
         if await client.take_seat(room_id, index) == "applied":

@@ -32,7 +32,7 @@ class Endpoint:
 
     service: str
     command: str
-    top_level: bool  # IM family: result fields beside ActionStatus instead of under "Response"
+    top_level: bool  # result fields beside ActionStatus instead of under "Response" (the IM family, get_gift)
 
     @property
     def path(self) -> str:

@@ -16,11 +16,20 @@ from liveroom.client._models import Model, given
 # The request and result models (``liveroom.client.models``).
 __all__ = [
     "AccountItem",
+    "AddCategoryRequest",
+    "AddGiftRequest",
     "AdminListResponse",
     "BanMemberRequest",
     "BannedAccount",
     "BannedListRequest",
     "BannedListResponse",
+    "CategoryInfo",
+    "CategoryLanguage",
+    "CategoryLanguageRequest",
+    "CategoryLanguageResponse",
+    "CategoryNames",
+    "CategoryRelationsRequest",
+    "CategoryRequest",
     "ChangeOwnerRequest",
     "CheckRequest",
     "CheckResponse",
@@ -32,15 +41,31 @@ __all__ = [
     "DeleteResponse",
     "DeleteResult",
     "DestroyRoomResponse",
+    "EditCategoryRequest",
+    "EditGiftRequest",
     "Empty",
     "GetCallbackResponse",
+    "GetCategoryRequest",
+    "GetCategoryResponse",
+    "GetGiftResponse",
     "GetMetadataRequest",
     "GetRoomInfoResponse",
     "GetRoomListRequest",
     "GetRoomListResponse",
     "GetTokenResponse",
+    "GiftCountRequest",
+    "GiftCountResponse",
+    "GiftInfo",
+    "GiftInfoListRequest",
+    "GiftInfoListResponse",
+    "GiftLanguage",
+    "GiftLanguageRequest",
+    "GiftLanguageResponse",
+    "GiftNames",
+    "GiftRequest",
     "ImportAccountRequest",
     "KickRequest",
+    "ListedGiftInfo",
     "ListedRoom",
     "LockRequest",
     "MetadataResponse",
@@ -64,8 +89,11 @@ __all__ = [
     "Seat",
     "SeatListResponse",
     "SendCustomRequest",
+    "SendGiftRequest",
     "SendTextRequest",
     "SetCallbackRequest",
+    "SetCategoryLanguageRequest",
+    "SetGiftLanguageRequest",
     "SetMetadataRequest",
     "SetTokenRequest",
     "Statistic",
@@ -160,6 +188,28 @@ class UpdateCallbackRequest(Model, kw_only=True):
     callback_command_list: list[str] | UnsetType = field(name="CallbackCommandList", default=UNSET)
 
 
+class AddGiftRequest(Model, kw_only=True):
+    gift_id: str = field(name="GiftId")
+    coins: int = field(name="Coins")
+    default_name: str = field(name="DefaultName")
+    icon_url: str | UnsetType = field(name="IconUrl", default=UNSET)
+    resource_url: str | UnsetType = field(name="ResourceUrl", default=UNSET)
+    level: int | UnsetType = field(name="Level", default=UNSET)
+    extension_info: str | UnsetType = field(name="ExtensionInfo", default=UNSET)
+    default_desc: str | UnsetType = field(name="DefaultDesc", default=UNSET)
+
+
+class AddCategoryRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+    default_name: str = field(name="DefaultName")
+    default_desc: str | UnsetType = field(name="DefaultDesc", default=UNSET)
+
+
+class CategoryRelationsRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+    gift_id_list: list[str] = field(name="GiftIdList")
+
+
 class RobotsRequest(Model, kw_only=True):
     room_id: str = field(name="RoomId")
     robot_list_account: list[str] = field(name="RobotList_Account")
@@ -205,6 +255,24 @@ class CreateRoomResponse(Model, kw_only=True):
     room_id: str = field(name="RoomId", default="")
 
 
+class GiftRequest(Model, kw_only=True):
+    gift_id: str = field(name="GiftId")
+
+
+class CategoryRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+
+
+class CategoryLanguageRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+    language: str = field(name="Language")
+
+
+class GiftLanguageRequest(Model, kw_only=True):
+    gift_id: str = field(name="GiftId")
+    language: str = field(name="Language")
+
+
 class DelMetadataRequest(Model, kw_only=True):
     room_id: str = field(name="RoomId")
     keys: list[str] = field(name="Keys")
@@ -226,6 +294,23 @@ class DestroyRoomResponse(Model, kw_only=True):
     statistic: Statistic = field(name="Statistic")
 
 
+class EditGiftRequest(Model, kw_only=True):
+    gift_id: str = field(name="GiftId")
+    coins: int | UnsetType = field(name="Coins", default=UNSET)
+    default_name: str | UnsetType = field(name="DefaultName", default=UNSET)
+    icon_url: str | UnsetType = field(name="IconUrl", default=UNSET)
+    resource_url: str | UnsetType = field(name="ResourceUrl", default=UNSET)
+    level: int | UnsetType = field(name="Level", default=UNSET)
+    extension_info: str | UnsetType = field(name="ExtensionInfo", default=UNSET)
+    default_desc: str | UnsetType = field(name="DefaultDesc", default=UNSET)
+
+
+class EditCategoryRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+    default_name: str | UnsetType = field(name="DefaultName", default=UNSET)
+    default_desc: str | UnsetType = field(name="DefaultDesc", default=UNSET)
+
+
 class AdminListResponse(Model, kw_only=True):
     admin_account: list[str] = field(name="Admin_Account", default_factory=list)
 
@@ -244,6 +329,103 @@ class BannedAccount(Model, kw_only=True):
 class BannedListResponse(Model, kw_only=True):
     banned_account_list: list[BannedAccount] = field(name="BannedAccountList", default_factory=list)
     next_offset: int = field(name="NextOffset", default=0)
+
+
+class GiftInfo(Model, kw_only=True):
+    gift_id: str = field(name="GiftId", default="")
+    icon_url: str = field(name="IconUrl", default="")
+    resource_url: str = field(name="ResourceUrl", default="")
+    coins: int = field(name="Coins", default=0)
+    level: int = field(name="Level", default=0)
+    extension_info: str = field(name="ExtensionInfo", default="")
+    default_name: str = field(name="DefaultName", default="")
+    default_desc: str = field(name="DefaultDesc", default="")
+
+
+class GetGiftResponse(Model, kw_only=True):
+    gift_info: GiftInfo = field(name="GiftInfo")
+
+
+class GetCategoryRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+    language: str | UnsetType = field(name="Language", default=UNSET)
+
+
+class CategoryLanguage(Model, kw_only=True):
+    language: str = field(name="Language", default="")
+    category_name: str = field(name="CategoryName", default="")
+    category_desc: str = field(name="CategoryDesc", default="")
+
+
+class CategoryInfo(Model, kw_only=True):
+    category_id: str = field(name="CategoryId", default="")
+    category_name: str = field(name="CategoryName", default="")
+    category_desc: str = field(name="CategoryDesc", default="")
+    gift_id_list: list[str] = field(name="GiftIdList", default_factory=list)
+    language_list: list[CategoryLanguage] = field(name="LanguageList", default_factory=list)
+
+
+class GetCategoryResponse(Model, kw_only=True):
+    category: CategoryInfo = field(name="Category")
+
+
+class CategoryNames(Model, kw_only=True):
+    category_name: str = field(name="CategoryName", default="")
+    category_desc: str = field(name="CategoryDesc", default="")
+
+
+class CategoryLanguageResponse(Model, kw_only=True):
+    language: CategoryNames = field(name="Language")
+
+
+class GiftCountRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    from_account: str = field(name="From_Account")
+
+
+class GiftCountResponse(Model, kw_only=True):
+    sequence: int = field(name="Sequence", default=0)
+    total_count: int = field(name="TotalCount", default=0)
+    total_coins: int = field(name="TotalCoins", default=0)
+    gift_sender_count: int = field(name="GiftSenderCount", default=0)
+
+
+class GiftInfoListRequest(Model, kw_only=True):
+    language: str | UnsetType = field(name="Language", default=UNSET)
+
+
+class GiftLanguage(Model, kw_only=True):
+    language: str = field(name="Language", default="")
+    name: str = field(name="Name", default="")
+    desc: str = field(name="Desc", default="")
+
+
+class ListedGiftInfo(Model, kw_only=True):
+    gift_id: str = field(name="GiftId", default="")
+    name: str = field(name="Name", default="")
+    desc: str = field(name="Desc", default="")
+    icon_url: str = field(name="IconUrl", default="")
+    coins: int = field(name="Coins", default=0)
+    resource_url: str = field(name="ResourceUrl", default="")
+    level: int = field(name="Level", default=0)
+    extension_info: str = field(name="ExtensionInfo", default="")
+    create_time: int = field(name="CreateTime", default=0)
+    language_list: list[GiftLanguage] = field(name="LanguageList", default_factory=list)
+
+
+class GiftInfoListResponse(Model, kw_only=True):
+    gift_list: list[ListedGiftInfo] = field(name="GiftList", default_factory=list)
+    category_list: list[CategoryInfo] = field(name="CategoryList", default_factory=list)
+    total_count: int = field(name="TotalCount", default=0)
+
+
+class GiftNames(Model, kw_only=True):
+    name: str = field(name="Name", default="")
+    desc: str = field(name="Desc", default="")
+
+
+class GiftLanguageResponse(Model, kw_only=True):
+    language: GiftNames = field(name="Language")
 
 
 class MutedListRequest(Model, kw_only=True):
@@ -353,11 +535,33 @@ class SendCustomRequest(Model, kw_only=True):
     data: str = field(name="Data")
 
 
+class SendGiftRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    gift_id: str = field(name="GiftId")
+    from_account: str = field(name="From_Account")
+    receiver_list_account: list[str] = field(name="ReceiverList_Account")
+    count: int | UnsetType = field(name="Count", default=UNSET)
+
+
 class SendTextRequest(Model, kw_only=True):
     room_id: str = field(name="RoomId")
     sender_account: str = field(name="Sender_Account")
     text_content: str = field(name="TextContent")
     extension_info: str | UnsetType = field(name="ExtensionInfo", default=UNSET)
+
+
+class SetCategoryLanguageRequest(Model, kw_only=True):
+    category_id: str = field(name="CategoryId")
+    language: str = field(name="Language")
+    category_name: str = field(name="CategoryName")
+    category_desc: str | UnsetType = field(name="CategoryDesc", default=UNSET)
+
+
+class SetGiftLanguageRequest(Model, kw_only=True):
+    gift_id: str = field(name="GiftId")
+    language: str = field(name="Language")
+    name: str = field(name="Name")
+    desc: str | UnsetType = field(name="Desc", default=UNSET)
 
 
 class SetMetadataRequest(Model, kw_only=True):
@@ -444,15 +648,32 @@ _GET_CALLBACK_TOKEN = Endpoint("live_config", "get_callback_token", top_level=Fa
 _SET_CALLBACK = Endpoint("live_config", "set_callback", top_level=False)
 _SET_CALLBACK_TOKEN = Endpoint("live_config", "set_callback_token", top_level=False)
 _UPDATE_CALLBACK = Endpoint("live_config", "update_callback", top_level=False)
+_ADD_GIFT = Endpoint("live_engine_http_srv", "add_gift", top_level=False)
+_ADD_GIFT_CATEGORY = Endpoint("live_engine_http_srv", "add_gift_category", top_level=False)
+_ADD_GIFT_CATEGORY_RELATIONS = Endpoint("live_engine_http_srv", "add_gift_category_relations", top_level=False)
 _ADD_ROBOT = Endpoint("live_engine_http_srv", "add_robot", top_level=False)
 _BAN_MEMBER = Endpoint("live_engine_http_srv", "ban_member", top_level=False)
 _CHANGE_ROOM_OWNER = Endpoint("live_engine_http_srv", "change_room_owner", top_level=False)
+_COPY_DEFAULT_GIFT_CONFIG = Endpoint("live_engine_http_srv", "copy_default_gift_config", top_level=False)
 _CREATE_ROOM = Endpoint("live_engine_http_srv", "create_room", top_level=False)
+_DEL_GIFT = Endpoint("live_engine_http_srv", "del_gift", top_level=False)
+_DEL_GIFT_CATEGORY = Endpoint("live_engine_http_srv", "del_gift_category", top_level=False)
+_DEL_GIFT_CATEGORY_LANGUAGE = Endpoint("live_engine_http_srv", "del_gift_category_language", top_level=False)
+_DEL_GIFT_CATEGORY_RELATIONS = Endpoint("live_engine_http_srv", "del_gift_category_relations", top_level=False)
+_DEL_GIFT_LANGUAGE = Endpoint("live_engine_http_srv", "del_gift_language", top_level=False)
 _DEL_ROBOT = Endpoint("live_engine_http_srv", "del_robot", top_level=False)
 _DEL_ROOM_METADATA = Endpoint("live_engine_http_srv", "del_room_metadata", top_level=False)
 _DESTROY_ROOM = Endpoint("live_engine_http_srv", "destroy_room", top_level=False)
+_EDIT_GIFT = Endpoint("live_engine_http_srv", "edit_gift", top_level=False)
+_EDIT_GIFT_CATEGORY = Endpoint("live_engine_http_srv", "edit_gift_category", top_level=False)
 _GET_ADMIN_LIST = Endpoint("live_engine_http_srv", "get_admin_list", top_level=False)
 _GET_BANNED_MEMBER_LIST = Endpoint("live_engine_http_srv", "get_banned_member_list", top_level=False)
+_GET_GIFT = Endpoint("live_engine_http_srv", "get_gift", top_level=True)
+_GET_GIFT_CATEGORY = Endpoint("live_engine_http_srv", "get_gift_category", top_level=False)
+_GET_GIFT_CATEGORY_LANGUAGE = Endpoint("live_engine_http_srv", "get_gift_category_language", top_level=False)
+_GET_GIFT_COUNT = Endpoint("live_engine_http_srv", "get_gift_count", top_level=False)
+_GET_GIFT_INFO_LIST = Endpoint("live_engine_http_srv", "get_gift_info_list", top_level=False)
+_GET_GIFT_LANGUAGE = Endpoint("live_engine_http_srv", "get_gift_language", top_level=False)
 _GET_MUTED_MEMBER_LIST = Endpoint("live_engine_http_srv", "get_muted_member_list", top_level=False)
 _GET_ROBOT = Endpoint("live_engine_http_srv", "get_robot", top_level=False)
 _GET_ROOM_INFO = Endpoint("live_engine_http_srv", "get_room_info", top_level=False)
@@ -462,7 +683,10 @@ _GET_ROOM_STATS = Endpoint("live_engine_http_srv", "get_room_stats", top_level=F
 _MODIFY_ADMIN = Endpoint("live_engine_http_srv", "modify_admin", top_level=False)
 _MUTE_MEMBER = Endpoint("live_engine_http_srv", "mute_member", top_level=False)
 _SEND_CUSTOM_MSG = Endpoint("live_engine_http_srv", "send_custom_msg", top_level=False)
+_SEND_GIFT = Endpoint("live_engine_http_srv", "send_gift", top_level=False)
 _SEND_TEXT_MSG = Endpoint("live_engine_http_srv", "send_text_msg", top_level=False)
+_SET_GIFT_CATEGORY_LANGUAGE = Endpoint("live_engine_http_srv", "set_gift_category_language", top_level=False)
+_SET_GIFT_LANGUAGE = Endpoint("live_engine_http_srv", "set_gift_language", top_level=False)
 _SET_ROOM_METADATA = Endpoint("live_engine_http_srv", "set_room_metadata", top_level=False)
 _UNBAN_MEMBER = Endpoint("live_engine_http_srv", "unban_member", top_level=False)
 _UPDATE_ROOM_INFO = Endpoint("live_engine_http_srv", "update_room_info", top_level=False)
@@ -485,15 +709,34 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(_SET_CALLBACK, "config", "set", SetCallbackRequest, None),
     Operation(_SET_CALLBACK_TOKEN, "config", "set_callback_token", SetTokenRequest, None),
     Operation(_UPDATE_CALLBACK, "config", "update", UpdateCallbackRequest, None),
+    Operation(_ADD_GIFT, "gifts", "add", AddGiftRequest, None),
+    Operation(_ADD_GIFT_CATEGORY, "gifts", "add_category", AddCategoryRequest, None),
+    Operation(_ADD_GIFT_CATEGORY_RELATIONS, "gifts", "add_to_category", CategoryRelationsRequest, None),
     Operation(_ADD_ROBOT, "robots", "add", RobotsRequest, None),
     Operation(_BAN_MEMBER, "members", "ban", BanMemberRequest, None),
     Operation(_CHANGE_ROOM_OWNER, "rooms", "change_owner", ChangeOwnerRequest, None),
+    Operation(_COPY_DEFAULT_GIFT_CONFIG, "gifts", "copy_default_config", Empty, None),
     Operation(_CREATE_ROOM, "rooms", "create", CreateRoomRequest, CreateRoomResponse),
+    Operation(_DEL_GIFT, "gifts", "delete", GiftRequest, None),
+    Operation(_DEL_GIFT_CATEGORY, "gifts", "delete_category", CategoryRequest, None),
+    Operation(_DEL_GIFT_CATEGORY_LANGUAGE, "gifts", "delete_category_language", CategoryLanguageRequest, None),
+    Operation(_DEL_GIFT_CATEGORY_RELATIONS, "gifts", "remove_from_category", CategoryRelationsRequest, None),
+    Operation(_DEL_GIFT_LANGUAGE, "gifts", "delete_language", GiftLanguageRequest, None),
     Operation(_DEL_ROBOT, "robots", "delete", RobotsRequest, None),
     Operation(_DEL_ROOM_METADATA, "metadata", "delete", DelMetadataRequest, None),
     Operation(_DESTROY_ROOM, "rooms", "destroy", RoomRequest, DestroyRoomResponse),
+    Operation(_EDIT_GIFT, "gifts", "edit", EditGiftRequest, None),
+    Operation(_EDIT_GIFT_CATEGORY, "gifts", "edit_category", EditCategoryRequest, None),
     Operation(_GET_ADMIN_LIST, "members", "list_admins", RoomRequest, AdminListResponse),
     Operation(_GET_BANNED_MEMBER_LIST, "members", "list_banned", BannedListRequest, BannedListResponse),
+    Operation(_GET_GIFT, "gifts", "get", GiftRequest, GetGiftResponse),
+    Operation(_GET_GIFT_CATEGORY, "gifts", "get_category", GetCategoryRequest, GetCategoryResponse),
+    Operation(
+        _GET_GIFT_CATEGORY_LANGUAGE, "gifts", "get_category_language", CategoryLanguageRequest, CategoryLanguageResponse
+    ),
+    Operation(_GET_GIFT_COUNT, "gifts", "count", GiftCountRequest, GiftCountResponse),
+    Operation(_GET_GIFT_INFO_LIST, "gifts", "list", GiftInfoListRequest, GiftInfoListResponse),
+    Operation(_GET_GIFT_LANGUAGE, "gifts", "get_language", GiftLanguageRequest, GiftLanguageResponse),
     Operation(_GET_MUTED_MEMBER_LIST, "members", "list_muted", MutedListRequest, MutedListResponse),
     Operation(_GET_ROBOT, "robots", "get", RoomRequest, RobotsResponse),
     Operation(_GET_ROOM_INFO, "rooms", "get_info", RoomRequest, GetRoomInfoResponse),
@@ -503,7 +746,10 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(_MODIFY_ADMIN, "members", "modify_admins", ModifyAdminRequest, None),
     Operation(_MUTE_MEMBER, "members", "mute", MuteMemberRequest, None),
     Operation(_SEND_CUSTOM_MSG, "messages", "send_custom", SendCustomRequest, None),
+    Operation(_SEND_GIFT, "gifts", "send", SendGiftRequest, None),
     Operation(_SEND_TEXT_MSG, "messages", "send_text", SendTextRequest, None),
+    Operation(_SET_GIFT_CATEGORY_LANGUAGE, "gifts", "set_category_language", SetCategoryLanguageRequest, None),
+    Operation(_SET_GIFT_LANGUAGE, "gifts", "set_language", SetGiftLanguageRequest, None),
     Operation(_SET_ROOM_METADATA, "metadata", "set", SetMetadataRequest, None),
     Operation(_UNBAN_MEMBER, "members", "unban", UnbanMemberRequest, None),
     Operation(_UPDATE_ROOM_INFO, "rooms", "update", UpdateRoomInfoRequest, None),
@@ -674,6 +920,372 @@ class Config:
                 url=given(url),
                 callback_command_list=UNSET if callback_command_list is None else list(callback_command_list),
             ),
+            None,
+        )
+
+
+class Gifts:
+    """Gifts: the app's gift configuration (gifts, categories, languages), sending gifts and counting them."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def add(
+        self,
+        gift_id: str,
+        coins: int,
+        default_name: str,
+        *,
+        icon_url: str | None = None,
+        resource_url: str | None = None,
+        level: int | None = None,
+        extension_info: str | None = None,
+        default_desc: str | None = None,
+    ) -> None:
+        """Add a gift to the app's configuration (a GiftId that exists: 100002).
+
+        ``POST /v4/live_engine_http_srv/add_gift``
+        """
+        self._caller._call(
+            _ADD_GIFT,
+            AddGiftRequest(
+                gift_id=gift_id,
+                coins=coins,
+                default_name=default_name,
+                icon_url=given(icon_url),
+                resource_url=given(resource_url),
+                level=given(level),
+                extension_info=given(extension_info),
+                default_desc=given(default_desc),
+            ),
+            None,
+        )
+
+    def add_category(
+        self,
+        category_id: str,
+        default_name: str,
+        *,
+        default_desc: str | None = None,
+    ) -> None:
+        """Add a gift category (a CategoryId that exists: 100002); put gifts in it with add_gift_category_relations.
+
+        ``POST /v4/live_engine_http_srv/add_gift_category``
+        """
+        self._caller._call(
+            _ADD_GIFT_CATEGORY,
+            AddCategoryRequest(category_id=category_id, default_name=default_name, default_desc=given(default_desc)),
+            None,
+        )
+
+    def add_to_category(
+        self,
+        category_id: str,
+        gift_ids: Sequence[str],
+    ) -> None:
+        """Put up to 100 gifts in a category (a gift may be in several); those already in it stay.
+
+        ``POST /v4/live_engine_http_srv/add_gift_category_relations``
+        """
+        self._caller._call(
+            _ADD_GIFT_CATEGORY_RELATIONS,
+            CategoryRelationsRequest(category_id=category_id, gift_id_list=list(gift_ids)),
+            None,
+        )
+
+    def copy_default_config(self) -> None:
+        """Install liveroom's default gift configuration (3 categories, 15 gifts, in en and zh-CN) into an app that has
+        no gift or category yet.
+
+        ``POST /v4/live_engine_http_srv/copy_default_gift_config``
+        """
+        self._caller._call(
+            _COPY_DEFAULT_GIFT_CONFIG,
+            Empty(),
+            None,
+        )
+
+    def delete(
+        self,
+        gift_id: str,
+    ) -> None:
+        """Remove a gift, with its other languages and its place in every category.
+
+        ``POST /v4/live_engine_http_srv/del_gift``
+        """
+        self._caller._call(
+            _DEL_GIFT,
+            GiftRequest(gift_id=gift_id),
+            None,
+        )
+
+    def delete_category(
+        self,
+        category_id: str,
+    ) -> None:
+        """Remove a gift category and its other languages; its gifts stay in the app.
+
+        ``POST /v4/live_engine_http_srv/del_gift_category``
+        """
+        self._caller._call(
+            _DEL_GIFT_CATEGORY,
+            CategoryRequest(category_id=category_id),
+            None,
+        )
+
+    def delete_category_language(
+        self,
+        category_id: str,
+        language: str,
+    ) -> None:
+        """Remove a gift category's names in one language (nothing happens when it has none in it).
+
+        ``POST /v4/live_engine_http_srv/del_gift_category_language``
+        """
+        self._caller._call(
+            _DEL_GIFT_CATEGORY_LANGUAGE,
+            CategoryLanguageRequest(category_id=category_id, language=language),
+            None,
+        )
+
+    def remove_from_category(
+        self,
+        category_id: str,
+        gift_ids: Sequence[str],
+    ) -> None:
+        """Take up to 100 gifts out of a category; they stay in the app (a gift not in it is ignored).
+
+        ``POST /v4/live_engine_http_srv/del_gift_category_relations``
+        """
+        self._caller._call(
+            _DEL_GIFT_CATEGORY_RELATIONS,
+            CategoryRelationsRequest(category_id=category_id, gift_id_list=list(gift_ids)),
+            None,
+        )
+
+    def delete_language(
+        self,
+        gift_id: str,
+        language: str,
+    ) -> None:
+        """Remove a gift's names in one language (nothing happens when it has none in it).
+
+        ``POST /v4/live_engine_http_srv/del_gift_language``
+        """
+        self._caller._call(
+            _DEL_GIFT_LANGUAGE,
+            GiftLanguageRequest(gift_id=gift_id, language=language),
+            None,
+        )
+
+    def edit(
+        self,
+        gift_id: str,
+        *,
+        coins: int | None = None,
+        default_name: str | None = None,
+        icon_url: str | None = None,
+        resource_url: str | None = None,
+        level: int | None = None,
+        extension_info: str | None = None,
+        default_desc: str | None = None,
+    ) -> None:
+        """Change the given fields of a gift; fields not given keep their values.
+
+        ``POST /v4/live_engine_http_srv/edit_gift``
+        """
+        self._caller._call(
+            _EDIT_GIFT,
+            EditGiftRequest(
+                gift_id=gift_id,
+                coins=given(coins),
+                default_name=given(default_name),
+                icon_url=given(icon_url),
+                resource_url=given(resource_url),
+                level=given(level),
+                extension_info=given(extension_info),
+                default_desc=given(default_desc),
+            ),
+            None,
+        )
+
+    def edit_category(
+        self,
+        category_id: str,
+        *,
+        default_name: str | None = None,
+        default_desc: str | None = None,
+    ) -> None:
+        """Change the given fields of a gift category; fields not given keep their values.
+
+        ``POST /v4/live_engine_http_srv/edit_gift_category``
+        """
+        self._caller._call(
+            _EDIT_GIFT_CATEGORY,
+            EditCategoryRequest(
+                category_id=category_id,
+                default_name=given(default_name),
+                default_desc=given(default_desc),
+            ),
+            None,
+        )
+
+    def get(
+        self,
+        gift_id: str,
+    ) -> GetGiftResponse:
+        """Read one gift; ``GiftInfo`` is answered beside ``ActionStatus``, not under ``Response`` (as Tencent does).
+
+        ``POST /v4/live_engine_http_srv/get_gift``
+        """
+        return self._caller._call(
+            _GET_GIFT,
+            GiftRequest(gift_id=gift_id),
+            GetGiftResponse,
+        )
+
+    def get_category(
+        self,
+        category_id: str,
+        *,
+        language: str | None = None,
+    ) -> GetCategoryResponse:
+        """Read one gift category with its gifts and languages, named in ``Language`` where set.
+
+        ``POST /v4/live_engine_http_srv/get_gift_category``
+        """
+        return self._caller._call(
+            _GET_GIFT_CATEGORY,
+            GetCategoryRequest(category_id=category_id, language=given(language)),
+            GetCategoryResponse,
+        )
+
+    def get_category_language(
+        self,
+        category_id: str,
+        language: str,
+    ) -> CategoryLanguageResponse:
+        """A gift category's name and description in one language (both "" when none are set in it).
+
+        ``POST /v4/live_engine_http_srv/get_gift_category_language``
+        """
+        return self._caller._call(
+            _GET_GIFT_CATEGORY_LANGUAGE,
+            CategoryLanguageRequest(category_id=category_id, language=language),
+            CategoryLanguageResponse,
+        )
+
+    def count(
+        self,
+        room_id: str,
+        from_account: str,
+    ) -> GiftCountResponse:
+        """The room's gift totals: ``Sequence`` (gifts sent, one per send_gift), ``TotalCount`` (gifts, counting
+        ``Count``), ``TotalCoins`` and ``GiftSenderCount`` (distinct senders).
+
+        ``POST /v4/live_engine_http_srv/get_gift_count``
+        """
+        return self._caller._call(
+            _GET_GIFT_COUNT,
+            GiftCountRequest(room_id=room_id, from_account=from_account),
+            GiftCountResponse,
+        )
+
+    def list(
+        self,
+        *,
+        language: str | None = None,
+    ) -> GiftInfoListResponse:
+        """Every gift (the cheapest first) and category of the app, named in ``Language`` where the app set names in it
+        and by their defaults otherwise; each with all its languages.
+
+        ``POST /v4/live_engine_http_srv/get_gift_info_list``
+        """
+        return self._caller._call(
+            _GET_GIFT_INFO_LIST,
+            GiftInfoListRequest(language=given(language)),
+            GiftInfoListResponse,
+        )
+
+    def get_language(
+        self,
+        gift_id: str,
+        language: str,
+    ) -> GiftLanguageResponse:
+        """A gift's name and description in one language (both "" when none are set in it).
+
+        ``POST /v4/live_engine_http_srv/get_gift_language``
+        """
+        return self._caller._call(
+            _GET_GIFT_LANGUAGE,
+            GiftLanguageRequest(gift_id=gift_id, language=language),
+            GiftLanguageResponse,
+        )
+
+    def send(
+        self,
+        room_id: str,
+        gift_id: str,
+        from_account: str,
+        receivers: Sequence[str],
+        *,
+        count: int | None = None,
+    ) -> None:
+        """Send ``Count`` gifts from ``From_Account`` to up to 20 receivers in a room: counted in the room's statistics
+        at once, and shown to every member online as a ``gift`` event.
+
+        ``POST /v4/live_engine_http_srv/send_gift``
+        """
+        self._caller._call(
+            _SEND_GIFT,
+            SendGiftRequest(
+                room_id=room_id,
+                gift_id=gift_id,
+                from_account=from_account,
+                receiver_list_account=list(receivers),
+                count=given(count),
+            ),
+            None,
+        )
+
+    def set_category_language(
+        self,
+        category_id: str,
+        language: str,
+        category_name: str,
+        *,
+        category_desc: str | None = None,
+    ) -> None:
+        """Set a gift category's name and description in one language (replacing those set before).
+
+        ``POST /v4/live_engine_http_srv/set_gift_category_language``
+        """
+        self._caller._call(
+            _SET_GIFT_CATEGORY_LANGUAGE,
+            SetCategoryLanguageRequest(
+                category_id=category_id,
+                language=language,
+                category_name=category_name,
+                category_desc=given(category_desc),
+            ),
+            None,
+        )
+
+    def set_language(
+        self,
+        gift_id: str,
+        language: str,
+        name: str,
+        *,
+        desc: str | None = None,
+    ) -> None:
+        """Set a gift's name and description in one language (replacing those set before).
+
+        ``POST /v4/live_engine_http_srv/set_gift_language``
+        """
+        self._caller._call(
+            _SET_GIFT_LANGUAGE,
+            SetGiftLanguageRequest(gift_id=gift_id, language=language, name=name, desc=given(desc)),
             None,
         )
 
@@ -1270,6 +1882,7 @@ class API:
 
     accounts: Accounts
     config: Config
+    gifts: Gifts
     members: Members
     messages: Messages
     metadata: Metadata
@@ -1280,6 +1893,7 @@ class API:
     def _bind(self, caller: SyncCaller) -> None:
         self.accounts = Accounts(caller)
         self.config = Config(caller)
+        self.gifts = Gifts(caller)
         self.members = Members(caller)
         self.messages = Messages(caller)
         self.metadata = Metadata(caller)
@@ -1446,6 +2060,372 @@ class AsyncConfig:
                 url=given(url),
                 callback_command_list=UNSET if callback_command_list is None else list(callback_command_list),
             ),
+            None,
+        )
+
+
+class AsyncGifts:
+    """Gifts: the app's gift configuration (gifts, categories, languages), sending gifts and counting them."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def add(
+        self,
+        gift_id: str,
+        coins: int,
+        default_name: str,
+        *,
+        icon_url: str | None = None,
+        resource_url: str | None = None,
+        level: int | None = None,
+        extension_info: str | None = None,
+        default_desc: str | None = None,
+    ) -> None:
+        """Add a gift to the app's configuration (a GiftId that exists: 100002).
+
+        ``POST /v4/live_engine_http_srv/add_gift``
+        """
+        await self._caller._call(
+            _ADD_GIFT,
+            AddGiftRequest(
+                gift_id=gift_id,
+                coins=coins,
+                default_name=default_name,
+                icon_url=given(icon_url),
+                resource_url=given(resource_url),
+                level=given(level),
+                extension_info=given(extension_info),
+                default_desc=given(default_desc),
+            ),
+            None,
+        )
+
+    async def add_category(
+        self,
+        category_id: str,
+        default_name: str,
+        *,
+        default_desc: str | None = None,
+    ) -> None:
+        """Add a gift category (a CategoryId that exists: 100002); put gifts in it with add_gift_category_relations.
+
+        ``POST /v4/live_engine_http_srv/add_gift_category``
+        """
+        await self._caller._call(
+            _ADD_GIFT_CATEGORY,
+            AddCategoryRequest(category_id=category_id, default_name=default_name, default_desc=given(default_desc)),
+            None,
+        )
+
+    async def add_to_category(
+        self,
+        category_id: str,
+        gift_ids: Sequence[str],
+    ) -> None:
+        """Put up to 100 gifts in a category (a gift may be in several); those already in it stay.
+
+        ``POST /v4/live_engine_http_srv/add_gift_category_relations``
+        """
+        await self._caller._call(
+            _ADD_GIFT_CATEGORY_RELATIONS,
+            CategoryRelationsRequest(category_id=category_id, gift_id_list=list(gift_ids)),
+            None,
+        )
+
+    async def copy_default_config(self) -> None:
+        """Install liveroom's default gift configuration (3 categories, 15 gifts, in en and zh-CN) into an app that has
+        no gift or category yet.
+
+        ``POST /v4/live_engine_http_srv/copy_default_gift_config``
+        """
+        await self._caller._call(
+            _COPY_DEFAULT_GIFT_CONFIG,
+            Empty(),
+            None,
+        )
+
+    async def delete(
+        self,
+        gift_id: str,
+    ) -> None:
+        """Remove a gift, with its other languages and its place in every category.
+
+        ``POST /v4/live_engine_http_srv/del_gift``
+        """
+        await self._caller._call(
+            _DEL_GIFT,
+            GiftRequest(gift_id=gift_id),
+            None,
+        )
+
+    async def delete_category(
+        self,
+        category_id: str,
+    ) -> None:
+        """Remove a gift category and its other languages; its gifts stay in the app.
+
+        ``POST /v4/live_engine_http_srv/del_gift_category``
+        """
+        await self._caller._call(
+            _DEL_GIFT_CATEGORY,
+            CategoryRequest(category_id=category_id),
+            None,
+        )
+
+    async def delete_category_language(
+        self,
+        category_id: str,
+        language: str,
+    ) -> None:
+        """Remove a gift category's names in one language (nothing happens when it has none in it).
+
+        ``POST /v4/live_engine_http_srv/del_gift_category_language``
+        """
+        await self._caller._call(
+            _DEL_GIFT_CATEGORY_LANGUAGE,
+            CategoryLanguageRequest(category_id=category_id, language=language),
+            None,
+        )
+
+    async def remove_from_category(
+        self,
+        category_id: str,
+        gift_ids: Sequence[str],
+    ) -> None:
+        """Take up to 100 gifts out of a category; they stay in the app (a gift not in it is ignored).
+
+        ``POST /v4/live_engine_http_srv/del_gift_category_relations``
+        """
+        await self._caller._call(
+            _DEL_GIFT_CATEGORY_RELATIONS,
+            CategoryRelationsRequest(category_id=category_id, gift_id_list=list(gift_ids)),
+            None,
+        )
+
+    async def delete_language(
+        self,
+        gift_id: str,
+        language: str,
+    ) -> None:
+        """Remove a gift's names in one language (nothing happens when it has none in it).
+
+        ``POST /v4/live_engine_http_srv/del_gift_language``
+        """
+        await self._caller._call(
+            _DEL_GIFT_LANGUAGE,
+            GiftLanguageRequest(gift_id=gift_id, language=language),
+            None,
+        )
+
+    async def edit(
+        self,
+        gift_id: str,
+        *,
+        coins: int | None = None,
+        default_name: str | None = None,
+        icon_url: str | None = None,
+        resource_url: str | None = None,
+        level: int | None = None,
+        extension_info: str | None = None,
+        default_desc: str | None = None,
+    ) -> None:
+        """Change the given fields of a gift; fields not given keep their values.
+
+        ``POST /v4/live_engine_http_srv/edit_gift``
+        """
+        await self._caller._call(
+            _EDIT_GIFT,
+            EditGiftRequest(
+                gift_id=gift_id,
+                coins=given(coins),
+                default_name=given(default_name),
+                icon_url=given(icon_url),
+                resource_url=given(resource_url),
+                level=given(level),
+                extension_info=given(extension_info),
+                default_desc=given(default_desc),
+            ),
+            None,
+        )
+
+    async def edit_category(
+        self,
+        category_id: str,
+        *,
+        default_name: str | None = None,
+        default_desc: str | None = None,
+    ) -> None:
+        """Change the given fields of a gift category; fields not given keep their values.
+
+        ``POST /v4/live_engine_http_srv/edit_gift_category``
+        """
+        await self._caller._call(
+            _EDIT_GIFT_CATEGORY,
+            EditCategoryRequest(
+                category_id=category_id,
+                default_name=given(default_name),
+                default_desc=given(default_desc),
+            ),
+            None,
+        )
+
+    async def get(
+        self,
+        gift_id: str,
+    ) -> GetGiftResponse:
+        """Read one gift; ``GiftInfo`` is answered beside ``ActionStatus``, not under ``Response`` (as Tencent does).
+
+        ``POST /v4/live_engine_http_srv/get_gift``
+        """
+        return await self._caller._call(
+            _GET_GIFT,
+            GiftRequest(gift_id=gift_id),
+            GetGiftResponse,
+        )
+
+    async def get_category(
+        self,
+        category_id: str,
+        *,
+        language: str | None = None,
+    ) -> GetCategoryResponse:
+        """Read one gift category with its gifts and languages, named in ``Language`` where set.
+
+        ``POST /v4/live_engine_http_srv/get_gift_category``
+        """
+        return await self._caller._call(
+            _GET_GIFT_CATEGORY,
+            GetCategoryRequest(category_id=category_id, language=given(language)),
+            GetCategoryResponse,
+        )
+
+    async def get_category_language(
+        self,
+        category_id: str,
+        language: str,
+    ) -> CategoryLanguageResponse:
+        """A gift category's name and description in one language (both "" when none are set in it).
+
+        ``POST /v4/live_engine_http_srv/get_gift_category_language``
+        """
+        return await self._caller._call(
+            _GET_GIFT_CATEGORY_LANGUAGE,
+            CategoryLanguageRequest(category_id=category_id, language=language),
+            CategoryLanguageResponse,
+        )
+
+    async def count(
+        self,
+        room_id: str,
+        from_account: str,
+    ) -> GiftCountResponse:
+        """The room's gift totals: ``Sequence`` (gifts sent, one per send_gift), ``TotalCount`` (gifts, counting
+        ``Count``), ``TotalCoins`` and ``GiftSenderCount`` (distinct senders).
+
+        ``POST /v4/live_engine_http_srv/get_gift_count``
+        """
+        return await self._caller._call(
+            _GET_GIFT_COUNT,
+            GiftCountRequest(room_id=room_id, from_account=from_account),
+            GiftCountResponse,
+        )
+
+    async def list(
+        self,
+        *,
+        language: str | None = None,
+    ) -> GiftInfoListResponse:
+        """Every gift (the cheapest first) and category of the app, named in ``Language`` where the app set names in it
+        and by their defaults otherwise; each with all its languages.
+
+        ``POST /v4/live_engine_http_srv/get_gift_info_list``
+        """
+        return await self._caller._call(
+            _GET_GIFT_INFO_LIST,
+            GiftInfoListRequest(language=given(language)),
+            GiftInfoListResponse,
+        )
+
+    async def get_language(
+        self,
+        gift_id: str,
+        language: str,
+    ) -> GiftLanguageResponse:
+        """A gift's name and description in one language (both "" when none are set in it).
+
+        ``POST /v4/live_engine_http_srv/get_gift_language``
+        """
+        return await self._caller._call(
+            _GET_GIFT_LANGUAGE,
+            GiftLanguageRequest(gift_id=gift_id, language=language),
+            GiftLanguageResponse,
+        )
+
+    async def send(
+        self,
+        room_id: str,
+        gift_id: str,
+        from_account: str,
+        receivers: Sequence[str],
+        *,
+        count: int | None = None,
+    ) -> None:
+        """Send ``Count`` gifts from ``From_Account`` to up to 20 receivers in a room: counted in the room's statistics
+        at once, and shown to every member online as a ``gift`` event.
+
+        ``POST /v4/live_engine_http_srv/send_gift``
+        """
+        await self._caller._call(
+            _SEND_GIFT,
+            SendGiftRequest(
+                room_id=room_id,
+                gift_id=gift_id,
+                from_account=from_account,
+                receiver_list_account=list(receivers),
+                count=given(count),
+            ),
+            None,
+        )
+
+    async def set_category_language(
+        self,
+        category_id: str,
+        language: str,
+        category_name: str,
+        *,
+        category_desc: str | None = None,
+    ) -> None:
+        """Set a gift category's name and description in one language (replacing those set before).
+
+        ``POST /v4/live_engine_http_srv/set_gift_category_language``
+        """
+        await self._caller._call(
+            _SET_GIFT_CATEGORY_LANGUAGE,
+            SetCategoryLanguageRequest(
+                category_id=category_id,
+                language=language,
+                category_name=category_name,
+                category_desc=given(category_desc),
+            ),
+            None,
+        )
+
+    async def set_language(
+        self,
+        gift_id: str,
+        language: str,
+        name: str,
+        *,
+        desc: str | None = None,
+    ) -> None:
+        """Set a gift's name and description in one language (replacing those set before).
+
+        ``POST /v4/live_engine_http_srv/set_gift_language``
+        """
+        await self._caller._call(
+            _SET_GIFT_LANGUAGE,
+            SetGiftLanguageRequest(gift_id=gift_id, language=language, name=name, desc=given(desc)),
             None,
         )
 
@@ -2044,6 +3024,7 @@ class AsyncAPI:
 
     accounts: AsyncAccounts
     config: AsyncConfig
+    gifts: AsyncGifts
     members: AsyncMembers
     messages: AsyncMessages
     metadata: AsyncMetadata
@@ -2054,6 +3035,7 @@ class AsyncAPI:
     def _bind(self, caller: AsyncCaller) -> None:
         self.accounts = AsyncAccounts(caller)
         self.config = AsyncConfig(caller)
+        self.gifts = AsyncGifts(caller)
         self.members = AsyncMembers(caller)
         self.messages = AsyncMessages(caller)
         self.metadata = AsyncMetadata(caller)

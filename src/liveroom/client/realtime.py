@@ -49,6 +49,7 @@ __all__ = [
     "AdminsChanged",
     "CustomMessage",
     "Entered",
+    "GiftSent",
     "KickedOffSeat",
     "Liked",
     "MemberBanned",
@@ -122,9 +123,28 @@ class CustomMessage(RoomEvent, kw_only=True):
 
 
 class Liked(RoomEvent, kw_only=True):
+    """``count`` likes added; ``total_likes_received`` is the room's running total with them."""
+
     KIND = "like"
     sender_account: str = field(name="Sender_Account", default="")
     count: int = field(name="Count", default=0)
+    total_likes_received: int = field(name="TotalLikesReceived", default=0)
+
+
+class GiftSent(RoomEvent, kw_only=True):
+    """``count`` gifts ``gift_id`` (``coins`` each) from ``sender_account``; ``sequence`` numbers the room's gifts
+    (1, 2, 3 ...) and the totals are the room's with this one."""
+
+    KIND = "gift"
+    sender_account: str = field(name="Sender_Account", default="")
+    gift_id: str = field(name="GiftId", default="")
+    count: int = field(name="Count", default=0)
+    receiver_list_account: list[str] = field(name="ReceiverList_Account", default_factory=list)
+    coins: int = field(name="Coins", default=0)
+    sequence: int = field(name="Sequence", default=0)
+    total_gifts_sent: int = field(name="TotalGiftsSent", default=0)
+    total_gift_coins: int = field(name="TotalGiftCoins", default=0)
+    total_unique_gift_senders: int = field(name="TotalUniqueGiftSenders", default=0)
 
 
 class SeatListChanged(RoomEvent, kw_only=True):
@@ -225,6 +245,7 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         TextMessage,
         CustomMessage,
         Liked,
+        GiftSent,
         SeatListChanged,
         PickedOnSeat,
         KickedOffSeat,
@@ -423,6 +444,16 @@ class RealtimeClient:
 
     async def like(self, room_id: str, count: int = 1) -> None:
         await self._request({"type": "like", "RoomId": room_id, "Count": count})
+
+    async def send_gift(self, room_id: str, gift_id: str, count: int = 1, *, receivers: list[str] | None = None) -> int:
+        """Send ``count`` gifts to ``receivers`` (by default the room's owner); every member (you too) gets a
+        ``GiftSent`` event. Answers the gift's ``Sequence`` in the room. Raises ``NotFoundError`` for a gift the app
+        does not have, ``ConflictError`` when the app's backend refused it (102004)."""
+        message: dict[str, Any] = {"type": "send_gift", "RoomId": room_id, "GiftId": gift_id, "Count": count}
+        if receivers is not None:
+            message["ReceiverList_Account"] = receivers
+        answer = await self._request(message)
+        return int(answer.get("Sequence", 0))
 
     async def take_seat(self, room_id: str, index: int) -> Literal["taken", "applied"]:
         """``"taken"``: you are on the seat; ``"applied"``: the room takes applications, and a

@@ -85,8 +85,26 @@ class CustomMessage(RoomEvent, frozen=True, tag="custom_message"):
 
 
 class Liked(RoomEvent, frozen=True, tag="like"):
+    """``count`` likes added; ``total_likes_received`` is the room's running total with them."""
+
     sender_account: str
     count: int
+    total_likes_received: int
+
+
+class GiftSent(RoomEvent, frozen=True, tag="gift"):
+    """``count`` gifts ``gift_id`` of ``coins`` each; the totals are the room's with them, ``sequence`` this send's
+    number in the room (1, 2, 3 ...: a member can order and deduplicate gifts by it)."""
+
+    sender_account: str
+    gift_id: str
+    count: int
+    receiver_list_account: tuple[str, ...]
+    coins: int
+    sequence: int
+    total_gifts_sent: int
+    total_gift_coins: int
+    total_unique_gift_senders: int
 
 
 # seats --------------------------------------------------------------------------------------------------
@@ -173,6 +191,7 @@ AnyRoomEvent = (
     | TextMessage
     | CustomMessage
     | Liked
+    | GiftSent
     | SeatListChanged
     | PickedOnSeat
     | KickedOffSeat

@@ -19,7 +19,7 @@ from liveroom.domain.events import CustomMessage, Liked, TextMessage
 from liveroom.domain.hooks import MessageToSend
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room
-from liveroom.errors import ErrorCode, InvalidParameter
+from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import RoomRecord, Transaction
 
 # A message is refused above Tencent's 8 KB packet limit (its content fields together, in UTF-8 bytes).
@@ -138,10 +138,11 @@ async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
     """A member online likes the room ``count`` times (counted in TotalLikesReceived); mutes do not stop likes."""
     if not 1 <= count <= LIKES_MAX:
         raise InvalidParameter(f"Count: must be 1..{LIKES_MAX}")
+    await require_present(svc, caller, room_id)
     async with svc.store.write() as tx:
-        await require_room(tx, caller, room_id)
-        await _require_present(svc, caller, room_id)
-        await tx.add_likes(caller.sdkappid, room_id, count)
+        total = await tx.add_likes(caller.sdkappid, room_id, count)
+        if total is None:
+            raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
     await svc.events.publish(
         Liked(
             sdkappid=caller.sdkappid,
@@ -149,18 +150,20 @@ async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
             operator=caller.identifier,
             sender_account=caller.identifier,
             count=count,
+            total_likes_received=total,
         )
     )
 
 
-async def _require_present(svc: Services, caller: Caller, room_id: str) -> None:
+async def require_present(svc: Services, caller: Caller, room_id: str) -> None:
+    """100005 ``not_in_room`` unless the caller is a member online in the room."""
     if not await svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
         raise Refused(ErrorCode.NOT_A_MEMBER, "not_in_room", f"RoomId: you are not in room {room_id!r}")
 
 
 async def _may_speak(svc: Services, tx: Transaction, caller: Caller, room: RoomRecord) -> None:
     sdkappid, user_id, room_id = caller.sdkappid, caller.identifier, room.room_id
-    await _require_present(svc, caller, room_id)
+    await require_present(svc, caller, room_id)
     if await tx.muted_until(sdkappid, room_id, user_id, svc.now()) is not None:
         raise Refused(ErrorCode.NO_PERMISSION, "muted", f"RoomId: you are muted in room {room_id!r}")
     if (

@@ -18,17 +18,18 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import members, messages, seats
+from liveroom.domain import gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
-from liveroom.domain.events import AnyRoomEvent, MemberBanned, MemberLeft, RoomDismissed
+from liveroom.domain.events import AnyRoomEvent, GiftSent, MemberBanned, MemberLeft, RoomDismissed
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
+from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.store.interface import AppRecord
 
@@ -121,6 +122,7 @@ class RealtimeGateway:
         burst: float = 40.0,
         seat_application_timeout: float = 60.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
+        gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
     ) -> None:
         self._svc = services
         self._auth = authenticator
@@ -134,6 +136,7 @@ class RealtimeGateway:
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
+        self._gifts = GiftPacer(self._send_held_gift, gift_frames_per_second)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -222,6 +225,8 @@ class RealtimeGateway:
                 await self._leave(session, request)
             elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
                 await self._say(session, request)
+            elif isinstance(request, protocol.SendGift):
+                await self._gift(session, request)
             elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
                 await self._seat(session, request)
             else:
@@ -332,6 +337,24 @@ class RealtimeGateway:
             await messages.like(self._svc, caller, room_id, request.Count)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
 
+    async def _gift(self, session: Session, request: protocol.SendGift) -> None:
+        """The rules of REST send_gift (the same domain call), the member being the sender; answers the gift's
+        ``Sequence`` in the room."""
+        caller = session.caller
+        assert caller is not None
+        room_id = request.RoomId
+        if room_id not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        gift = gifts.GiftSend(
+            room_id=room_id,
+            gift_id=request.GiftId,
+            sender=caller.identifier,
+            receivers=tuple(request.ReceiverList_Account),
+            count=request.Count,
+        )
+        totals = await gifts.send_gift(self._svc, caller, gift, as_member=True)
+        session.push(protocol.encode({"type": "ok", "ref": request.id, "Sequence": totals.sequence}))
+
     async def _seat(
         self, session: Session, request: protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat
     ) -> None:
@@ -406,9 +429,12 @@ class RealtimeGateway:
         self._dismissal.observe(event)
         self._applications.observe(event)
         if isinstance(event, RoomDismissed):
+            self._gifts.forget(*key)
             await members.room_gone(self._svc, *key)
         sessions = self._rooms.get(key)
         if not sessions:
+            return
+        if isinstance(event, GiftSent) and not self._gifts.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
         for session in sessions:
@@ -424,3 +450,9 @@ class RealtimeGateway:
                 session.rooms.discard(event.room_id)
             if not sessions:
                 del self._rooms[key]
+
+    def _send_held_gift(self, event: GiftSent) -> None:
+        """A gift event the pacer held, now that the room's budget allows it (to the members in the room now)."""
+        frame = protocol.event(event)
+        for session in self._rooms.get((event.sdkappid, event.room_id), ()):
+            session.push(frame)

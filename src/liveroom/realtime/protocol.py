@@ -21,6 +21,7 @@ MAX_FRAME_BYTES = 16 * 1024
 
 RoomIdText = Annotated[str, msgspec.Meta(min_length=1, max_length=48, pattern=r"^[\x20-\x7e]+$")]
 RequestId = Annotated[str, msgspec.Meta(max_length=64)] | int | None
+AccountText = Annotated[str, msgspec.Meta(min_length=1, max_length=32)]
 
 
 class ProtocolError(LiveError):
@@ -72,6 +73,15 @@ class Like(Request):
     Count: int = 1
 
 
+class SendGift(Request):
+    """No ``ReceiverList_Account``: the gift is for the room's owner."""
+
+    RoomId: RoomIdText
+    GiftId: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    Count: int = 1
+    ReceiverList_Account: Annotated[list[AccountText], msgspec.Meta(max_length=20)] = []
+
+
 class TakeSeat(Request):
     RoomId: RoomIdText
     Index: int
@@ -95,6 +105,7 @@ REQUESTS: dict[str, type[Request]] = {
     "send_text": SendText,
     "send_custom": SendCustom,
     "like": Like,
+    "send_gift": SendGift,
     "take_seat": TakeSeat,
     "leave_seat": LeaveSeat,
     "answer_seat": AnswerSeat,
@@ -145,7 +156,8 @@ _REASONS = {
     ErrorCode.SEATS_NOT_SUPPORTED: "no_seats",
     ErrorCode.ACCOUNT_NOT_FOUND: "account_not_found",
     ErrorCode.MESSAGE_REFUSED_BY_CALLBACK: "refused_by_backend",
-    ErrorCode.GIFT_REFUSED_BY_CALLBACK: "refused_by_backend",
+    ErrorCode.GIFT_NOT_FOUND: "gift_not_found",
+    ErrorCode.GIFT_REFUSED: "gift_refused",
 }
 
 

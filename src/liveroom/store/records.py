@@ -79,6 +79,7 @@ class RoomRecord(msgspec.Struct, frozen=True):
     total_unique_gift_senders: int = 0
     total_likes_received: int = 0
     total_msg_count: int = 0
+    gift_sequence: int = 0
 
 
 class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -180,6 +181,64 @@ class WebhookStats(msgspec.Struct, frozen=True, kw_only=True):
     pending: int
     dead: int
     oldest_pending: int | None
+
+
+class GiftRecord(msgspec.Struct, frozen=True):
+    """One gift of an app's configuration: the columns of ``tables.gifts``, in the order a store selects them.
+    ``coins`` is the unit price."""
+
+    gift_id: str
+    icon_url: str
+    resource_url: str
+    coins: int
+    level: int
+    extension_info: str
+    default_name: str
+    default_desc: str
+    create_time: int
+
+
+class GiftChanges(msgspec.Struct, frozen=True, kw_only=True):
+    """New values for some columns of a gift; a field left UNSET keeps its stored value."""
+
+    icon_url: str | UnsetType = UNSET
+    resource_url: str | UnsetType = UNSET
+    coins: int | UnsetType = UNSET
+    level: int | UnsetType = UNSET
+    extension_info: str | UnsetType = UNSET
+    default_name: str | UnsetType = UNSET
+    default_desc: str | UnsetType = UNSET
+
+
+class CategoryRecord(msgspec.Struct, frozen=True):
+    """One gift category of an app: the columns of ``tables.gift_categories``, in the order a store selects them."""
+
+    category_id: str
+    default_name: str
+    default_desc: str
+    create_time: int
+
+
+class CategoryChanges(msgspec.Struct, frozen=True, kw_only=True):
+    default_name: str | UnsetType = UNSET
+    default_desc: str | UnsetType = UNSET
+
+
+class Translation(msgspec.Struct, frozen=True):
+    """The name and description of a gift or a category in one language."""
+
+    language: str
+    name: str
+    desc: str
+
+
+class GiftTotals(msgspec.Struct, frozen=True):
+    """A room's gift counters right after a gift was counted in them."""
+
+    sequence: int
+    total_gifts_sent: int
+    total_gift_coins: int
+    total_unique_gift_senders: int
 
 
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:

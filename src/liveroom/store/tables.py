@@ -97,6 +97,8 @@ rooms = Table(
     Column("total_unique_gift_senders", BigInteger, nullable=False, server_default="0"),
     Column("total_likes_received", BigInteger, nullable=False, server_default="0"),
     Column("total_msg_count", BigInteger, nullable=False, server_default="0"),
+    # One more per send_gift in the room: get_gift_count's Sequence, and the order of the gift events.
+    Column("gift_sequence", BigInteger, nullable=False, server_default="0"),
 )
 
 Index(
@@ -166,8 +168,74 @@ room_robots = Table(
     Column("member_account", _ident(32), primary_key=True),
 )
 
+# Who has sent a gift in a room: TotalUniqueGiftSenders counts the rows. Written by every gift, so in SQLite a
+# table without rowid: one B-tree to insert into instead of the table and its primary key index.
+room_gift_senders = Table(
+    "room_gift_senders",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("sender_account", _ident(32), primary_key=True),
+    sqlite_with_rowid=False,
+)
+
+# The gift configuration of an app (decisions.md section 9): gifts, categories, their names in other languages and
+# which gifts each category holds.
+gifts = Table(
+    "gifts",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("gift_id", _ident(20), primary_key=True),
+    Column("icon_url", Text, nullable=False),
+    Column("resource_url", Text, nullable=False),
+    Column("coins", BigInteger, nullable=False),
+    Column("level", BigInteger, nullable=False),
+    Column("extension_info", Text, nullable=False),
+    Column("default_name", Text, nullable=False),
+    Column("default_desc", Text, nullable=False),
+    Column("create_time", BigInteger, nullable=False),
+)
+
+gift_languages = Table(
+    "gift_languages",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("gift_id", _ident(20), primary_key=True),
+    Column("language", _ident(16), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+gift_categories = Table(
+    "gift_categories",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("category_id", _ident(20), primary_key=True),
+    Column("default_name", Text, nullable=False),
+    Column("default_desc", Text, nullable=False),
+    Column("create_time", BigInteger, nullable=False),
+)
+
+gift_category_languages = Table(
+    "gift_category_languages",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("category_id", _ident(20), primary_key=True),
+    Column("language", _ident(16), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text, nullable=False),
+)
+
+gift_category_relations = Table(
+    "gift_category_relations",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("category_id", _ident(20), primary_key=True),
+    Column("gift_id", _ident(20), primary_key=True),
+)
+
 # Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
-ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots)
+ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots, room_gift_senders)
 
 
 # Webhooks (decisions.md section 8). One callback configuration per app: the URL and commands (url NULL: none),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from liveroom.store.queries.accounts import AccountQueries
 from liveroom.store.queries.apps import AppQueries
+from liveroom.store.queries.gifts import GiftQueries
 from liveroom.store.queries.members import MemberQueries
 from liveroom.store.queries.metadata import MetadataQueries
 from liveroom.store.queries.rooms import RoomQueries
@@ -22,7 +23,16 @@ from liveroom.store.queries.seats import SeatQueries
 from liveroom.store.queries.webhooks import WebhookQueries
 
 
-class Transaction(AppQueries, AccountQueries, RoomQueries, MetadataQueries, MemberQueries, SeatQueries, WebhookQueries):
+class Transaction(
+    AppQueries,
+    AccountQueries,
+    RoomQueries,
+    MetadataQueries,
+    MemberQueries,
+    SeatQueries,
+    GiftQueries,
+    WebhookQueries,
+):
     """Every store operation inside one transaction, on one backend's ``Connection``."""
 
     __slots__ = ()

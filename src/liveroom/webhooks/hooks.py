@@ -43,9 +43,7 @@ class CallbackHooks:
         self._clock = clock
 
     async def allow_gift(self, app: AppRecord, gift: GiftToSend) -> None:
-        await self._ask(
-            app, BEFORE_SEND_GIFT, payloads.before_gift(gift), ErrorCode.GIFT_REFUSED_BY_CALLBACK, "", "RESTAPI"
-        )
+        await self._ask(app, BEFORE_SEND_GIFT, payloads.before_gift(gift), ErrorCode.GIFT_REFUSED, "", "RESTAPI")
 
     async def allow_message(self, app: AppRecord, message: MessageToSend) -> None:
         await self._ask(

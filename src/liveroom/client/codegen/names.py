@@ -31,6 +31,21 @@ NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("live_engine_http_srv", "get_muted_member_list"): ("members", "list_muted"),
     ("live_engine_http_srv", "send_text_msg"): ("messages", "send_text"),
     ("live_engine_http_srv", "send_custom_msg"): ("messages", "send_custom"),
+    ("live_engine_http_srv", "copy_default_gift_config"): ("gifts", "copy_default_config"),
+    ("live_engine_http_srv", "get_gift_info_list"): ("gifts", "list"),
+    ("live_engine_http_srv", "get_gift_language"): ("gifts", "get_language"),
+    ("live_engine_http_srv", "set_gift_language"): ("gifts", "set_language"),
+    ("live_engine_http_srv", "del_gift_language"): ("gifts", "delete_language"),
+    ("live_engine_http_srv", "add_gift_category"): ("gifts", "add_category"),
+    ("live_engine_http_srv", "edit_gift_category"): ("gifts", "edit_category"),
+    ("live_engine_http_srv", "del_gift_category"): ("gifts", "delete_category"),
+    ("live_engine_http_srv", "get_gift_category"): ("gifts", "get_category"),
+    ("live_engine_http_srv", "get_gift_category_language"): ("gifts", "get_category_language"),
+    ("live_engine_http_srv", "set_gift_category_language"): ("gifts", "set_category_language"),
+    ("live_engine_http_srv", "del_gift_category_language"): ("gifts", "delete_category_language"),
+    ("live_engine_http_srv", "add_gift_category_relations"): ("gifts", "add_to_category"),
+    ("live_engine_http_srv", "del_gift_category_relations"): ("gifts", "remove_from_category"),
+    ("live_engine_http_srv", "get_gift_count"): ("gifts", "count"),
     ("room_engine_http_mic", "pick_user_on_seat"): ("seats", "pick"),
     ("room_engine_http_mic", "kick_user_off_seat"): ("seats", "kick"),
     ("room_engine_http_mic", "move_user_to_seat"): ("seats", "move"),
@@ -63,6 +78,7 @@ GROUP_DOCS = {
     "seats": "Seats (``room_engine_http_mic``).",
     "messages": "Messages the app backend sends into a room.",
     "robots": "Robots: imported accounts that sit in a room as members.",
+    "gifts": "Gifts: the app's gift configuration (gifts, categories, languages), sending gifts and counting them.",
 }
 # Argument defaults that make the common call short; the server's own defaults apply to everything else.
 DEFAULTS: dict[tuple[str, str], str] = {("create_room", "RoomType"): '"Live"'}
@@ -73,6 +89,8 @@ PARAM_NAMES = {
     "MemberList_Account": "accounts",
     "Admin_Account": "admins",
     "RobotList_Account": "robots",
+    "ReceiverList_Account": "receivers",
+    "GiftIdList": "gift_ids",
 }
 RESERVED = frozenset({"to_wire", "wire_names", "self"})
 

@@ -8,7 +8,6 @@ from collections.abc import Iterable
 
 import msgspec.inspect as mi
 
-from liveroom.api.registry import Family
 from liveroom.client.codegen.analysis import Generator, Method, ModelSpec, Pager, Param
 from liveroom.client.codegen.names import GROUP_DOCS
 
@@ -26,8 +25,7 @@ class Renderer:
         out.append("\n\n# endpoints " + "-" * 97 + "\n")
         for m in self.g.methods:
             c = m.command
-            top = c.family is Family.IM
-            out.append(f'{m.endpoint} = Endpoint("{c.service}", "{c.name}", top_level={top})\n')
+            out.append(f'{m.endpoint} = Endpoint("{c.service}", "{c.name}", top_level={c.top_level})\n')
         out.append(self._render_operations())
         groups = sorted({m.group for m in self.g.methods})
         for is_async in (False, True):
@@ -60,7 +58,11 @@ class Renderer:
         for m in self.g.methods:
             response = m.response or "None"
             request = self.g.model(m.command.request).name
-            lines.append(f'    Operation({m.endpoint}, "{m.group}", "{m.name}", {request}, {response}),')
+            args = f'{m.endpoint}, "{m.group}", "{m.name}", {request}, {response}'
+            if len(f"    Operation({args}),") <= 120:
+                lines.append(f"    Operation({args}),")
+            else:  # as ruff format wraps it: the arguments on a line of their own
+                lines.extend(["    Operation(", f"        {args}", "    ),"])
         lines.append(")\n")
         return "\n".join(lines)
 

@@ -57,7 +57,8 @@ _ADD_MESSAGES = Statement(
     "RETURNING total_msg_count"
 )
 _ADD_LIKES = Statement(
-    "UPDATE rooms SET total_likes_received = total_likes_received + ? WHERE sdkappid = ? AND room_id = ?"
+    "UPDATE rooms SET total_likes_received = total_likes_received + ? WHERE sdkappid = ? AND room_id = ? "
+    "RETURNING total_likes_received"
 )
 
 
@@ -115,7 +116,12 @@ class RoomQueries(Queries):
         return await self._db.execute(statement, (*values.values(), sdkappid, room_id)) == 1
 
     async def delete_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
-        """Remove the room and every row scoped to it; answers the room as it was."""
+        """Remove the room and every row scoped to it; answers the room as it was.
+
+        The room's row is locked first: a write that locked it before (a gift counted, metadata set) has
+        committed by then, and the deletes, one statement later, see the rows it added."""
+        if await self._db.fetchone(_ROOM_OWNER_LOCKED, (sdkappid, room_id)) is None:
+            return None
         rows = await self._db.run_batch(_DELETE_ROOM, (sdkappid, room_id) * len(_DELETE_ROOM.widths))
         return room_from_row(rows[0]) if rows else None
 
@@ -137,6 +143,7 @@ class RoomQueries(Queries):
         row = await self._db.fetchone(_ADD_MESSAGES, (count, sdkappid, room_id))
         return 0 if row is None else int(row[0])
 
-    async def add_likes(self, sdkappid: int, room_id: str, count: int) -> None:
-        """TotalLikesReceived + ``count``."""
-        await self._db.execute(_ADD_LIKES, (count, sdkappid, room_id))
+    async def add_likes(self, sdkappid: int, room_id: str, count: int) -> int | None:
+        """TotalLikesReceived + ``count``: the new total, None when there is no room."""
+        row = await self._db.fetchone(_ADD_LIKES, (count, sdkappid, room_id))
+        return None if row is None else int(row[0])
