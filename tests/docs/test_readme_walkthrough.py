@@ -160,12 +160,17 @@ def test_the_readme_runs_in_order(dev_server: DevServer) -> None:
     assert result.returncode == 0, f"stdout:\n{output}\nstderr:\n{result.stderr}"
     assert '"ActionStatus":"FAIL"' not in output and "ConflictError" not in result.stderr, output
 
-    walk, sdk_and_cli = output.split("### Python SDK and command line\n")
+    walk, rest = output.split("### Gifts\n")
+    gifts, sdk_and_cli = rest.split("### Python SDK and command line\n")
     answers = [json.loads(line) for line in walk.splitlines() if line.startswith("{")]
     assert [answer["ErrorCode"] for answer in answers] == [0, 0, 0], answers
     documented = readme_json_answer()
     room = answers[2]["Response"]["RoomInfo"]
     assert room == {**documented, "CreateTime": room["CreateTime"]}
+    gift_answers = [json.loads(line) for line in gifts.splitlines() if line.startswith("{")]
+    assert [answer["ErrorCode"] for answer in gift_answers] == [0, 0, 0], gift_answers
+    # The totals the README shows after its send_gift: three roses of 5 coins from one sender.
+    assert gift_answers[2]["Response"] == {"Sequence": 1, "TotalCount": 3, "TotalCoins": 15, "GiftSenderCount": 1}
 
     sdk = sdk_and_cli.split("### The SDK in five lines\n")[1].split("### The command line in five lines\n")[0]
     assert sdk.splitlines()[0] == "Friday show"
