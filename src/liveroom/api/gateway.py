@@ -15,7 +15,7 @@ import msgspec
 
 from liveroom.api import envelope
 from liveroom.api.metrics import UNKNOWN_COMMAND, Metrics
-from liveroom.api.query import parse_query, valid_random
+from liveroom.api.query import RANDOM_DIGITS, RANDOM_MAX, parse_query, valid_random
 from liveroom.api.registry import Command, Family, Registry
 from liveroom.api.wire import explain
 from liveroom.domain.auth import Authenticator
@@ -35,6 +35,8 @@ _encode = msgspec.json.Encoder().encode
 _decode_any = msgspec.json.Decoder().decode
 _CONTENT_TYPE = (b"content-type", b"application/json; charset=utf-8")
 _EMPTY_BODY = "body: empty; send {} when an API needs no input"
+# Set in the scope by the HTTP protocol (api.transport) when the body did not arrive in time: its seconds.
+BODY_TIMED_OUT = "liveroom.body_timed_out"
 
 
 class _Refused(Exception):
@@ -82,7 +84,7 @@ class Gateway:
             message = await receive()
             raw = self._whole_body(message)
             if raw is None:
-                raw = await self._read_body(message, receive)
+                raw = await self._read_body(scope, message, receive)
             body_read = True
             body = await self._dispatch(command, Caller(app, identifier), raw, request_id)
         except _Refused as refused:
@@ -103,10 +105,10 @@ class Gateway:
             )
             body = envelope.failure(request_id, code, "internal server error; retry later")
         headers = [_CONTENT_TYPE, (b"content-length", b"%d" % len(body)), (b"x-request-id", request_id.encode())]
-        if not body_read and self._unbounded_body(scope):
+        if not body_read and self._large_body(scope):
             # To keep the connection alive the HTTP server would drain the rest of the body, which may never
-            # end: closing it stops the reading. (A body with a Content-Length is drained: the client then
-            # reads this answer instead of a reset, and the length bounds the cost.)
+            # end: closing it stops the reading. (A body within the limit is drained: the client then reads this
+            # answer instead of a reset, and the limit bounds the cost.)
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -155,6 +157,10 @@ class Gateway:
         )
 
     async def _dispatch(self, command: Command, caller: Caller, raw: bytes, request_id: str) -> bytes:
+        if not raw.isascii():
+            # msgspec skips unknown fields unread: a byte that is not UTF-8 there would pass where it is refused
+            # in a known field. ASCII (the common body) is UTF-8, found in one pass without a copy.
+            _check_utf8(raw)
         try:
             request = command.decoder.decode(raw)
         except msgspec.ValidationError as error:
@@ -177,24 +183,27 @@ class Gateway:
 
     def _check_transport(self, params: dict[bytes, bytes], scope: Scope) -> None:
         if not valid_random(params.get(b"random")):
-            raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "random: required, an integer 0..4294967295")
+            raise _Refused(
+                ErrorCode.HTTP_PARSE_FAILED,
+                f"random: required, an integer 0..{RANDOM_MAX} ({RANDOM_DIGITS} digits at most)",
+            )
         if params.get(b"contenttype") != b"json":
             raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "contenttype: required, exactly 'json'")
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit():
                     raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "Content-Length: not a number")
-                if int(value) > self._max_body:
+                if len(value) > 19 or int(value) > self._max_body:
                     raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
                 break
 
-    @staticmethod
-    def _unbounded_body(scope: Scope) -> bool:
-        """A body sent without a Content-Length (chunked): nothing bounds what the HTTP server would drain."""
+    def _large_body(self, scope: Scope) -> bool:
+        """A body sent without a Content-Length (chunked), or declared larger than the limit: the HTTP server would
+        drain more than the limit, maybe without end."""
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
-                return not value.isdigit()
+                return not value.isdigit() or len(value) > 19 or int(value) > self._max_body
             if name == b"transfer-encoding":
                 chunked = True
         return chunked
@@ -207,11 +216,11 @@ class Gateway:
         if len(body) > self._max_body:
             raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
         if not body.strip():
-            raise LiveError(ErrorCode.BODY_NOT_JSON, _EMPTY_BODY)
+            return None  # _read_body says why
         return body
 
-    async def _read_body(self, message: Message, receive: Receive) -> bytes:
-        """The body from ``message`` on: several messages, or the client going away."""
+    async def _read_body(self, scope: Scope, message: Message, receive: Receive) -> bytes:
+        """The body from ``message`` on: several messages, the client going away or too slow, or no body."""
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -226,6 +235,9 @@ class Gateway:
                 break
             message = await receive()
         body = b"".join(chunks)
+        timeout = scope.get(BODY_TIMED_OUT)
+        if timeout is not None:
+            raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: not received in full within {timeout:g} s")
         if not body.strip():
             raise LiveError(ErrorCode.BODY_NOT_JSON, _EMPTY_BODY)
         return body
@@ -236,6 +248,13 @@ def _check_json(raw: bytes) -> None:
         _decode_any(raw)
     except (msgspec.DecodeError, RecursionError):
         raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
+
+
+def _check_utf8(raw: bytes) -> None:
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid UTF-8") from None
 
 
 def _text(value: bytes, name: str) -> str:
