@@ -61,6 +61,8 @@ class Settings:
     realtime_max_rooms: int = 16
     realtime_messages_per_second: float = 20.0
     realtime_burst: float = 40.0
+    # Realtime connections not yet authenticated, per client address (per process).
+    realtime_unauthenticated_per_address: int = 64
     seat_application_timeout_seconds: float = 60.0
     # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
     empty_room_dismiss_seconds: float = 30 * 60.0
@@ -112,8 +114,10 @@ class Settings:
             raise SettingsError("realtime_heartbeat_timeout_seconds must be at least 3")
         if self.realtime_queue_size < 1 or self.realtime_max_rooms < 1 or self.realtime_burst < 1:
             raise SettingsError("realtime_queue_size, realtime_max_rooms and realtime_burst must be at least 1")
-        if self.max_connections_per_address < 1:
-            raise SettingsError("max_connections_per_address must be at least 1")
+        if self.max_connections_per_address < 1 or self.realtime_unauthenticated_per_address < 1:
+            raise SettingsError(
+                "max_connections_per_address and realtime_unauthenticated_per_address must be at least 1"
+            )
         if self.max_header_bytes < 1024:
             raise SettingsError("max_header_bytes must be at least 1024")
 

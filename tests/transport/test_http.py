@@ -5,49 +5,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import time
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-import uvicorn
 
 from liveroom.api.app import LiveroomApp
-from liveroom.api.transport import HttpProtocol, Limits
+from liveroom.api.transport import Limits
 from tests.helpers import LIVE, LiveClient
+from tests.serving import Address, serving
 
 LIST = f"/v4/{LIVE}/get_room_list"
 LIMITS = Limits(header_timeout=1.0, body_timeout=1.0, max_header_bytes=64 * 1024, max_connections_per_address=4)
 # Guards against a hung test, not timing assertions.
 WAIT = 10.0
 
-Address = tuple[str, int]
-
-
-@asynccontextmanager
-async def serving(app: LiveroomApp, limits: Limits = LIMITS, **options: Any) -> AsyncIterator[Address]:
-    """The app served by uvicorn with liveroom's HTTP protocol, on a free local port; no trusted proxy unless
-    ``options`` say so (uvicorn trusts 127.0.0.1 by default, liveroom serve nobody)."""
-    options.setdefault("proxy_headers", False)
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()
-    config = uvicorn.Config(app, lifespan="off", log_level="warning", http=HttpProtocol.with_limits(limits), **options)
-    web = uvicorn.Server(config)
-    task = asyncio.create_task(web.serve(sockets=[sock]))
-    try:
-        yield sock.getsockname()
-    finally:
-        web.should_exit = True
-        await task
-        sock.close()
-
 
 @pytest.fixture
 async def address(server: LiveroomApp) -> AsyncIterator[Address]:
-    async with serving(server) as address:
+    async with serving(server, LIMITS) as address:
         yield address
 
 
@@ -225,7 +202,7 @@ async def test_connections_over_the_cap_of_one_address_are_refused_until_one_clo
 
 async def test_a_trusted_proxy_is_not_capped(server: LiveroomApp, live: LiveClient) -> None:
     """Behind nginx every connection comes from the proxy's address (--forwarded-allow-ips)."""
-    async with serving(server, proxy_headers=True, forwarded_allow_ips="127.0.0.1") as address:
+    async with serving(server, LIMITS, proxy_headers=True, forwarded_allow_ips="127.0.0.1") as address:
         held = await open_connections(address, LIMITS.max_connections_per_address + 2)
         try:
             request = head(live, LIST, "Content-Length: 2", "Connection: close", "X-Forwarded-For: 198.51.100.1")

@@ -1,8 +1,8 @@
-"""The client gateway: one WebSocket per end user, authenticated with their own UserSig (docs/realtime.md).
+"""The client gateway: one WebSocket per end user, authenticated with their own UserSig (docs/realtime.md); the
+requests of each connection (``session.Session``) and the fan-out of room events to the connections in each room.
 
-Each connection has one outgoing queue drained by one writer task, so the events of a room reach every member in
-the order they were published, and answers to a client's requests stay in order with them. A client that does
-not read (its queue overflows) is disconnected instead of slowing the room down.
+Frames are at most 16 KiB at the transport (``api.transport``: larger ones close the connection, 1009); before a
+connection authenticates it counts against its address's connections waiting to (1013 beyond the cap).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -30,78 +29,16 @@ from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.protocol import ProtocolError
+from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session
 from liveroom.store.interface import AppRecord
 
-CLOSE_NORMAL = 1000
 CLOSE_AUTH_FAILED = 4001
 CLOSE_AUTH_TIMEOUT = 4002
 CLOSE_IDLE = 4008
-CLOSE_TOO_SLOW = 4009
+# RFC 6455 "try again later": too many connections from the address are waiting to authenticate.
+CLOSE_TRY_LATER = 1013
 CLOSE_GRACE_SECONDS = 5.0
 log = logging.getLogger("liveroom.realtime")
-
-
-class _Bucket:
-    """At most ``rate`` requests a second on average, ``burst`` at once."""
-
-    __slots__ = ("_burst", "_last", "_rate", "_tokens")
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self._rate, self._burst = rate, burst
-        self._tokens = burst
-        self._last = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
-        self._last = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
-
-class Session:
-    """One connection: who it is, which rooms it is in, and its outgoing queue."""
-
-    def __init__(self, ws: WebSocket, queue_size: int) -> None:
-        self.ws = ws
-        self.caller: Caller | None = None
-        self.rooms: set[str] = set()
-        self._queue: asyncio.Queue[str | int] = asyncio.Queue(queue_size)
-        self._closing = False
-
-    @property
-    def user_id(self) -> str:
-        return "" if self.caller is None else self.caller.identifier
-
-    def push(self, frame: str) -> None:
-        if self._closing:
-            return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.close(CLOSE_TOO_SLOW, drop_pending=True)
-
-    def close(self, code: int, *, drop_pending: bool = False) -> None:
-        """Close after the frames already queued have been sent (or at once, dropping them)."""
-        if self._closing:
-            return
-        self._closing = True
-        if drop_pending:
-            while not self._queue.empty():
-                self._queue.get_nowait()
-        self._queue.put_nowait(code)
-
-    async def write_loop(self) -> None:
-        # The peer may be gone at any moment; a failed send just ends this connection.
-        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            while True:
-                item = await self._queue.get()
-                if isinstance(item, int):
-                    await self.ws.close(item)
-                    return
-                await self.ws.send_text(item)
 
 
 class RealtimeGateway:
@@ -121,6 +58,7 @@ class RealtimeGateway:
         burst: float = 40.0,
         seat_application_timeout: float = 60.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
+        unauthenticated_per_address: int = 64,
     ) -> None:
         self._svc = services
         self._auth = authenticator
@@ -132,6 +70,8 @@ class RealtimeGateway:
         self._max_rooms = max_rooms
         self._rate = (messages_per_second, burst)
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
+        self._max_waiting = unauthenticated_per_address
+        self._waiting: dict[str, int] = {}
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, empty_room_seconds)
         services.events.subscribe(self._on_event)
@@ -163,19 +103,46 @@ class RealtimeGateway:
         writer = asyncio.create_task(session.write_loop())
         reason = "disconnected"
         try:
-            reason = await self._serve(session)
+            if self._wait_for_auth(session):
+                reason = await self._serve(session)
         except WebSocketDisconnect:
             pass
         finally:
+            self._authenticated(session)
             await self._leave_all(session, reason)
             session.close(CLOSE_NORMAL)
             # A peer that stopped reading can block a send for ever; it gets a few seconds, then the writer ends.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(writer, CLOSE_GRACE_SECONDS)
 
+    def _wait_for_auth(self, session: Session) -> bool:
+        """Count the connection as waiting to authenticate from its address; False (and closing it) when that
+        address has too many waiting already."""
+        client = session.ws.client
+        address = client.host if client else "-"
+        waiting = self._waiting.get(address, 0)
+        if waiting >= self._max_waiting:
+            info = f"connection: more than {waiting} connections from this address are not authenticated yet"
+            session.push(protocol.error(None, ErrorCode.RATE_LIMITED, "too_many_connections", info))
+            session.close(CLOSE_TRY_LATER)
+            return False
+        self._waiting[address] = waiting + 1
+        session.waiting_from = address
+        return True
+
+    def _authenticated(self, session: Session) -> None:
+        """The connection no longer counts as waiting (it authenticated, or it is gone)."""
+        address, session.waiting_from = session.waiting_from, ""
+        if address:
+            left = self._waiting[address] - 1
+            if left:
+                self._waiting[address] = left
+            else:
+                del self._waiting[address]
+
     async def _serve(self, session: Session) -> str:
         """Read frames until the client goes away or is closed; answers the reason members see it leave for."""
-        bucket = _Bucket(*self._rate)
+        bucket = Bucket(*self._rate)
         timeout = self._auth_timeout
         while True:
             try:
@@ -256,6 +223,7 @@ class RealtimeGateway:
             session.close(CLOSE_AUTH_FAILED)
             return False
         session.caller = caller
+        self._authenticated(session)
         session.push(
             protocol.encode(
                 {

@@ -19,7 +19,7 @@ from liveroom.store.group_commit import GroupCommit
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
 from liveroom.store.records import RoomRecord
-from liveroom.store.sqlite_driver import SQLiteConnection
+from liveroom.store.sqlite_driver import SQLiteConnection, create_private, warn_if_shared
 from liveroom.store.transaction import Transaction
 
 # RETURNING (3.35) and json_each, which the shared SQL uses.
@@ -100,6 +100,8 @@ class SQLiteStore:
                 f"{sqlite3.sqlite_version} (use a newer Python build, or PostgreSQL)"
             )
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        warn_if_shared(self.path)
+        create_private(self.path)
         if self._migrate:
             migrate.upgrade(self.url)
         self._writer = self._connect()
