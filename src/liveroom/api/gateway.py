@@ -22,6 +22,7 @@ from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.interface import ConnectionLost, commits_sent
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -79,7 +80,11 @@ class Gateway:
                 raise _Refused(ErrorCode.UNKNOWN_RESOURCE, f"path: no API at {scope['path']}")
             # Authentication and the rate limit, before the body is read.
             sdkappid, identifier, sig, client = self._credentials(scope)
-            app = await self._auth.authenticate(sdkappid, identifier, sig, client)
+            try:
+                app = await self._auth.authenticate(sdkappid, identifier, sig, client)
+            except ConnectionLost:
+                # It only reads: once more, on a new database connection.
+                app = await self._auth.authenticate(sdkappid, identifier, sig, client)
             await self._limiter.check(app, command.name, command.rate)
             message = await receive()
             raw = self._whole_body(message)
@@ -95,15 +100,9 @@ class Gateway:
             if type(error) is InvalidParameter and command is not None:
                 code = command.family.invalid_parameter
             body = envelope.failure(request_id, code, error.info)
-        except Exception:
+        except Exception as exc:
             code = command.family.internal_error if command is not None else ErrorCode.LIVE_INTERNAL
-            error_log.exception(
-                "internal error in %s (%s)",
-                scope["path"],
-                request_id,
-                extra={"RequestId": request_id, "command": command.name if command else UNKNOWN_COMMAND},
-            )
-            body = envelope.failure(request_id, code, "internal server error; retry later")
+            body = envelope.failure(request_id, code, _internal_error(exc, scope["path"], command, request_id))
         headers = [_CONTENT_TYPE, (b"content-length", b"%d" % len(body)), (b"x-request-id", request_id.encode())]
         if not body_read and self._large_body(scope):
             # To keep the connection alive the HTTP server would drain the rest of the body, which may never
@@ -174,7 +173,14 @@ class Gateway:
             # msgspec gives up on deep nesting (even inside an ignored field) with RecursionError.
             raise LiveError(ErrorCode.BODY_NOT_JSON, "body: JSON nested too deeply") from None
         command.validator.check(request)
-        result = await command.handler(self._services, caller, request)
+        committed = commits_sent()
+        try:
+            result = await command.handler(self._services, caller, request)
+        except ConnectionLost:
+            # A broken database connection, dropped: the request runs again, once, if nothing of it was committed.
+            if commits_sent() != committed:
+                raise
+            result = await command.handler(self._services, caller, request)
         return envelope.success(
             request_id,
             None if result is None else _encode(result),
@@ -241,6 +247,18 @@ class Gateway:
         if not body.strip():
             raise LiveError(ErrorCode.BODY_NOT_JSON, _EMPTY_BODY)
         return body
+
+
+def _internal_error(exc: Exception, path: str, command: Command | None, request_id: str) -> str:
+    """Log a failure inside the server; answers the ErrorInfo for it."""
+    extra = {"RequestId": request_id, "command": command.name if command else UNKNOWN_COMMAND}
+    if isinstance(exc, ConnectionLost):
+        # Not a bug of liveroom: one line, no traceback.
+        cause = type(exc.__cause__).__name__
+        error_log.error("%s in %s (%s): %s", cause, path, request_id, exc, extra=extra)
+        return str(exc)
+    error_log.exception("internal error in %s (%s)", path, request_id, extra=extra)
+    return "internal server error; retry later"
 
 
 def _check_json(raw: bytes) -> None:

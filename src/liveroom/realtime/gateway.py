@@ -29,8 +29,8 @@ from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.protocol import ProtocolError
-from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session
-from liveroom.store.interface import AppRecord
+from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
+from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
 
 CLOSE_AUTH_FAILED = 4001
 CLOSE_AUTH_TIMEOUT = 4002
@@ -70,8 +70,7 @@ class RealtimeGateway:
         self._max_rooms = max_rooms
         self._rate = (messages_per_second, burst)
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
-        self._max_waiting = unauthenticated_per_address
-        self._waiting: dict[str, int] = {}
+        self._waiting = Waiting(unauthenticated_per_address)
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, empty_room_seconds)
         services.events.subscribe(self._on_event)
@@ -108,7 +107,7 @@ class RealtimeGateway:
         except WebSocketDisconnect:
             pass
         finally:
-            self._authenticated(session)
+            self._waiting.release(session)
             await self._leave_all(session, reason)
             session.close(CLOSE_NORMAL)
             # A peer that stopped reading can block a send for ever; it gets a few seconds, then the writer ends.
@@ -116,29 +115,14 @@ class RealtimeGateway:
                 await asyncio.wait_for(writer, CLOSE_GRACE_SECONDS)
 
     def _wait_for_auth(self, session: Session) -> bool:
-        """Count the connection as waiting to authenticate from its address; False (and closing it) when that
-        address has too many waiting already."""
-        client = session.ws.client
-        address = client.host if client else "-"
-        waiting = self._waiting.get(address, 0)
-        if waiting >= self._max_waiting:
-            info = f"connection: more than {waiting} connections from this address are not authenticated yet"
-            session.push(protocol.error(None, ErrorCode.RATE_LIMITED, "too_many_connections", info))
-            session.close(CLOSE_TRY_LATER)
-            return False
-        self._waiting[address] = waiting + 1
-        session.waiting_from = address
-        return True
-
-    def _authenticated(self, session: Session) -> None:
-        """The connection no longer counts as waiting (it authenticated, or it is gone)."""
-        address, session.waiting_from = session.waiting_from, ""
-        if address:
-            left = self._waiting[address] - 1
-            if left:
-                self._waiting[address] = left
-            else:
-                del self._waiting[address]
+        """Count the connection as waiting to authenticate; False (and closing it) when its address has too many
+        waiting already."""
+        if self._waiting.admit(session):
+            return True
+        info = f"connection: more than {self._waiting.cap} connections from this address are not authenticated yet"
+        session.push(protocol.error(None, ErrorCode.RATE_LIMITED, "too_many_connections", info))
+        session.close(CLOSE_TRY_LATER)
+        return False
 
     async def _serve(self, session: Session) -> str:
         """Read frames until the client goes away or is closed; answers the reason members see it leave for."""
@@ -179,20 +163,14 @@ class RealtimeGateway:
         try:
             request = protocol.parse(frame)
             ref = request.id
-            if isinstance(request, protocol.Auth):
-                return await self._authenticate(session, request)
-            if session.caller is None:
-                raise ProtocolError(ErrorCode.IDENTIFIER_MISSING, "not_authenticated", "auth: send auth first")
-            if isinstance(request, protocol.Enter):
-                await self._enter(session, request)
-            elif isinstance(request, protocol.Leave):
-                await self._leave(session, request)
-            elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
-                await self._say(session, request)
-            elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
-                await self._seat(session, request)
-            else:
-                session.push(protocol.encode({"type": "heartbeat_ack", "ref": ref, "time": self._svc.now()}))
+            committed = commits_sent()
+            try:
+                return await self._answer(session, request)
+            except ConnectionLost:
+                # A broken database connection, dropped: the request runs again, once, if it committed nothing.
+                if commits_sent() != committed:
+                    raise
+                return await self._answer(session, request)
         except ProtocolError as refused:
             if ref is None:
                 ref = protocol.request_ref(frame)
@@ -201,6 +179,26 @@ class RealtimeGateway:
             session.push(protocol.error(ref, refused.code, refused.reason, refused.info))
         except LiveError as failed:
             session.push(protocol.error(ref, failed.code, protocol.reason_of(failed.code), failed.info))
+        except ConnectionLost as lost:
+            log.error("%s answering a realtime request: %s", type(lost.__cause__).__name__, lost)
+            session.push(protocol.error(ref, ErrorCode.LIVE_INTERNAL, "failed", str(lost)))
+        return True
+
+    async def _answer(self, session: Session, request: protocol.Request) -> bool:
+        if isinstance(request, protocol.Auth):
+            return await self._authenticate(session, request)
+        if session.caller is None:
+            raise ProtocolError(ErrorCode.IDENTIFIER_MISSING, "not_authenticated", "auth: send auth first")
+        if isinstance(request, protocol.Enter):
+            await self._enter(session, request)
+        elif isinstance(request, protocol.Leave):
+            await self._leave(session, request)
+        elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
+            await self._say(session, request)
+        elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
+            await self._seat(session, request)
+        else:
+            session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
 
     async def _authenticate(self, session: Session, request: protocol.Auth) -> bool:
@@ -223,7 +221,7 @@ class RealtimeGateway:
             session.close(CLOSE_AUTH_FAILED)
             return False
         session.caller = caller
-        self._authenticated(session)
+        self._waiting.release(session)
         session.push(
             protocol.encode(
                 {

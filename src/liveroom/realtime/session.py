@@ -82,3 +82,31 @@ class Session:
                     await self.ws.close(item)
                     return
                 await self.ws.send_text(item)
+
+
+class Waiting:
+    """Connections waiting to authenticate, per client address, at most ``cap`` from one address at once."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self._by_address: dict[str, int] = {}
+
+    def admit(self, session: Session) -> bool:
+        client = session.ws.client
+        address = client.host if client else "-"
+        waiting = self._by_address.get(address, 0)
+        if waiting >= self.cap:
+            return False
+        self._by_address[address] = waiting + 1
+        session.waiting_from = address
+        return True
+
+    def release(self, session: Session) -> None:
+        """The connection no longer waits (it authenticated, or it is gone)."""
+        address, session.waiting_from = session.waiting_from, ""
+        if address:
+            left = self._by_address[address] - 1
+            if left:
+                self._by_address[address] = left
+            else:
+                del self._by_address[address]

@@ -7,6 +7,7 @@ A domain operation opens one transaction (``store.read()`` or ``store.write()``)
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Protocol
 
 from liveroom.store.records import (
@@ -25,6 +26,7 @@ __all__ = [
     "AccountRecord",
     "AppChanges",
     "AppRecord",
+    "ConnectionLost",
     "ListCursor",
     "RoomChanges",
     "RoomListing",
@@ -33,7 +35,30 @@ __all__ = [
     "Store",
     "Transaction",
     "TransactionScope",
+    "commits_sent",
 ]
+
+
+class ConnectionLost(Exception):
+    """The connection to the database broke (a server restart, a terminated backend, the network): it was dropped.
+
+    Raised by a transaction scope that had not sent its COMMIT (nothing of it was written: the caller may run the
+    operation again, once, when ``commits_sent`` says it committed nothing before either), or that lost the
+    connection while committing (``committing``: the change may have been made)."""
+
+    def __init__(self, info: str, *, committing: bool = False) -> None:
+        super().__init__(info)
+        self.committing = committing
+
+
+_commits: ContextVar[int] = ContextVar("liveroom_commits_sent", default=0)
+# Write transactions whose COMMIT was sent in this task (a request; a realtime connection), counted before sending:
+# a caller compares two readings to know whether an operation may have written anything.
+commits_sent = _commits.get
+
+
+def count_commit() -> None:
+    _commits.set(_commits.get() + 1)
 
 
 class TransactionScope(Protocol):
