@@ -104,10 +104,10 @@ class Gateway:
             code = command.family.internal_error if command is not None else ErrorCode.LIVE_INTERNAL
             body = envelope.failure(request_id, code, _internal_error(exc, scope["path"], command, request_id))
         headers = [_CONTENT_TYPE, (b"content-length", b"%d" % len(body)), (b"x-request-id", request_id.encode())]
-        if not body_read and self._large_body(scope):
+        if not body_read and self._unbounded_body(scope):
             # To keep the connection alive the HTTP server would drain the rest of the body, which may never
-            # end: closing it stops the reading. (A body within the limit is drained: the client then reads this
-            # answer instead of a reset, and the limit bounds the cost.)
+            # end: closing it stops the reading. (A body with a Content-Length is drained: the client then
+            # reads this answer instead of a reset, and the body timeout of api.transport bounds the cost.)
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -203,13 +203,13 @@ class Gateway:
                     raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
                 break
 
-    def _large_body(self, scope: Scope) -> bool:
-        """A body sent without a Content-Length (chunked), or declared larger than the limit: the HTTP server would
-        drain more than the limit, maybe without end."""
+    @staticmethod
+    def _unbounded_body(scope: Scope) -> bool:
+        """A body sent without a Content-Length (chunked): nothing bounds what the HTTP server would drain."""
         chunked = False
         for name, value in scope["headers"]:
             if name == b"content-length":
-                return not value.isdigit() or len(value) > 19 or int(value) > self._max_body
+                return not value.isdigit()
             if name == b"transfer-encoding":
                 chunked = True
         return chunked
