@@ -66,6 +66,7 @@ class Gateway:
         self._max_body = max_body_bytes
         self._log_access = log_access
         self._metrics = metrics
+        self._reconnects = services.store.reconnects
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -173,7 +174,7 @@ class Gateway:
             # msgspec gives up on deep nesting (even inside an ignored field) with RecursionError.
             raise LiveError(ErrorCode.BODY_NOT_JSON, "body: JSON nested too deeply") from None
         command.validator.check(request)
-        committed = commits_sent()
+        committed = commits_sent() if self._reconnects else 0
         try:
             result = await command.handler(self._services, caller, request)
         except ConnectionLost:

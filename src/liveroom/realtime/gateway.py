@@ -71,6 +71,7 @@ class RealtimeGateway:
         self._rate = (messages_per_second, burst)
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
         self._waiting = Waiting(unauthenticated_per_address)
+        self._reconnects = services.store.reconnects
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, empty_room_seconds)
         services.events.subscribe(self._on_event)
@@ -163,7 +164,7 @@ class RealtimeGateway:
         try:
             request = protocol.parse(frame)
             ref = request.id
-            committed = commits_sent()
+            committed = commits_sent() if self._reconnects else 0
             try:
                 return await self._answer(session, request)
             except ConnectionLost:

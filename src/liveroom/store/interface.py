@@ -70,6 +70,8 @@ class Store(Protocol):
     """A database liveroom keeps its state in. ``open`` applies migrations; ``close`` releases everything."""
 
     url: str
+    # Whether a connection to the database can break under a transaction (``ConnectionLost``).
+    reconnects: bool
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

@@ -196,6 +196,8 @@ class PostgresStore:
     """PostgreSQL for many nodes (``postgresql://user@host:port/db``, libpq URL parameters such as
     ``options=-csearch_path%3Dschema`` included). ``open`` migrates, under an advisory lock."""
 
+    reconnects = True
+
     def __init__(
         self, url: str, *, min_connections: int = 2, max_connections: int = 10, migrate_on_open: bool = True
     ) -> None:

@@ -68,6 +68,8 @@ class _ReadScope:
 class SQLiteStore:
     """The default store. ``synchronous=NORMAL`` in WAL mode keeps every committed write across kill -9."""
 
+    reconnects = False
+
     def __init__(self, url: str, *, synchronous: str = "NORMAL", migrate_on_open: bool = True) -> None:
         self.url = url
         self.path = path_of(url)
