@@ -14,13 +14,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
+import redis.asyncio
 
 from liveroom.api.app import LiveroomApp, create_app
+from liveroom.cluster import RedisPresence
 from liveroom.domain.apps import AppManager, QuotaChange
+from liveroom.domain.presence import Admission
 from liveroom.settings import Settings
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY, LiveClient
 from tests.realtime.wsclient import WSClient
-from tests.redis.throwaway import ThrowawayRedis, throwaway_redis
+from tests.redis.throwaway import Cuttable, ThrowawayRedis, throwaway_redis
 
 __all__ = ["throwaway_redis"]  # a fixture, imported to be found by pytest
 
@@ -177,3 +180,47 @@ async def test_a_room_destroyed_while_redis_is_down_answers_success_and_is_gone(
         assert (await alice.request("enter", RoomId=room))["type"] == "entered"
         throwaway_redis.start()
         await eventually(lambda: _counts_are(clients, 1))
+
+
+async def test_a_node_cut_off_briefly_writes_what_changed_meanwhile_when_back(
+    throwaway_redis: ThrowawayRedis, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only one node is cut off, for less than the TTL: Redis keeps its data, and the node's journal is written."""
+    proxy = Cuttable(throwaway_redis.port)
+    await proxy.mend()
+    clients = [redis.asyncio.Redis.from_url(url, socket_timeout=1) for url in (proxy.url, throwaway_redis.url)]
+    a, b = (RedisPresence(client, "outage", ttl_seconds=3.0) for client in clients)
+    try:
+        for user in ("alice", "bob"):
+            await a.enter(SDKAPPID, ROOM, user, capacity=10)
+        await b.enter(SDKAPPID, ROOM, "carol", capacity=10)
+        await a.enter(SDKAPPID, "other", "erin", capacity=10)
+        a.start()
+        with caplog.at_level(logging.WARNING, logger="liveroom.cluster"):
+            await proxy.cut()
+            assert await a.member_count(SDKAPPID, ROOM) == 2  # its own: alice and bob
+            assert await a.leave(SDKAPPID, ROOM, "bob") == 1
+            assert await a.enter(SDKAPPID, ROOM, "dave", capacity=10) == Admission(True, False, 2)
+            assert await a.remove(SDKAPPID, ROOM, "alice") == 1  # a ban
+            assert await a.clear_room(SDKAPPID, "other") == {"erin"}
+            # The other node still sees the room as it was (events do not cross meanwhile).
+            assert await b.members(SDKAPPID, ROOM) == {"alice", "bob", "carol"}
+            await proxy.mend()
+            await eventually(lambda: _is(b.members(SDKAPPID, ROOM), {"carol", "dave"}))
+        assert await a.members(SDKAPPID, ROOM) == {"carol", "dave"}
+        assert await b.member_count(SDKAPPID, "other") == 0
+        assert a.complete
+        messages = [record.getMessage() for record in caplog.records]
+        assert [m.split(";")[0] for m in messages] == [
+            "presence: Redis unreachable (ConnectionError)",
+            "presence: Redis reachable again",
+        ], messages
+    finally:
+        await a.close()
+        await proxy.cut()
+        for client in clients:
+            await client.aclose()
+
+
+async def _is(answer: Awaitable[object], expected: object) -> bool:
+    return await answer == expected

@@ -8,6 +8,8 @@ when ``CI`` is set.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import shutil
 import signal
 import subprocess
@@ -75,3 +77,44 @@ def throwaway_redis() -> Iterator[ThrowawayRedis]:
         yield server
     finally:
         server.kill()
+
+
+class Cuttable:
+    """A TCP proxy to a Redis that the test can cut (every connection through it dropped, new ones refused) and
+    mend: one node cut off from Redis while the others are not."""
+
+    def __init__(self, target_port: int) -> None:
+        self._target = target_port
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    async def mend(self) -> None:
+        self._server = await asyncio.start_server(self._pipe, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+            await server.wait_closed()
+        for writer in list(self._writers):
+            writer.close()
+
+    async def _pipe(self, client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        redis_reader, redis_writer = await asyncio.open_connection("127.0.0.1", self._target)
+        self._writers |= {client_writer, redis_writer}
+
+        async def copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(ConnectionError):
+                while data := await reader.read(65536):
+                    writer.write(data)
+                    await writer.drain()
+            writer.close()
+
+        await asyncio.gather(copy(client_reader, redis_writer), copy(redis_reader, client_writer))
+        self._writers -= {client_writer, redis_writer}

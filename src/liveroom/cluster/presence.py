@@ -137,24 +137,25 @@ class RedisPresence:
 
     async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
         async def leave() -> int | None:
-            self._own.discard(sdkappid, room_id, user_id)
             left = await self._store.leave((sdkappid, room_id, user_id), self._now_ms())
+            self._own.discard(sdkappid, room_id, user_id)
             return None if left < 0 else left
 
         return await self._shared(leave, lambda: self._own.depart(sdkappid, room_id, user_id, everywhere=False))
 
     async def remove(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
         async def remove() -> int | None:
-            self._own.discard(sdkappid, room_id, user_id)
             left = await self._store.remove((sdkappid, room_id, user_id), self._now_ms())
+            self._own.discard(sdkappid, room_id, user_id)
             return None if left < 0 else left
 
         return await self._shared(remove, lambda: self._own.depart(sdkappid, room_id, user_id, everywhere=True))
 
     async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
         async def clear() -> frozenset[str]:
+            members = await self._store.clear(sdkappid, room_id)
             self._own.rooms.pop((sdkappid, room_id), None)
-            return await self._store.clear(sdkappid, room_id)
+            return members
 
         return await self._shared(clear, lambda: self._own.clear(sdkappid, room_id))
 
