@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
@@ -85,6 +86,18 @@ async def test_a_frame_of_16_kib_is_read_and_a_larger_one_closes_the_connection_
         assert await closed_with(ws) == 1009
 
 
+@pytest.fixture
+def python_s_recursion_limit() -> Iterator[None]:
+    """Python's default recursion limit, which msgspec gives up at (some test tools raise it for the session)."""
+    previous = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(previous)
+
+
+@pytest.mark.usefixtures("python_s_recursion_limit")
 @pytest.mark.parametrize("authenticated", [False, True])
 async def test_a_deeply_nested_frame_is_malformed_and_the_connection_stays(
     url: str, live: LiveClient, caplog: pytest.LogCaptureFixture, authenticated: bool
