@@ -109,3 +109,22 @@ def schema_of(url: str) -> str:
     prefix = "-csearch_path="
     assert options.startswith(prefix), url
     return options[len(prefix) :]
+
+
+def with_application_name(url: str, name: str) -> str:
+    """``url`` whose connections (asyncpg's and psycopg's) name themselves ``name`` in pg_stat_activity, so that a
+    test can find, and terminate, its own backends and no one else's."""
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}application_name={quote(name, safe='')}"
+
+
+def terminate_backends(name: str) -> int:
+    """Terminate the backends of connections named ``name`` (``with_application_name``), as a server restart or an
+    administrator would; answers how many there were."""
+    with psycopg.connect(server_url(), autocommit=True) as db:
+        rows = db.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = %s AND pid <> "
+            "pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return len(rows)

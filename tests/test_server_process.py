@@ -70,12 +70,7 @@ class Server:
     """One ``liveroom serve`` process group; output goes to files so a full pipe can never stall it."""
 
     def __init__(
-        self,
-        database_url: str,
-        port: int,
-        log_dir: Path,
-        args: tuple[str, ...],
-        env: dict[str, str] | None = None,
+        self, database_url: str, port: int, log_dir: Path, args: tuple[str, ...], env: dict[str, str] | None = None
     ) -> None:
         self.database_url = database_url
         self.port = port
@@ -96,7 +91,7 @@ class Server:
                 ],
                 stdout=out,
                 stderr=err,
-                env={**clean_env(), **(env or {})},
+                env=clean_env() | (env or {}),
                 start_new_session=True,  # its own process group: workers go down with it
             )
 
@@ -173,12 +168,9 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     servers: list[Server] = []
 
     def start(
-        database_url: str,
-        *args: str,
-        port: int | None = None,
-        wait: bool = True,
-        env: dict[str, str] | None = None,
+        database_url: str, *args: str, port: int | None = None, wait: bool = True, env: dict[str, str] | None = None
     ) -> Server:
+        """``env``: LIVEROOM_* settings that have no flag."""
         server = Server(database_url, port or free_port(), tmp_path, args, env)
         servers.append(server)
         if wait:

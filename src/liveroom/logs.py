@@ -3,11 +3,12 @@
 In JSON each line is one object: ``time``, ``level``, ``logger``, ``message``, the structured fields a record
 carries (the access log's ``RequestId``, ``command``, ``ErrorCode``, ``latency_ms``, ``client``, ``method``,
 ``path``) and ``exception`` when there is one. Paths are logged without their query string, so a UserSig never
-reaches a log line.
+reaches a log line: liveroom's access log writes none, and uvicorn's lines go through ``UvicornLines``.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import sys
@@ -58,21 +59,45 @@ def configure(level: str = "info", log_format: str = "text") -> None:
     logger.propagate = False
 
 
+# uvicorn logs a text frame that is not UTF-8 with its traceback; the connection is closed (1007) as it should be.
+_NOT_UTF8 = "Invalid UTF-8 sequence received from client."
+
+
+class UvicornLines(logging.Filter):
+    """uvicorn's own lines as liveroom logs them: paths without their query string (a WebSocket's URL may carry a
+    UserSig: uvicorn writes it into its "WebSocket /realtime?..." lines), and a client's invalid frame as one line."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                arg.partition("?")[0] if isinstance(arg, str) and arg.startswith("/") else arg for arg in record.args
+            )
+        if record.exc_info and record.msg == _NOT_UTF8:
+            record.exc_info = record.exc_text = None
+        return True
+
+
 def uvicorn_config(log_format: str) -> dict[str, Any]:
-    """uvicorn's ``log_config``: its own lines as JSON too in JSON mode, else uvicorn's default."""
-    if log_format != "json":
+    """uvicorn's ``log_config``: uvicorn's default (text) or its own lines as JSON too, through ``UvicornLines``."""
+    filtered = {"filters": ["liveroom"]}
+    if log_format == "json":
+        handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+        config: dict[str, Any] = {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"json": {"()": "liveroom.logs.JsonFormatter"}},
+            "handlers": {"default": handler},
+            "loggers": {
+                "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
+                "uvicorn.error": {"level": "INFO"} | filtered,
+                "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False} | filtered,
+            },
+        }
+    else:
         from uvicorn.config import LOGGING_CONFIG  # noqa: PLC0415 - only the server process needs uvicorn
 
-        return LOGGING_CONFIG
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": "liveroom.logs.JsonFormatter"}},
-        "handlers": {"default": handler},
-        "loggers": {
-            "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
-            "uvicorn.error": {"level": "INFO"},
-            "uvicorn.access": {"handlers": ["default"], "level": "INFO", "propagate": False},
-        },
-    }
+        config = copy.deepcopy(LOGGING_CONFIG)
+        for name in ("uvicorn.error", "uvicorn.access"):
+            config["loggers"][name] |= filtered
+    config["filters"] = {"liveroom": {"()": "liveroom.logs.UvicornLines"}}
+    return config

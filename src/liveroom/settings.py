@@ -37,6 +37,15 @@ class Settings:
     log_format: str = "text"
     # Requests larger than this are refused with 60002 before the rest of the body is read.
     max_body_bytes: int = 1024 * 1024
+    # Slow or greedy clients (api.transport): the request line and headers within this long of the connection (or
+    # of the next request's first bytes), at most this large; the body within this long of the headers.
+    header_timeout_seconds: float = 10.0
+    max_header_bytes: int = 64 * 1024
+    body_timeout_seconds: float = 30.0
+    # uvicorn's: an idle kept-alive connection is closed after this long.
+    keep_alive_timeout_seconds: int = 5
+    # Open HTTP connections per client address (per process; trusted proxies are not counted).
+    max_connections_per_address: int = 256
     # UserSig failure lock-out (decisions.md section 3).
     lockout_failures: int = 50
     lockout_window_seconds: float = 60.0
@@ -52,6 +61,8 @@ class Settings:
     realtime_max_rooms: int = 16
     realtime_messages_per_second: float = 20.0
     realtime_burst: float = 40.0
+    # Realtime connections not yet authenticated, per client address (per process).
+    realtime_unauthenticated_per_address: int = 64
     seat_application_timeout_seconds: float = 60.0
     # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
     empty_room_dismiss_seconds: float = 30 * 60.0
@@ -97,6 +108,9 @@ class Settings:
             "empty_room_dismiss_seconds",
             "presence_ttl_seconds",
             "webhook_poll_seconds",
+            "header_timeout_seconds",
+            "body_timeout_seconds",
+            "keep_alive_timeout_seconds",
         ):
             if not getattr(self, name) > 0:
                 raise SettingsError(f"{name} must be positive")
@@ -108,6 +122,12 @@ class Settings:
             raise SettingsError("webhook_lease_seconds must be at least 5")
         if self.realtime_queue_size < 1 or self.realtime_max_rooms < 1 or self.realtime_burst < 1:
             raise SettingsError("realtime_queue_size, realtime_max_rooms and realtime_burst must be at least 1")
+        if self.max_connections_per_address < 1 or self.realtime_unauthenticated_per_address < 1:
+            raise SettingsError(
+                "max_connections_per_address and realtime_unauthenticated_per_address must be at least 1"
+            )
+        if self.max_header_bytes < 1024:
+            raise SettingsError("max_header_bytes must be at least 1024")
 
     def to_env(self) -> dict[str, str]:
         """The environment that rebuilds these settings in a worker process."""

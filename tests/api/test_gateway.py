@@ -72,13 +72,17 @@ async def test_get_on_an_unknown_path_is_still_an_envelope(live: LiveClient) -> 
 
 @pytest.mark.parametrize(
     "random",
-    [None, "", "abc", "1.5", "-1", "+1", " 1", "0x10", "4294967296", "99999999999999999999", "\uff11"],
+    [
+        *(None, "", "abc", "1.5", "-1", "+1", " 1", "0x10", "4294967296", "99999999999999999999", "\uff11"),
+        # More than 20 digits, of zeros too (longer than int() reads: 4,300 digits).
+        *("0" * 21, "0" * 10_001, "0" * 10_000 + "1", "9" * 10_001),
+    ],
 )
 async def test_random_missing_not_an_integer_or_out_of_range_is_60002(live: LiveClient, random: str | None) -> None:
     envelope(await post(live, random=random), 60002)
 
 
-@pytest.mark.parametrize("random", ["0", "1", "4294967295", "0004294967295"])
+@pytest.mark.parametrize("random", ["0", "1", "4294967295", "0004294967295", "0" * 20, "0" * 10 + "4294967295"])
 async def test_random_in_range_is_accepted(live: LiveClient, random: str) -> None:
     envelope(await post(live, random=random), 0)
 
@@ -268,6 +272,8 @@ async def test_percent_encoded_query_values_are_decoded(live: LiveClient) -> Non
         *(b"true", b"\xff\xfe{}", b'{"Count": 5,}', b'{"a":' + b"[" * 200_000 + b"}"),
         # A field error early in a body that is not JSON further on: still 60003.
         *(b'{"UserID": 5, "Count": true', b'{"UserID": "u", "Count": "x"}}', b'{"Count": "5"} trailing'),
+        # JSON is UTF-8: a byte that is not is refused wherever it is, in a field liveroom ignores too.
+        *(b'{"Count": 5, "Unknown": "\xff"}', b'{"Unknown": {"\xc3": 1}, "Count": 5}', b'{"Next": "\xed\xa0\x80"}'),
     ],
 )
 async def test_a_body_that_is_not_a_json_object_is_60003(live: LiveClient, body: bytes) -> None:

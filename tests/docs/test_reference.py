@@ -13,6 +13,7 @@ from liveroom.cli.exits import ExitStatus
 from liveroom.client.errors import error_class
 from liveroom.domain import accounts, apps, members, messages, metadata, rooms
 from liveroom.errors import ErrorCode
+from liveroom.realtime.protocol import MAX_FRAME_BYTES
 from liveroom.settings import Settings
 from tests.docs.markdown import ROOT
 
@@ -57,6 +58,12 @@ def test_every_exit_status_is_documented() -> None:
 DASH = "\N{EN DASH}"  # ranges as the page writes them
 LIMITS = [
     ("request body", f"{Settings().max_body_bytes // 1024 // 1024} MiB"),
+    ("request body", f"within {Settings().body_timeout_seconds:g} s"),
+    ("request line and headers", f"{Settings().max_header_bytes // 1024} KiB"),
+    ("request line and headers", f"within {Settings().header_timeout_seconds:g} s"),
+    ("open connections per address", str(Settings().max_connections_per_address)),
+    ("realtime frame", f"{MAX_FRAME_BYTES // 1024} KiB"),
+    ("realtime connections per address", str(Settings().realtime_unauthenticated_per_address)),
     ("`RoomId`", f"1{DASH}48 bytes"),
     ("`MaxMemberCount`", f"({apps.DEFAULT_MEMBER_QUOTA} unless"),
     ("`MaxSeatCount`", f"({apps.DEFAULT_SEAT_QUOTA} unless"),

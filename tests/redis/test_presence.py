@@ -15,12 +15,16 @@ import redis.asyncio
 
 from liveroom.cluster import RedisPresence
 from liveroom.domain.presence import Admission, Evicted, Lost
-from liveroom.errors import ErrorCode, LiveError
 from tests.helpers import SDKAPPID, Clock
 from tests.redis import service
 
 TTL = 30.0
 ROOM = "party"
+
+
+def entries_under(prefix: str) -> list[bytes]:
+    """The keys presence left under ``prefix``, but its epoch (which stays while Redis keeps its data)."""
+    return [key for key in service.keys_under(prefix) if key != f"{prefix}:presence:epoch".encode()]
 
 
 @pytest.fixture
@@ -92,7 +96,7 @@ async def test_removing_a_member_takes_them_out_on_every_node(
     assert await c.lost() == []
     assert await c.members(SDKAPPID, ROOM) == {"bob"}
     await b.leave(SDKAPPID, ROOM, "bob")
-    assert service.keys_under(redis_prefix) == []
+    assert entries_under(redis_prefix) == []
 
 
 async def test_a_dead_node_s_entry_does_not_end_a_member_still_connected_through_a_live_node(
@@ -111,7 +115,7 @@ async def test_a_dead_node_s_entry_does_not_end_a_member_still_connected_through
     assert await c.members(SDKAPPID, ROOM) == {"bob"}
     await b.leave(SDKAPPID, ROOM, "bob")
     # The swept entry is remembered for a (it may come back) and nothing else is left, the due index included.
-    assert service.keys_under(redis_prefix) == [f"{redis_prefix}:presence:swept:{a.node_id}".encode()]
+    assert entries_under(redis_prefix) == [f"{redis_prefix}:presence:swept:{a.node_id}".encode()]
 
 
 async def test_leaving_through_the_last_live_node_ends_a_member_whose_other_node_died(
@@ -231,27 +235,35 @@ async def test_clearing_a_room_leaves_nothing_behind(nodes: list[RedisPresence],
     await b.enter(SDKAPPID, "other", "bob", capacity=10)
     assert await b.clear_room(SDKAPPID, ROOM) == {"alice", "bob"}
     assert await a.member_count(SDKAPPID, ROOM) == 0
-    remaining = await a._redis.zrange(f"{redis_prefix}:presence:due", 0, -1)
+    remaining = await a._store.due(10**15, 100)
     assert len(remaining) == 1  # bob in "other"
-    assert set(service.keys_under(redis_prefix)) == {
+    assert set(entries_under(redis_prefix)) == {
         f"{redis_prefix}:presence:due".encode(),
         f"{redis_prefix}:presence:{SDKAPPID}:other".encode(),
         f"{redis_prefix}:presence:nodes:".encode() + msgspec.msgpack.encode((SDKAPPID, "other", "bob")),
     }
 
 
-async def test_presence_is_refused_with_100001_while_redis_is_unreachable(caplog: pytest.LogCaptureFixture) -> None:
+async def test_while_redis_is_unreachable_a_node_answers_from_its_own_members(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     client = redis.asyncio.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
     presence = RedisPresence(client, "liveroom-unreachable", TTL)
     try:
-        with pytest.raises(LiveError) as refused:
-            await presence.member_count(SDKAPPID, ROOM)
-        assert refused.value.code == ErrorCode.LIVE_INTERNAL
-        assert "Redis" in refused.value.info
-        with pytest.raises(LiveError):
-            await presence.enter(SDKAPPID, ROOM, "alice", capacity=1)
         with caplog.at_level(logging.WARNING, logger="liveroom.cluster"):
-            assert await presence.lost() == []
-        assert "Redis unreachable" in caplog.text
+            assert await presence.member_count(SDKAPPID, ROOM) == 0
+            assert not presence.complete
+        assert await presence.enter(SDKAPPID, ROOM, "alice", capacity=2) == Admission(True, False, 1)
+        assert await presence.enter(SDKAPPID, ROOM, "alice", capacity=2) == Admission(True, True, 1)
+        assert await presence.enter(SDKAPPID, ROOM, "bob", capacity=2) == Admission(True, False, 2)
+        assert await presence.enter(SDKAPPID, ROOM, "carol", capacity=2) == Admission(False, False, 2)
+        assert await presence.members(SDKAPPID, ROOM) == {"alice", "bob"}
+        assert await presence.is_present(SDKAPPID, ROOM, "bob")
+        assert await presence.leave(SDKAPPID, ROOM, "bob") == 1
+        assert await presence.remove(SDKAPPID, ROOM, "carol") is None
+        assert await presence.clear_room(SDKAPPID, ROOM) == {"alice"}
+        assert await presence.lost() == []
+        warnings = [record.getMessage() for record in caplog.records]
+        assert len(warnings) == 1 and "Redis unreachable" in warnings[0], warnings
     finally:
         await client.aclose()

@@ -112,6 +112,7 @@ class LiveroomApp:
             burst=settings.realtime_burst,
             seat_application_timeout=settings.seat_application_timeout_seconds,
             empty_room_seconds=settings.empty_room_dismiss_seconds,
+            unauthenticated_per_address=settings.realtime_unauthenticated_per_address,
         )
         self._openapi: dict[str, Any] | None = None
         self.web = Starlette(

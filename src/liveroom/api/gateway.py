@@ -15,13 +15,14 @@ import msgspec
 
 from liveroom.api import envelope
 from liveroom.api.metrics import UNKNOWN_COMMAND, Metrics
-from liveroom.api.query import parse_query, valid_random
+from liveroom.api.query import RANDOM_DIGITS, RANDOM_MAX, parse_query, valid_random
 from liveroom.api.registry import Command, Registry
 from liveroom.api.wire import explain
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REST, Caller, Services
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.interface import ConnectionLost, commits_sent
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,6 +36,8 @@ _encode = msgspec.json.Encoder().encode
 _decode_any = msgspec.json.Decoder().decode
 _CONTENT_TYPE = (b"content-type", b"application/json; charset=utf-8")
 _EMPTY_BODY = "body: empty; send {} when an API needs no input"
+# Set in the scope by the HTTP protocol (api.transport) when the body did not arrive in time: its seconds.
+BODY_TIMED_OUT = "liveroom.body_timed_out"
 
 
 class _Refused(Exception):
@@ -63,6 +66,7 @@ class Gateway:
         self._max_body = max_body_bytes
         self._log_access = log_access
         self._metrics = metrics
+        self._reconnects = services.store.reconnects
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.perf_counter()
@@ -77,12 +81,16 @@ class Gateway:
                 raise _Refused(ErrorCode.UNKNOWN_RESOURCE, f"path: no API at {scope['path']}")
             # Authentication and the rate limit, before the body is read.
             sdkappid, identifier, sig, client = self._credentials(scope)
-            app = await self._auth.authenticate(sdkappid, identifier, sig, client)
+            try:
+                app = await self._auth.authenticate(sdkappid, identifier, sig, client)
+            except ConnectionLost:
+                # It only reads: once more, on a new database connection.
+                app = await self._auth.authenticate(sdkappid, identifier, sig, client)
             await self._limiter.check(app, command.name, command.rate)
             message = await receive()
             raw = self._whole_body(message)
             if raw is None:
-                raw = await self._read_body(message, receive)
+                raw = await self._read_body(scope, message, receive)
             body_read = True
             body = await self._dispatch(command, Caller(app, identifier, client, REST), raw, request_id)
         except _Refused as refused:
@@ -93,20 +101,14 @@ class Gateway:
             if type(error) is InvalidParameter and command is not None:
                 code = command.family.invalid_parameter
             body = envelope.failure(request_id, code, error.info)
-        except Exception:
+        except Exception as exc:
             code = command.family.internal_error if command is not None else ErrorCode.LIVE_INTERNAL
-            error_log.exception(
-                "internal error in %s (%s)",
-                scope["path"],
-                request_id,
-                extra={"RequestId": request_id, "command": command.name if command else UNKNOWN_COMMAND},
-            )
-            body = envelope.failure(request_id, code, "internal server error; retry later")
+            body = envelope.failure(request_id, code, _internal_error(exc, scope["path"], command, request_id))
         headers = [_CONTENT_TYPE, (b"content-length", b"%d" % len(body)), (b"x-request-id", request_id.encode())]
         if not body_read and self._unbounded_body(scope):
             # To keep the connection alive the HTTP server would drain the rest of the body, which may never
             # end: closing it stops the reading. (A body with a Content-Length is drained: the client then
-            # reads this answer instead of a reset, and the length bounds the cost.)
+            # reads this answer instead of a reset, and the body timeout of api.transport bounds the cost.)
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": 200, "headers": headers})
         await send({"type": "http.response.body", "body": body})
@@ -155,6 +157,10 @@ class Gateway:
         )
 
     async def _dispatch(self, command: Command, caller: Caller, raw: bytes, request_id: str) -> bytes:
+        if not raw.isascii():
+            # msgspec skips unknown fields unread: a byte that is not UTF-8 there would pass where it is refused
+            # in a known field. ASCII (the common body) is UTF-8, found in one pass without a copy.
+            _check_utf8(raw)
         try:
             request = command.decoder.decode(raw)
         except msgspec.ValidationError as error:
@@ -168,7 +174,14 @@ class Gateway:
             # msgspec gives up on deep nesting (even inside an ignored field) with RecursionError.
             raise LiveError(ErrorCode.BODY_NOT_JSON, "body: JSON nested too deeply") from None
         command.validator.check(request)
-        result = await command.handler(self._services, caller, request)
+        committed = commits_sent() if self._reconnects else 0
+        try:
+            result = await command.handler(self._services, caller, request)
+        except ConnectionLost:
+            # A broken database connection, dropped: the request runs again, once, if nothing of it was committed.
+            if commits_sent() != committed:
+                raise
+            result = await command.handler(self._services, caller, request)
         return envelope.success(
             request_id,
             None if result is None else _encode(result),
@@ -177,14 +190,17 @@ class Gateway:
 
     def _check_transport(self, params: dict[bytes, bytes], scope: Scope) -> None:
         if not valid_random(params.get(b"random")):
-            raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "random: required, an integer 0..4294967295")
+            raise _Refused(
+                ErrorCode.HTTP_PARSE_FAILED,
+                f"random: required, an integer 0..{RANDOM_MAX} ({RANDOM_DIGITS} digits at most)",
+            )
         if params.get(b"contenttype") != b"json":
             raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "contenttype: required, exactly 'json'")
         for name, value in scope["headers"]:
             if name == b"content-length":
                 if not value.isdigit():
                     raise _Refused(ErrorCode.HTTP_PARSE_FAILED, "Content-Length: not a number")
-                if int(value) > self._max_body:
+                if len(value) > 19 or int(value) > self._max_body:
                     raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
                 break
 
@@ -207,11 +223,11 @@ class Gateway:
         if len(body) > self._max_body:
             raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: larger than {self._max_body} bytes")
         if not body.strip():
-            raise LiveError(ErrorCode.BODY_NOT_JSON, _EMPTY_BODY)
+            return None  # _read_body says why
         return body
 
-    async def _read_body(self, message: Message, receive: Receive) -> bytes:
-        """The body from ``message`` on: several messages, or the client going away."""
+    async def _read_body(self, scope: Scope, message: Message, receive: Receive) -> bytes:
+        """The body from ``message`` on: several messages, the client going away or too slow, or no body."""
         chunks: list[bytes] = []
         size = 0
         while True:
@@ -226,9 +242,24 @@ class Gateway:
                 break
             message = await receive()
         body = b"".join(chunks)
+        timeout = scope.get(BODY_TIMED_OUT)
+        if timeout is not None:
+            raise _Refused(ErrorCode.HTTP_PARSE_FAILED, f"body: not received in full within {timeout:g} s")
         if not body.strip():
             raise LiveError(ErrorCode.BODY_NOT_JSON, _EMPTY_BODY)
         return body
+
+
+def _internal_error(exc: Exception, path: str, command: Command | None, request_id: str) -> str:
+    """Log a failure inside the server; answers the ErrorInfo for it."""
+    extra = {"RequestId": request_id, "command": command.name if command else UNKNOWN_COMMAND}
+    if isinstance(exc, ConnectionLost):
+        # Not a bug of liveroom: one line, no traceback.
+        cause = type(exc.__cause__).__name__
+        error_log.error("%s in %s (%s): %s", cause, path, request_id, exc, extra=extra)
+        return str(exc)
+    error_log.exception("internal error in %s (%s)", path, request_id, extra=extra)
+    return "internal server error; retry later"
 
 
 def _check_json(raw: bytes) -> None:
@@ -236,6 +267,13 @@ def _check_json(raw: bytes) -> None:
         _decode_any(raw)
     except (msgspec.DecodeError, RecursionError):
         raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
+
+
+def _check_utf8(raw: bytes) -> None:
+    try:
+        raw.decode()
+    except UnicodeDecodeError:
+        raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid UTF-8") from None
 
 
 def _text(value: bytes, name: str) -> str:

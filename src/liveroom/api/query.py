@@ -12,6 +12,8 @@ from urllib.parse import unquote_to_bytes
 _QUERY_NAMES = frozenset({b"sdkappid", b"identifier", b"usersig", b"random", b"contenttype"})
 _PERCENT, _PLUS = ord("%"), ord("+")
 RANDOM_MAX = 4294967295
+# As long as the longest unsigned 64-bit integer: any client's integer, padded or not, and no longer.
+RANDOM_DIGITS = 20
 
 
 def parse_query(raw: bytes) -> dict[bytes, bytes]:
@@ -31,10 +33,10 @@ def parse_query(raw: bytes) -> dict[bytes, bytes]:
 
 
 def valid_random(random: bytes | None) -> bool:
-    """``random`` is an integer 0..4294967295 (leading zeros allowed)."""
-    # Nine digits or fewer always fit; int() is reached only by longer ones, at most ten once unpadded.
+    """``random`` is an integer 0..4294967295 written in at most ``RANDOM_DIGITS`` digits (leading zeros allowed)."""
+    # Nine digits or fewer always fit: int() is reached only by longer ones, and never by more than int() reads.
     return (
         random is not None
         and random.isdigit()
-        and (len(random) <= 9 or (len(random.lstrip(b"0")) <= 10 and int(random) <= RANDOM_MAX))
+        and (len(random) <= 9 or (len(random) <= RANDOM_DIGITS and int(random) <= RANDOM_MAX))
     )

@@ -216,6 +216,8 @@ def _alive(pid: int) -> bool:
 def _run_uvicorn(settings: Settings, forwarded_allow_ips: str | None = None) -> None:
     import uvicorn  # noqa: PLC0415 - the server extra, checked by serve
 
+    from liveroom.api import transport  # noqa: PLC0415 - the server extra, checked by serve
+
     # Without trusted proxies, uvicorn's proxy-headers middleware would only cost time on every request.
     uvicorn.run(
         "liveroom.api.app:app_from_env",
@@ -227,10 +229,10 @@ def _run_uvicorn(settings: Settings, forwarded_allow_ips: str | None = None) -> 
         log_level=settings.log_level,
         log_config=logs.uvicorn_config(settings.log_format),
         loop="uvloop",
-        http="httptools",
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
         timeout_graceful_shutdown=10,
+        **transport.uvicorn_options(settings),
     )
 
 

@@ -29,6 +29,8 @@ __all__ = ["Cluster", "EventRelay", "RedisLockout", "RedisPresence"]
 
 log = logging.getLogger("liveroom.cluster")
 RETRY_SECONDS = 1.0
+CONNECT_TIMEOUT_SECONDS = 2.0
+COMMAND_TIMEOUT_SECONDS = 5.0
 SUBSCRIBE_TIMEOUT = 10.0
 Handler = Callable[[bytes], Awaitable[None]]
 
@@ -38,7 +40,11 @@ class Cluster:
     start with ``prefix``."""
 
     def __init__(self, redis_url: str, prefix: str = "liveroom") -> None:
-        self.redis: redis.Redis = redis.Redis.from_url(redis_url)
+        # Bounded waits: a Redis that stops answering (a network cut, not a refused connection) makes calls fail,
+        # and the node serve without it, within seconds instead of the kernel's minutes.
+        self.redis: redis.Redis = redis.Redis.from_url(
+            redis_url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=COMMAND_TIMEOUT_SECONDS
+        )
         self.url = redis_url
         self.prefix = prefix
         self.node_id = uuid.uuid4().hex[:16]

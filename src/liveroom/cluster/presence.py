@@ -14,9 +14,15 @@ one node tells the room. A swept entry is remembered for its node: a node that w
 its next refresh which of its members the others removed (``on_evicted``), so that it takes their connections out
 of the room instead of letting them believe they are still in it.
 
-Every change is one Lua script, so a capacity check and the entry it admits cannot interleave with another node's.
-While Redis cannot be reached, entering and reading presence fail with 100001 (retry later) rather than answer
-a guess; refreshing and sweeping log a warning and try again on their next turn.
+The keys and the Lua scripts on them are ``presence_store``'s; this module decides when to use them.
+
+Without Redis a node serves its own members (``OwnMembers``): it counts, lists and admits them alone, as one node
+would, journals what changed, and logs that it does. It tries Redis again every second; once back, it writes the
+journal and refreshes its entries (learning, as above, of members the other nodes swept meanwhile), then shares
+again. Redis may come back empty (restarted without persistence, flushed): the presence epoch, a key every script
+checks first, is then gone, and each node writes all its members back, logging it, at its first request or refresh
+that meets the new Redis. A node sweeps others' entries only after it has shared presence for a whole TTL, so that
+after an outage of Redis itself every node has written its members back before any is declared lost.
 """
 
 from __future__ import annotations
@@ -25,182 +31,28 @@ import asyncio
 import logging
 import secrets
 import time
-from collections import defaultdict
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar, cast
+from typing import TypeVar
 
-import msgspec
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from liveroom import background
-from liveroom.cluster.warner import Warner
+from liveroom.cluster.own_members import Member, OwnMembers
+from liveroom.cluster.presence_store import NODE_ID_LENGTH, PresenceLost, PresenceStore
 from liveroom.domain.presence import Admission, Evicted, Lost
-from liveroom.errors import ErrorCode, LiveError
 
 log = logging.getLogger("liveroom.cluster")
 SWEEP_BATCH = 200
 SWEEP_BATCHES = 50
 REFRESH_BATCH = 500
-# Node ids have one length: a ``due`` member is the node id followed by the encoded (SDKAppID, RoomId, user).
-NODE_ID_LENGTH = 16
-# How long a node's swept entries are remembered for it: a node cut off for longer learns nothing of them.
-SWEPT_KEEP_MS = 24 * 3600 * 1000
+# How often a node that cannot reach Redis tries again.
+RETRY_SECONDS = 1.0
+# What a Redis that cannot serve presence raises: unreachable, loading its data, a replica after a failover
+# (READONLY), out of memory ... The node then serves its own members until Redis answers again.
+UNREACHABLE = (RedisError, OSError)
 T = TypeVar("T")
 Listener = Callable[[Evicted], Awaitable[None]]
-
-# In every script a member's entries are the hash ``nodes`` (node id → expiry ms) and ``p`` is the encoded
-# (SDKAppID, RoomId, user); ``due`` members are node id .. p; ``sp`` .. node id is the set of a node's swept entries.
-# prune drops the member's entries that expired by ``now``, remembering each for its node, and answers the latest
-# expiry of those left (nil when none is left).
-_PRUNE = """
-local function prune(nodes, due, sp, p, now, keep)
-    local entries = redis.call('HGETALL', nodes)
-    local latest = nil
-    for i = 1, #entries, 2 do
-        local e = tonumber(entries[i + 1])
-        if e > now then
-            if not latest or e > latest then latest = e end
-        else
-            redis.call('HDEL', nodes, entries[i])
-            redis.call('ZREM', due, entries[i] .. p)
-            redis.call('SADD', sp .. entries[i], p)
-            redis.call('PEXPIRE', sp .. entries[i], keep)
-        end
-    end
-    return latest
-end
-local function count(room, now)
-    return redis.call('ZCOUNT', room, '(' .. now, '+inf')
-end
--- One of the member's entries is gone: they stay while another is left (scored by the latest), else they leave.
--- Answers the members left when they left, -1 otherwise.
-local function settle(room, nodes, due, sp, user, p, now, keep)
-    local latest = prune(nodes, due, sp, p, now, keep)
-    if latest then
-        redis.call('ZADD', room, latest, user)
-        return -1
-    end
-    if redis.call('ZREM', room, user) == 0 then return -1 end
-    return count(room, now)
-end
-"""
-
-# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, expiry ms, capacity, node, p.
-# Answers {admitted, already, count}. A user whose entry is still in the room (through another node, or expired,
-# their node gone) is coming back: not a new member.
-_ENTER = (
-    _PRUNE
-    + """
-local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
-local now = tonumber(ARGV[2])
-if not s or tonumber(s) <= now then
-    local n = count(KEYS[1], now)
-    if n >= tonumber(ARGV[4]) then return {0, 0, n} end
-end
-if not s or tonumber(s) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
-redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
-redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5] .. ARGV[6])
-redis.call('SREM', KEYS[4], ARGV[6])
-return {1, s and 1 or 0, count(KEYS[1], now)}
-"""
-)
-
-# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, node, p, swept prefix, keep ms.
-# Removes this node's entry; answers the members left when that ended the membership, -1 when the user is still
-# a member through another node or was not in the room.
-_LEAVE = (
-    _PRUNE
-    + """
-local now = tonumber(ARGV[2])
-redis.call('SREM', KEYS[4], ARGV[4])
-redis.call('HDEL', KEYS[3], ARGV[3])
-redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
-return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
-"""
-)
-
-# KEYS: room, due, nodes. ARGV: user, now ms, p. Removes the user's entries on every node; answers the members
-# left, or -1 when the user was not in the room.
-_REMOVE = """
-local entries = redis.call('HGETALL', KEYS[3])
-for i = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[i] .. ARGV[3]) end
-redis.call('DEL', KEYS[3])
-if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
-return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
-"""
-
-# KEYS: room, due. ARGV: nodes prefix, then (user, p) pairs. Removes those users' entries on every node.
-_CLEAR = """
-for i = 2, #ARGV, 2 do
-    local nodes = ARGV[1] .. ARGV[i + 1]
-    local entries = redis.call('HGETALL', nodes)
-    for j = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[j] .. ARGV[i + 1]) end
-    redis.call('DEL', nodes)
-    redis.call('ZREM', KEYS[1], ARGV[i])
-end
-"""
-
-# KEYS: room, due, nodes. ARGV: user, now ms, node, p, swept prefix, keep ms. Removes the node's entry only if it
-# has expired; answers the members left when that was the member's last entry (this caller tells the room), -1
-# otherwise.
-_EXPIRE = (
-    _PRUNE
-    + """
-local now = tonumber(ARGV[2])
-local e = redis.call('HGET', KEYS[3], ARGV[3])
-if not e then
-    redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
-    return -1
-end
-if tonumber(e) > now then
-    redis.call('ZADD', KEYS[2], e, ARGV[3] .. ARGV[4])
-    return -1
-end
-return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
-"""
-)
-
-# KEYS: due, this node's swept set. ARGV: expiry ms, now ms, node, nodes prefix, then (room key, user, p) triples.
-# Pushes this node's entries that still exist forward. Of those that are gone it answers (0-based index, count)
-# pairs: count -1 when the entry was removed on purpose (a ban, a dismissal: the room's event says so), else the
-# members now, the entry having been swept as lost (the room was told the user left). A swept entry of a user still
-# a member through another node is put back: the room was never told they left.
-_REFRESH = (
-    _PRUNE
-    + """
-local gone = {}
-local expiry, now = tonumber(ARGV[1]), tonumber(ARGV[2])
-local function keep(room, user, nodes, p)
-    redis.call('HSET', nodes, ARGV[3], ARGV[1])
-    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3] .. p)
-    local s = redis.call('ZSCORE', room, user)
-    if not s or tonumber(s) < expiry then redis.call('ZADD', room, ARGV[1], user) end
-end
-for i = 5, #ARGV, 3 do
-    local room, user, p = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-    local nodes = ARGV[4] .. p
-    if redis.call('HEXISTS', nodes, ARGV[3]) == 1 then
-        keep(room, user, nodes, p)
-    elseif redis.call('SREM', KEYS[2], p) == 1 then
-        local s = redis.call('ZSCORE', room, user)
-        if s and tonumber(s) > now then
-            keep(room, user, nodes, p)
-        else
-            gone[#gone + 1] = (i - 5) / 3
-            gone[#gone + 1] = count(room, now)
-        end
-    else
-        gone[#gone + 1] = (i - 5) / 3
-        gone[#gone + 1] = -1
-    end
-end
-return gone
-"""
-)
-
-_encode = msgspec.msgpack.Encoder().encode
-_decode = msgspec.msgpack.Decoder(tuple[int, str, str]).decode
 
 
 class RedisPresence:
@@ -219,160 +71,133 @@ class RedisPresence:
         if len(node_id.encode()) != NODE_ID_LENGTH:
             raise ValueError(f"node_id: must be {NODE_ID_LENGTH} ASCII characters")
         self.node_id = node_id
-        self._redis = client
         self._clock = clock
-        self._prefix = f"{prefix}:presence"
-        self._due = f"{self._prefix}:due"
-        self._nodes = f"{self._prefix}:nodes:".encode()
-        self._swept_prefix = f"{self._prefix}:swept:"
-        self._swept = f"{self._swept_prefix}{node_id}"
         self._ttl_ms = max(1, int(ttl_seconds * 1000))
+        self._store = PresenceStore(client, prefix, node_id, self._ttl_ms)
         self.sweep_seconds: float | None = max(ttl_seconds / 3, 0.05)
-        self._enter = client.register_script(_ENTER)
-        self._leave = client.register_script(_LEAVE)
-        self._remove = client.register_script(_REMOVE)
-        self._clear = client.register_script(_CLEAR)
-        self._expire = client.register_script(_EXPIRE)
-        self._refresh_script = client.register_script(_REFRESH)
-        # The members connected through this node, whose entries it keeps alive.
-        self._local: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+        self._retry_seconds = min(RETRY_SECONDS, self.sweep_seconds)
+        self._own = OwnMembers()
+        # Whether Redis cannot be reached, and since when (this node's clock) it has shared presence without a break.
+        self._down = False
+        self._shared_since = clock()
+        self._restoring = asyncio.Lock()
         self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
-        self._warn = Warner(log)
 
-    def _room(self, sdkappid: int, room_id: str) -> str:
-        return f"{self._prefix}:{sdkappid}:{room_id}"
-
-    def _keys(self, sdkappid: int, room_id: str, user_id: str) -> tuple[bytes, list[Any]]:
-        """The encoded (SDKAppID, RoomId, user), and the room, ``due`` and the member's entries as keys."""
-        member = _encode((sdkappid, room_id, user_id))
-        return member, [self._room(sdkappid, room_id), self._due, self._nodes + member]
-
-    async def _by_score(self, key: str, low: str | int, high: str | int, num: int | None = None) -> list[bytes]:
-        start = None if num is None else 0
-        return cast(list[bytes], await self._redis.zrangebyscore(key, low, high, start=start, num=num))
+    @property
+    def complete(self) -> bool:
+        """Whether the counts cover every node's members (False while Redis cannot be reached)."""
+        return not self._down
 
     def _now_ms(self) -> int:
         return int(self._clock() * 1000)
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+    async def _shared(self, call: Callable[[], Awaitable[T]], here: Callable[[], T]) -> T:
+        """``call`` on Redis; while Redis cannot be reached, ``here``: from this node's own members."""
+        if self._down:
+            return here()
         try:
-            return await call()
-        except RedisError:
-            raise LiveError(ErrorCode.LIVE_INTERNAL, f"{what}: presence is unavailable (Redis); retry later") from None
+            try:
+                return await call()
+            except PresenceLost:
+                await self._restore()
+                return await call()
+        except (*UNREACHABLE, PresenceLost) as exc:
+            self._went_down(exc)
+            return here()
 
     # reading ---------------------------------------------------------------------------------------------
 
     async def member_count(self, sdkappid: int, room_id: str) -> int:
-        key = self._room(sdkappid, room_id)
-        return int(await self._call("MemberCount", lambda: self._redis.zcount(key, f"({self._now_ms()}", "+inf")))
+        return await self._shared(
+            lambda: self._store.count(sdkappid, room_id, self._now_ms()), lambda: self._own.count(sdkappid, room_id)
+        )
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
-        key = self._room(sdkappid, room_id)
-        names = await self._call("members", lambda: self._by_score(key, f"({self._now_ms()}", "+inf"))
-        return frozenset(name.decode() for name in names)
+        return await self._shared(
+            lambda: self._store.members(sdkappid, room_id, self._now_ms()), lambda: self._own.members(sdkappid, room_id)
+        )
 
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
-        key = self._room(sdkappid, room_id)
-        score = await self._call("presence", lambda: self._redis.zscore(key, user_id))
-        return score is not None and score > self._now_ms()
+        return await self._shared(
+            lambda: self._store.is_present((sdkappid, room_id, user_id), self._now_ms()),
+            lambda: self._own.has(sdkappid, room_id, user_id),
+        )
 
     # changing --------------------------------------------------------------------------------------------
 
     async def enter(self, sdkappid: int, room_id: str, user_id: str, capacity: int) -> Admission:
-        now = self._now_ms()
-        member, keys = self._keys(sdkappid, room_id, user_id)
-        args: list[Any] = [user_id, now, now + self._ttl_ms, capacity, self.node_id, member]
-        admitted, already, count = await self._call("RoomId", lambda: self._enter(keys=[*keys, self._swept], args=args))
-        if admitted:
-            self._local[(sdkappid, room_id)].add(user_id)
-        return Admission(bool(admitted), bool(already), int(count))
+        async def enter() -> Admission:
+            admitted, already, count = await self._store.enter((sdkappid, room_id, user_id), self._now_ms(), capacity)
+            if admitted:
+                self._own.add(sdkappid, room_id, user_id)
+            return Admission(admitted, already, count)
+
+        return await self._shared(enter, lambda: self._own.admit(sdkappid, room_id, user_id, capacity))
 
     async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
-        self._forget(sdkappid, room_id, user_id)
-        member, keys = self._keys(sdkappid, room_id, user_id)
-        args: list[Any] = [user_id, self._now_ms(), self.node_id, member, self._swept_prefix, SWEPT_KEEP_MS]
-        left = int(await self._call("RoomId", lambda: self._leave(keys=[*keys, self._swept], args=args)))
-        return None if left < 0 else left
+        async def leave() -> int | None:
+            left = await self._store.leave((sdkappid, room_id, user_id), self._now_ms())
+            self._own.discard(sdkappid, room_id, user_id)
+            return None if left < 0 else left
+
+        return await self._shared(leave, lambda: self._own.depart(sdkappid, room_id, user_id, everywhere=False))
 
     async def remove(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
-        self._forget(sdkappid, room_id, user_id)
-        member, keys = self._keys(sdkappid, room_id, user_id)
-        args: list[Any] = [user_id, self._now_ms(), member]
-        left = int(await self._call("RoomId", lambda: self._remove(keys=keys, args=args)))
-        return None if left < 0 else left
+        async def remove() -> int | None:
+            left = await self._store.remove((sdkappid, room_id, user_id), self._now_ms())
+            self._own.discard(sdkappid, room_id, user_id)
+            return None if left < 0 else left
+
+        return await self._shared(remove, lambda: self._own.depart(sdkappid, room_id, user_id, everywhere=True))
 
     async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
-        self._local.pop((sdkappid, room_id), None)
-        key = self._room(sdkappid, room_id)
+        async def clear() -> frozenset[str]:
+            members = await self._store.clear(sdkappid, room_id)
+            self._own.rooms.pop((sdkappid, room_id), None)
+            return members
 
-        async def clear() -> list[bytes]:
-            names = cast(list[bytes], await self._redis.zrange(key, 0, -1))
-            if names:
-                args: list[Any] = [self._nodes]
-                for name in names:
-                    args += [name, _encode((sdkappid, room_id, name.decode()))]
-                await self._clear(keys=[key, self._due], args=args)
-            return names
+        return await self._shared(clear, lambda: self._own.clear(sdkappid, room_id))
 
-        return frozenset(name.decode() for name in await self._call("RoomId", clear))
-
-    def _forget(self, sdkappid: int, room_id: str, user_id: str) -> None:
-        local = self._local.get((sdkappid, room_id))
-        if local is not None:
-            local.discard(user_id)
-            if not local:
-                del self._local[(sdkappid, room_id)]
-
-    # reconnections ---------------------------------------------------------------------------------------
-
-    def _drop_key(self, sdkappid: int, room_id: str, user_id: str) -> bytes:
-        return f"{self._prefix}:drop:".encode() + _encode((sdkappid, room_id, user_id))
+    # reconnections: remembered in Redis only (while it cannot be reached, a reconnection is a new view) ---------
 
     async def note_drop(self, sdkappid: int, room_id: str, user_id: str, window: float) -> None:
-        key, ms = self._drop_key(sdkappid, room_id, user_id), max(1, int(window * 1000))
-        try:
-            await self._redis.set(key, b"1", px=ms)
-        except RedisError as exc:
-            self._warn("a dropped connection not remembered", exc)
+        if not self._down:
+            await self._shared(
+                lambda: self._store.note_drop((sdkappid, room_id, user_id), max(1, int(window * 1000))), lambda: None
+            )
 
     async def take_drop(self, sdkappid: int, room_id: str, user_id: str) -> bool:
-        try:
-            return bool(await self._redis.delete(self._drop_key(sdkappid, room_id, user_id)))
-        except RedisError as exc:
-            self._warn("a reconnection not recognised", exc)
-            return False
+        return await self._shared(lambda: self._store.take_drop((sdkappid, room_id, user_id)), lambda: False)
 
     # nodes that went away ----------------------------------------------------------------------------------
 
     async def lost(self) -> list[Lost]:
-        now = self._now_ms()
+        """None while this node has shared presence for less than a TTL: after an outage of Redis, the other
+        nodes' entries look expired until each has written its members back. Appends as it goes: what was removed
+        before a fault is still told."""
         found: list[Lost] = []
+        if self._down:
+            return found
         try:
+            if self._store.epoch is None:
+                await self._restore()
+            if self._now_ms() - self._shared_since * 1000 < self._ttl_ms:
+                return found
+            now = self._now_ms()
             for _ in range(SWEEP_BATCHES):
-                due = await self._by_score(self._due, "-inf", now, SWEEP_BATCH)
-                await self._expire_due(due, now, found)
+                due = await self._store.due(now, SWEEP_BATCH)
+                for entry in due:
+                    lost = await self._store.expire(entry, now)
+                    if lost is not None:
+                        found.append(lost)
                 if len(due) < SWEEP_BATCH:
                     break
-        except RedisError as exc:
-            self._warn("members of lost nodes not removed", exc)
+        except UNREACHABLE as exc:
+            self._went_down(exc)
+        except PresenceLost:
+            await self._heal()  # nothing of a lost node is left in an emptied Redis to sweep
         return found
-
-    async def _expire_due(self, due: list[bytes], now: int, found: list[Lost]) -> None:
-        """Appends to ``found`` as it goes: what was removed before a fault is still told."""
-        for entry in due:
-            node, member = entry[:NODE_ID_LENGTH], entry[NODE_ID_LENGTH:]
-            try:
-                sdkappid, room_id, user_id = _decode(member)
-            except msgspec.DecodeError:
-                log.warning("removed a malformed presence entry under %s", self._due)
-                await self._redis.zrem(self._due, entry)
-                continue
-            _, keys = self._keys(sdkappid, room_id, user_id)
-            args: list[Any] = [user_id, now, node, member, self._swept_prefix, SWEPT_KEEP_MS]
-            left = int(await self._expire(keys=keys, args=args))
-            if left >= 0:
-                found.append(Lost(sdkappid, room_id, user_id, left))
 
     # this node's members -------------------------------------------------------------------------------------
 
@@ -382,21 +207,29 @@ class RedisPresence:
     async def refresh(self) -> list[Evicted]:
         """Push the expiry of this node's entries forward. Entries removed meanwhile elsewhere are forgotten here:
         on purpose (a ban, a dismissal) silently, and swept as lost (this node did not refresh them in time) by
-        telling the listeners, with the answer, who was evicted."""
-        entries = [(sdkappid, room_id, user) for (sdkappid, room_id), users in self._local.items() for user in users]
+        telling the listeners, with the answer, who was evicted. Redis lost its data: every entry is written back."""
+        try:
+            evicted = await self._write(self._own.entries(), restore=False)
+        except PresenceLost:
+            await self._heal()
+            return []
+        await self._tell(evicted)
+        return evicted
+
+    async def _write(self, entries: list[Member], *, restore: bool) -> list[Evicted]:
+        """Refresh (or with ``restore``, write whatever Redis holds) these entries of this node."""
         now = self._now_ms()
         evicted: list[Evicted] = []
         for start in range(0, len(entries), REFRESH_BATCH):
             batch = entries[start : start + REFRESH_BATCH]
-            args: list[Any] = [now + self._ttl_ms, now, self.node_id, self._nodes]
-            for sdkappid, room_id, user in batch:
-                args += [self._room(sdkappid, room_id), user, _encode((sdkappid, room_id, user))]
-            gone = await self._refresh_script(keys=[self._due, self._swept], args=args)
-            for index, count in zip(gone[::2], gone[1::2], strict=True):
-                sdkappid, room_id, user = batch[int(index)]
-                self._forget(sdkappid, room_id, user)
-                if int(count) >= 0:
-                    evicted.append(Evicted(sdkappid, room_id, user, int(count)))
+            for index, count in await self._store.write(batch, now, restore=restore):
+                sdkappid, room_id, user = batch[index]
+                self._own.discard(sdkappid, room_id, user)
+                if count >= 0:
+                    evicted.append(Evicted(sdkappid, room_id, user, count))
+        return evicted
+
+    async def _tell(self, evicted: list[Evicted]) -> None:
         for member in evicted:
             log.warning(
                 "member %r of room %r was lost by this node (its presence was not refreshed in time)",
@@ -408,15 +241,84 @@ class RedisPresence:
                     await listener(member)
                 except Exception:
                     log.exception("telling an eviction failed")
-        return evicted
+
+    # without Redis, and after -------------------------------------------------------------------------------
+
+    def _went_down(self, exc: BaseException) -> None:
+        if not self._down:
+            self._down = True
+            log.warning(
+                "presence: Redis unreachable (%s); this node counts and admits only the %d members connected "
+                "through it until Redis is back",
+                type(exc).__name__,
+                len(self._own),
+            )
+
+    async def _restore(self) -> None:
+        """Redis does not hold this node's epoch: it lost its data (or this node never met it). Take the epoch
+        Redis holds (a new one when there is none) and write every member of this node back."""
+        async with self._restoring:
+            epoch = await self._store.current_epoch()
+            if epoch is not None and epoch == self._store.epoch:
+                return  # restored while this call waited
+            if epoch is None:
+                epoch = await self._store.new_epoch()
+            first, self._store.epoch = self._store.epoch is None, epoch
+            if not first:
+                self._shared_since = self._clock()
+            entries = self._own.entries()
+            await self._write(entries, restore=True)
+            if not first:
+                log.warning(
+                    "presence: Redis no longer held the members online (restarted empty?); restored the %d "
+                    "members connected through this node",
+                    len(entries),
+                )
+
+    async def _heal(self) -> None:
+        """``_restore``, or this node serves its own members when Redis went away again meanwhile."""
+        try:
+            await self._restore()
+        except UNREACHABLE as exc:
+            self._went_down(exc)
+
+    async def _recover(self) -> None:
+        """Redis answers again: write what changed meanwhile and this node's entries, then share presence again.
+        Raises what an unreachable Redis raises when it does not answer after all."""
+        if await self._store.current_epoch() != self._store.epoch:
+            await self._restore()
+        else:
+            entered = self._own.entered
+            await self._tell(await self._write([m for m in self._own.entries() if m not in entered], restore=False))
+        # Changes keep coming while this runs: it ends with none left, and nothing awaited before sharing again.
+        while self._own.journaled():
+            await self._own.replay(leave=self._gone, clear=lambda room: self._store.clear(*room), write=self._written)
+        self._down = False
+        self._shared_since = self._clock()
+        log.warning(
+            "presence: Redis reachable again; the %d members connected through this node are shared again",
+            len(self._own),
+        )
+
+    async def _gone(self, member: Member, everywhere: bool) -> int:
+        now = self._now_ms()
+        return await (self._store.remove(member, now) if everywhere else self._store.leave(member, now))
+
+    async def _written(self, members: list[Member]) -> list[Evicted]:
+        return await self._write(members, restore=True)
 
     async def run(self) -> None:
         while True:
-            await asyncio.sleep(self._ttl_ms / 3000)
+            await asyncio.sleep(self._retry_seconds if self._down else self._ttl_ms / 3000)
             try:
-                await self.refresh()
-            except RedisError as exc:
-                self._warn("members of this node not kept alive", exc)
+                if self._down:
+                    await self._recover()
+                else:
+                    await self.refresh()
+            except (*UNREACHABLE, PresenceLost) as exc:
+                self._went_down(exc)
+            except Exception:
+                log.exception("presence: keeping this node's members alive failed")
 
     def start(self) -> None:
         if self._task is None:

@@ -7,12 +7,15 @@ are made by the edge that speaks them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from liveroom.store.interface import SeatRecord
+
+log = logging.getLogger("liveroom.events")
 
 
 class RoomEvent(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):
@@ -227,6 +230,10 @@ class EventBus:
             await self._relay(event)
 
     async def deliver(self, event: AnyRoomEvent) -> None:
-        """To the subscribers of this process only (an event another node published)."""
+        """To the subscribers of this process only (an event another node published). The change it reports is
+        committed: a subscriber that fails is logged, and neither stops the others nor fails the change."""
         for subscriber in self._subscribers:
-            await subscriber(event)
+            try:
+                await subscriber(event)
+            except Exception:
+                log.exception("handing a %s event of room %r on failed", type(event).__name__, event.room_id)

@@ -7,6 +7,7 @@ A ban removes the user from the room at once and keeps them out until it ends; a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import msgspec
@@ -30,6 +31,7 @@ from liveroom.domain.rooms import record_dismissal, require_room, require_room_e
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import AppRecord, RoomRecord
 
+log = logging.getLogger("liveroom.members")
 MAX_ADMINS = 5
 MAX_ROBOTS = 3
 BAN_BATCH_MAX = 20
@@ -106,10 +108,14 @@ async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[st
             reason=reason,
         )
     )
-    for user_id in wanted:
-        remaining = await svc.presence.remove(caller.sdkappid, room_id, user_id)
-        if remaining is not None:
-            await _left(svc, caller, room_id, user_id, remaining, "banned")
+    try:
+        for user_id in wanted:
+            remaining = await svc.presence.remove(caller.sdkappid, room_id, user_id)
+            if remaining is not None:
+                await _left(svc, caller, room_id, user_id, remaining, "banned")
+    except Exception:
+        # The ban is committed and answers success; a member it could not take out now cannot enter again.
+        log.exception("banned members of room %r still online were not all taken out", room_id)
     return banned_until
 
 

@@ -93,11 +93,17 @@ class Presence(Protocol):
         """How often ``lost`` should be asked (None: never, nothing is ever lost)."""
         ...
 
+    @property
+    def complete(self) -> bool:
+        """Whether counts and members cover every node (not while a node serves its own members alone)."""
+        ...
+
 
 class LocalPresence:
     """Members online now, per (SDKAppID, RoomId), kept in this process."""
 
     sweep_seconds: float | None = None
+    complete = True
 
     def __init__(self) -> None:
         self._members: defaultdict[tuple[int, str], set[str]] = defaultdict(set)

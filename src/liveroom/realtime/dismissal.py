@@ -2,7 +2,8 @@
 
 The clock starts when the last member leaves (so a room nobody ever entered is never dismissed this way) and stops
 when someone enters. A room with robots is never dismissed automatically. With many nodes every node keeps the
-clock (the events reach them all) and the first whose clock runs out dismisses the room, if it is still empty.
+clock (the events reach them all) and the first whose clock runs out dismisses the room, if it is still empty; a
+node that cannot count the other nodes' members (Redis unreachable) asks again a minute later.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from liveroom.domain.events import AnyRoomEvent, MemberEntered, MemberLeft, Room
 from liveroom.store.interface import AppRecord
 
 DEFAULT_EMPTY_SECONDS = 30 * 60
+RECHECK_SECONDS = 60.0
 
 log = logging.getLogger("liveroom.realtime")
 
@@ -55,6 +57,11 @@ class AutoDismissal:
         task.add_done_callback(self._tasks.discard)
 
     async def _dismiss(self, sdkappid: int, room_id: str) -> None:
+        if not self._svc.presence.complete:
+            # Members online through other nodes cannot be counted now (Redis unreachable): ask again later.
+            key = (sdkappid, room_id)
+            self._timers[key] = asyncio.get_running_loop().call_later(min(self._after, RECHECK_SECONDS), self._due, key)
+            return
         app = self._apps(sdkappid)
         if app is not None and await members.dismiss_if_empty(self._svc, app, room_id):
             log.info("room %r of app %d dismissed after staying empty", room_id, sdkappid)

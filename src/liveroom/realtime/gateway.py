@@ -1,8 +1,8 @@
-"""The client gateway: one WebSocket per end user, authenticated with their own UserSig (docs/realtime.md).
+"""The client gateway: one WebSocket per end user, authenticated with their own UserSig (docs/realtime.md); the
+requests of each connection (``session.Session``) and the fan-out of room events to the connections in each room.
 
-Each connection has one outgoing queue drained by one writer task, so the events of a room reach every member in
-the order they were published, and answers to a client's requests stay in order with them. A client that does
-not read (its queue overflows) is disconnected instead of slowing the room down.
+Frames are at most 16 KiB at the transport (``api.transport``: larger ones close the connection, 1009); before a
+connection authenticates it counts against its address's connections waiting to (1013 beyond the cap).
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
@@ -31,78 +30,16 @@ from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer
 from liveroom.realtime.protocol import ProtocolError
-from liveroom.store.interface import AppRecord
+from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
+from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
 
-CLOSE_NORMAL = 1000
 CLOSE_AUTH_FAILED = 4001
 CLOSE_AUTH_TIMEOUT = 4002
 CLOSE_IDLE = 4008
-CLOSE_TOO_SLOW = 4009
+# RFC 6455 "try again later": too many connections from the address are waiting to authenticate.
+CLOSE_TRY_LATER = 1013
 CLOSE_GRACE_SECONDS = 5.0
 log = logging.getLogger("liveroom.realtime")
-
-
-class _Bucket:
-    """At most ``rate`` requests a second on average, ``burst`` at once."""
-
-    __slots__ = ("_burst", "_last", "_rate", "_tokens")
-
-    def __init__(self, rate: float, burst: float) -> None:
-        self._rate, self._burst = rate, burst
-        self._tokens = burst
-        self._last = time.monotonic()
-
-    def take(self) -> bool:
-        now = time.monotonic()
-        self._tokens = min(self._burst, self._tokens + (now - self._last) * self._rate)
-        self._last = now
-        if self._tokens < 1:
-            return False
-        self._tokens -= 1
-        return True
-
-
-class Session:
-    """One connection: who it is, which rooms it is in, and its outgoing queue."""
-
-    def __init__(self, ws: WebSocket, queue_size: int) -> None:
-        self.ws = ws
-        self.caller: Caller | None = None
-        self.rooms: set[str] = set()
-        self._queue: asyncio.Queue[str | int] = asyncio.Queue(queue_size)
-        self._closing = False
-
-    @property
-    def user_id(self) -> str:
-        return "" if self.caller is None else self.caller.identifier
-
-    def push(self, frame: str) -> None:
-        if self._closing:
-            return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
-            self.close(CLOSE_TOO_SLOW, drop_pending=True)
-
-    def close(self, code: int, *, drop_pending: bool = False) -> None:
-        """Close after the frames already queued have been sent (or at once, dropping them)."""
-        if self._closing:
-            return
-        self._closing = True
-        if drop_pending:
-            while not self._queue.empty():
-                self._queue.get_nowait()
-        self._queue.put_nowait(code)
-
-    async def write_loop(self) -> None:
-        # The peer may be gone at any moment; a failed send just ends this connection.
-        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            while True:
-                item = await self._queue.get()
-                if isinstance(item, int):
-                    await self.ws.close(item)
-                    return
-                await self.ws.send_text(item)
 
 
 class RealtimeGateway:
@@ -123,6 +60,7 @@ class RealtimeGateway:
         seat_application_timeout: float = 60.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
         gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
+        unauthenticated_per_address: int = 64,
     ) -> None:
         self._svc = services
         self._auth = authenticator
@@ -134,6 +72,8 @@ class RealtimeGateway:
         self._max_rooms = max_rooms
         self._rate = (messages_per_second, burst)
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
+        self._waiting = Waiting(unauthenticated_per_address)
+        self._reconnects = services.store.reconnects
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held_gift, gift_frames_per_second)
@@ -166,19 +106,31 @@ class RealtimeGateway:
         writer = asyncio.create_task(session.write_loop())
         reason = "disconnected"
         try:
-            reason = await self._serve(session)
+            if self._wait_for_auth(session):
+                reason = await self._serve(session)
         except WebSocketDisconnect:
             pass
         finally:
+            self._waiting.release(session)
             await self._leave_all(session, reason)
             session.close(CLOSE_NORMAL)
             # A peer that stopped reading can block a send for ever; it gets a few seconds, then the writer ends.
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(writer, CLOSE_GRACE_SECONDS)
 
+    def _wait_for_auth(self, session: Session) -> bool:
+        """Count the connection as waiting to authenticate; False (and closing it) when its address has too many
+        waiting already."""
+        if self._waiting.admit(session):
+            return True
+        info = f"connection: more than {self._waiting.cap} connections from this address are not authenticated yet"
+        session.push(protocol.error(None, ErrorCode.RATE_LIMITED, "too_many_connections", info))
+        session.close(CLOSE_TRY_LATER)
+        return False
+
     async def _serve(self, session: Session) -> str:
         """Read frames until the client goes away or is closed; answers the reason members see it leave for."""
-        bucket = _Bucket(*self._rate)
+        bucket = Bucket(*self._rate)
         timeout = self._auth_timeout
         while True:
             try:
@@ -215,22 +167,14 @@ class RealtimeGateway:
         try:
             request = protocol.parse(frame)
             ref = request.id
-            if isinstance(request, protocol.Auth):
-                return await self._authenticate(session, request)
-            if session.caller is None:
-                raise ProtocolError(ErrorCode.IDENTIFIER_MISSING, "not_authenticated", "auth: send auth first")
-            if isinstance(request, protocol.Enter):
-                await self._enter(session, request)
-            elif isinstance(request, protocol.Leave):
-                await self._leave(session, request)
-            elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
-                await self._say(session, request)
-            elif isinstance(request, protocol.SendGift):
-                await self._gift(session, request)
-            elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
-                await self._seat(session, request)
-            else:
-                session.push(protocol.encode({"type": "heartbeat_ack", "ref": ref, "time": self._svc.now()}))
+            committed = commits_sent() if self._reconnects else 0
+            try:
+                return await self._answer(session, request)
+            except ConnectionLost:
+                # A broken database connection, dropped: the request runs again, once, if it committed nothing.
+                if commits_sent() != committed:
+                    raise
+                return await self._answer(session, request)
         except ProtocolError as refused:
             if ref is None:
                 ref = protocol.request_ref(frame)
@@ -239,6 +183,28 @@ class RealtimeGateway:
             session.push(protocol.error(ref, refused.code, refused.reason, refused.info))
         except LiveError as failed:
             session.push(protocol.error(ref, failed.code, protocol.reason_of(failed.code), failed.info))
+        except ConnectionLost as lost:
+            log.error("%s answering a realtime request: %s", type(lost.__cause__).__name__, lost)
+            session.push(protocol.error(ref, ErrorCode.LIVE_INTERNAL, "failed", str(lost)))
+        return True
+
+    async def _answer(self, session: Session, request: protocol.Request) -> bool:
+        if isinstance(request, protocol.Auth):
+            return await self._authenticate(session, request)
+        if session.caller is None:
+            raise ProtocolError(ErrorCode.IDENTIFIER_MISSING, "not_authenticated", "auth: send auth first")
+        if isinstance(request, protocol.Enter):
+            await self._enter(session, request)
+        elif isinstance(request, protocol.Leave):
+            await self._leave(session, request)
+        elif isinstance(request, protocol.SendText | protocol.SendCustom | protocol.Like):
+            await self._say(session, request)
+        elif isinstance(request, protocol.SendGift):
+            await self._gift(session, request)
+        elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
+            await self._seat(session, request)
+        else:
+            session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
 
     async def _authenticate(self, session: Session, request: protocol.Auth) -> bool:
@@ -261,6 +227,7 @@ class RealtimeGateway:
             session.close(CLOSE_AUTH_FAILED)
             return False
         session.caller = caller
+        self._waiting.release(session)
         session.push(
             protocol.encode(
                 {

@@ -121,7 +121,8 @@ def parse(frame: str | bytes) -> Request:
         raise ProtocolError(ErrorCode.HTTP_PARSE_FAILED, "too_large", f"frame: larger than {MAX_FRAME_BYTES} bytes")
     try:
         obj = _decode_object(frame)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
+        # RecursionError: msgspec gives up on deep nesting (a binary frame that is not UTF-8 is a DecodeError).
         raise ProtocolError(ErrorCode.BODY_NOT_JSON, "malformed", "frame: not a JSON object") from None
     kind = obj.pop("type", None)
     schema = REQUESTS.get(kind) if isinstance(kind, str) else None
@@ -141,7 +142,7 @@ def request_ref(frame: str | bytes) -> Any:
     """The ``id`` of a frame that could not be parsed as a request, when it has a usable one."""
     try:
         ref = _decode_object(frame).get("id")
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):
         return None
     return ref if isinstance(ref, str | int) and not isinstance(ref, bool) else None
 

@@ -8,6 +8,7 @@ A domain operation opens one transaction (``store.read()`` or ``store.write()``)
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Protocol
 
 from liveroom.store.records import (
@@ -30,6 +31,7 @@ __all__ = [
     "AppChanges",
     "AppRecord",
     "CallbackConfig",
+    "ConnectionLost",
     "ListCursor",
     "RoomChanges",
     "RoomListing",
@@ -40,7 +42,30 @@ __all__ = [
     "TransactionScope",
     "WebhookEvent",
     "WebhookStats",
+    "commits_sent",
 ]
+
+
+class ConnectionLost(Exception):
+    """The connection to the database broke (a server restart, a terminated backend, the network): it was dropped.
+
+    Raised by a transaction scope that had not sent its COMMIT (nothing of it was written: the caller may run the
+    operation again, once, when ``commits_sent`` says it committed nothing before either), or that lost the
+    connection while committing (``committing``: the change may have been made)."""
+
+    def __init__(self, info: str, *, committing: bool = False) -> None:
+        super().__init__(info)
+        self.committing = committing
+
+
+_commits: ContextVar[int] = ContextVar("liveroom_commits_sent", default=0)
+# Write transactions whose COMMIT was sent in this task (a request; a realtime connection), counted before sending:
+# a caller compares two readings to know whether an operation may have written anything.
+commits_sent = _commits.get
+
+
+def count_commit() -> None:
+    _commits.set(_commits.get() + 1)
 
 
 class TransactionScope(Protocol):
@@ -52,6 +77,8 @@ class Store(Protocol):
     """A database liveroom keeps its state in. ``open`` applies migrations; ``close`` releases everything."""
 
     url: str
+    # Whether a connection to the database can break under a transaction (``ConnectionLost``).
+    reconnects: bool
 
     async def open(self) -> None: ...
     async def close(self) -> None: ...

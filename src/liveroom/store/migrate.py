@@ -22,6 +22,9 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, pool
 from sqlalchemy.engine import Connection, Engine
 
+from liveroom.store import SQLITE_SCHEME, path_of
+from liveroom.store.sqlite_driver import create_private
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 # pg_advisory_xact_lock's first key: "live" in ASCII, the second is the schema's hash.
 _PG_LOCK_KEY = 0x6C697665
@@ -122,6 +125,9 @@ def _command(action: Callable[[Config, str], None], revision: str) -> Callable[[
 
 
 def upgrade(url: str, revision: str = "head") -> None:
+    """Migrate to ``revision``; a SQLite file that is not there is created, owner-only."""
+    if url.startswith(SQLITE_SCHEME):
+        create_private(path_of(url))
     _run(url, _command(command.upgrade, revision), exclusive=True)
 
 

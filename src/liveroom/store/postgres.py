@@ -12,6 +12,7 @@ the next request.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -22,6 +23,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from liveroom import background
 from liveroom.store import migrate
+from liveroom.store.interface import ConnectionLost, count_commit
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
 from liveroom.store.records import RoomRecord
@@ -38,6 +40,7 @@ _APP_VERSION = APP_VERSION.postgres
 
 if TYPE_CHECKING:
     Connection: TypeAlias = PoolConnectionProxy[asyncpg.Record]
+    Pool: TypeAlias = asyncpg.Pool[asyncpg.Record]
 
 
 class PostgresConnection:
@@ -72,7 +75,10 @@ class PostgresConnection:
 
 
 class _Scope:
-    """``async with`` block around one transaction on one pooled connection."""
+    """``async with`` block around one transaction on one pooled connection.
+
+    A connection found broken is dropped (terminated: the pool connects a new one). At BEGIN the scope takes another
+    connection, once; later it raises ``ConnectionLost`` (nothing committed: the operation may run again)."""
 
     __slots__ = ("_begin", "_db", "_store", "_tx", "_write")
 
@@ -85,37 +91,101 @@ class _Scope:
 
     async def __aenter__(self) -> Transaction:
         pool = self._store.pool
-        db = await pool.acquire()
-        try:
-            await db.execute(self._begin)
-        except BaseException:
-            await pool.release(db)
-            raise
-        self._db = db
-        self._tx = Transaction(PostgresConnection(db), write=self._write)
-        return self._tx
+        for attempt in range(2):
+            db = await self._store.acquire()
+            try:
+                await db.execute(self._begin)
+            except BaseException as exc:
+                if not _lost(exc, db):
+                    await pool.release(db)
+                    raise
+                await _drop(pool, db)
+                if attempt:
+                    raise ConnectionLost("database: the connection was lost; retry later") from exc
+                continue
+            self._db = db
+            self._tx = Transaction(PostgresConnection(db), write=self._write)
+            return self._tx
+        raise AssertionError("unreachable")
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         db, tx = self._db, self._tx
         assert db is not None and tx is not None
         self._db = self._tx = None
         pool = self._store.pool
+        if not isinstance(exc, BaseException):
+            await self._commit(pool, db, tx)
+            return
+        if _lost(exc, db):
+            await _drop(pool, db)
+            raise ConnectionLost("database: the connection was lost; retry later") from exc
         try:
-            if exc_type is None:
-                # A failed COMMIT has ended the transaction in PostgreSQL: nothing is left to roll back.
-                await db.execute("COMMIT")
-                if tx.apps_changed:
-                    self._store.invalidate_app_version()
-                if tx.outbox_written:
-                    self._store.outbox_committed()
-            else:
-                try:
-                    await db.execute("ROLLBACK")
-                except Exception:
-                    # The connection is broken; the error worth raising is the one that ended the block.
-                    db.terminate()
-        finally:
+            await db.execute("ROLLBACK")
+        except BaseException:
+            # The connection is broken; the error worth raising is the one that ended the block.
+            await _drop(pool, db)
+        else:
             await pool.release(db)
+
+    async def _commit(self, pool: Pool, db: Connection, tx: Transaction) -> None:
+        try:
+            # A failed COMMIT has ended the transaction in PostgreSQL: nothing is left to roll back.
+            await db.execute("COMMIT")
+        except BaseException as exc:
+            # asyncpg refuses to send on a connection it knows closed (InterfaceError) or left between two states:
+            # then the transaction was never committed. Otherwise the COMMIT may have reached the server.
+            unsent = isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError)
+            if self._write and not unsent:
+                count_commit()
+            if not _lost(exc, db):
+                await pool.release(db)
+                raise
+            await _drop(pool, db)
+            if not self._write:
+                return  # a read-only transaction has read what it read
+            if unsent:
+                raise ConnectionLost("database: the connection was lost; retry later") from exc
+            raise ConnectionLost(
+                "database: the connection was lost while committing; the change may have been made",
+                committing=True,
+            ) from exc
+        if self._write:
+            count_commit()
+        await pool.release(db)
+        if tx.apps_changed:
+            self._store.invalidate_app_version()
+        if tx.outbox_written:
+            self._store.outbox_committed()
+
+
+# What a broken connection raises: the network, the server going away or terminating the backend (57P01 ...), and
+# asyncpg's protocol left between two states by either.
+_LOST = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InternalClientError,
+)
+
+
+def _lost(exc: BaseException, db: Connection) -> bool:
+    """``exc`` means ``db`` can no longer be used (an error of a statement, on a sound connection, does not)."""
+    if isinstance(exc, _LOST):
+        return True
+    try:
+        return db.is_closed()
+    except asyncpg.InterfaceError:  # the pool has detached it already: it was closed
+        return True
+
+
+async def _drop(pool: Pool, db: Connection) -> None:
+    """Close the connection at once and release it: a new one takes its place in the pool. The pool's other
+    connections are replaced as they are next taken: what broke one (a server restart, a failover, a network cut,
+    backends terminated) has usually broken them all, and each would fail a request before being found out."""
+    with contextlib.suppress(asyncpg.InterfaceError):
+        db.terminate()
+    await pool.expire_connections()
+    await pool.release(db)
 
 
 async def _keep_session(_db: object) -> None:
@@ -127,6 +197,8 @@ async def _keep_session(_db: object) -> None:
 class PostgresStore:
     """PostgreSQL for many nodes (``postgresql://user@host:port/db``, libpq URL parameters such as
     ``options=-csearch_path%3Dschema`` included). ``open`` migrates, under an advisory lock."""
+
+    reconnects = True
 
     def __init__(
         self, url: str, *, min_connections: int = 2, max_connections: int = 10, migrate_on_open: bool = True
@@ -193,13 +265,37 @@ class PostgresStore:
         finally:
             await db.close()
 
+    async def acquire(self) -> Connection:
+        try:
+            return await self.pool.acquire()
+        except _LOST as exc:
+            raise ConnectionLost("database: cannot connect; retry later") from exc
+
+    async def _fetch(self, query: str, *args: Any) -> Row | None:
+        """One read statement outside a transaction, on a second connection when the first is found broken."""
+        for attempt in range(2):
+            db = await self.acquire()
+            try:
+                row = cast(Row | None, await db.fetchrow(query, *args))
+            except BaseException as exc:
+                if not _lost(exc, db):
+                    await self.pool.release(db)
+                    raise
+                await _drop(self.pool, db)
+                if attempt:
+                    raise ConnectionLost("database: the connection was lost; retry later") from exc
+                continue
+            await self.pool.release(db)
+            return row
+        raise AssertionError("unreachable")
+
     async def ping(self) -> None:
-        await self.pool.fetchval("SELECT 1")
+        await self._fetch("SELECT 1")
 
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
         # One statement is its own snapshot: one round trip instead of BEGIN, SELECT, COMMIT.
-        row = await self.pool.fetchrow(_GET_ROOM, sdkappid, room_id)
-        return None if row is None else room_from_row(cast(Row, row))
+        row = await self._fetch(_GET_ROOM, sdkappid, room_id)
+        return None if row is None else room_from_row(row)
 
     # app version --------------------------------------------------------------------------------------------
     async def app_version(self) -> int:
@@ -221,8 +317,8 @@ class PostgresStore:
         self._app_version = None
 
     async def _read_app_version(self) -> int:
-        version = await self.pool.fetchval(_APP_VERSION)
-        return 0 if version is None else int(version)
+        row = await self._fetch(_APP_VERSION)
+        return 0 if row is None or row[0] is None else int(row[0])
 
     def _notified(self, _db: object, _pid: int, _channel: str, _payload: object) -> None:
         self.invalidate_app_version()
@@ -237,7 +333,7 @@ class PostgresStore:
         try:
             await listener.add_listener(CHANNEL, self._notified)
         except BaseException:
-            await listener.close()
+            listener.terminate()
             raise
         listener.add_termination_listener(self._listener_lost)
         # Only now may a version be cached: every change committed from here on is notified.
@@ -253,7 +349,7 @@ class PostgresStore:
     async def _try_listen(self) -> None:
         try:
             await self._listen()
-        except (OSError, asyncpg.PostgresError) as exc:
+        except (*_LOST, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
             log.warning("cannot listen for app changes yet: %s", type(exc).__name__)
         finally:
             self._reconnect = None

@@ -22,7 +22,7 @@ from liveroom.store.group_commit import GroupCommit
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
 from liveroom.store.records import RoomRecord
-from liveroom.store.sqlite_driver import SQLiteConnection
+from liveroom.store.sqlite_driver import SQLiteConnection, create_private, warn_if_shared
 from liveroom.store.transaction import Transaction
 
 # RETURNING (3.35) and json_each, which the shared SQL uses.
@@ -75,6 +75,8 @@ class _ReadScope:
 class SQLiteStore:
     """The default store. ``synchronous=NORMAL`` in WAL mode keeps every committed write across kill -9."""
 
+    reconnects = False
+
     def __init__(self, url: str, *, synchronous: str = "NORMAL", migrate_on_open: bool = True) -> None:
         self.url = url
         self.path = path_of(url)
@@ -113,6 +115,8 @@ class SQLiteStore:
                 f"{sqlite3.sqlite_version} (use a newer Python build, or PostgreSQL)"
             )
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        warn_if_shared(self.path)
+        create_private(self.path)
         if self._migrate:
             migrate.upgrade(self.url)
         self._writer = self._connect()

@@ -6,12 +6,18 @@ Each statement takes microseconds, so it runs on the event loop thread instead o
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
+import os
 import sqlite3
+import stat
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from liveroom.store.sql import Batch, Row, Statement
+
+log = logging.getLogger("liveroom.store")
 
 
 def _bound(statement: Statement, args: Sequence[Any]) -> Sequence[Any]:
@@ -56,3 +62,27 @@ class SQLiteConnection:
 
     async def notify_apps_changed(self, version: int) -> None:
         """Nothing to send: other processes notice any commit through the database file itself."""
+
+
+def create_private(path: str) -> None:
+    """Create the database file owner-only (0600) when it is not there, before SQLite does (with the umask's
+    0644): it holds the apps' secret keys, and SQLite gives its -wal and -shm files the database file's mode."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
+def warn_if_shared(path: str) -> None:
+    """An existing database that other users can read is left as it is (an operator may share it on purpose, with
+    a backup group say), with a warning naming the fix."""
+    for name in (path, f"{path}-wal", f"{path}-shm"):
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+        except FileNotFoundError:
+            continue
+        if mode & 0o077:
+            log.warning(
+                "%s can be read by other users (mode %o) and holds the apps' secret keys: chmod 600 %s",
+                name,
+                mode,
+                name,
+            )

@@ -1,0 +1,264 @@
+"""The HTTP connection as liveroom serves it: uvicorn's httptools protocol with the limits uvicorn does not have.
+
+uvicorn holds a connection for as long as its client takes to send the request line, the headers or the body, keeps
+headers of any size, and answers what it cannot parse with a plain-text 400. ``HttpProtocol`` adds:
+
+- the request line and headers within ``header_timeout`` of the connection opening (or, on a kept-alive connection,
+  of the first bytes of the next request), and at most ``max_header_bytes`` of them;
+- the body within ``body_timeout`` of the headers: the gateway then answers 60002 (``BODY_TIMED_OUT``);
+- at most ``max_connections_per_address`` open HTTP connections per client address (the trusted proxies of
+  ``--forwarded-allow-ips`` excepted: they carry many clients' connections). A WebSocket stops counting once
+  upgraded; the realtime gateway caps those not yet authenticated;
+- what is refused before the application could see a request is answered with the envelope and 60002 (60007 for the
+  connection cap), HTTP 200 when the request line names a ``/v4/`` path (decisions.md section 1), else HTTP 400
+  (429 for the cap), and the connection is closed.
+
+Timers are armed only when a read leaves a request incomplete, so a request that arrives whole costs none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any, ClassVar, cast
+
+from uvicorn.middleware.proxy_headers import _TrustedHosts
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from liveroom.api import envelope
+from liveroom.api.gateway import BODY_TIMED_OUT, access_log
+from liveroom.errors import ErrorCode
+from liveroom.realtime.protocol import MAX_FRAME_BYTES
+from liveroom.settings import Settings
+
+log = logging.getLogger("liveroom.transport")
+_HEAD, _BODY, _IDLE = 0, 1, 2
+WARN_EVERY_SECONDS = 10.0
+
+
+class _Refusal(Exception):
+    """Raised in a parser callback to stop parsing a request that ``_refusal`` says why liveroom refuses."""
+
+
+def _header_size(header: tuple[bytes, bytes]) -> int:
+    return len(header[0]) + len(header[1]) + 4
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    max_header_bytes: int = 64 * 1024
+    max_connections_per_address: int = 256
+    access_log: bool = True
+
+    @classmethod
+    def of(cls, settings: Settings) -> Limits:
+        return cls(
+            header_timeout=settings.header_timeout_seconds,
+            body_timeout=settings.body_timeout_seconds,
+            max_header_bytes=settings.max_header_bytes,
+            max_connections_per_address=settings.max_connections_per_address,
+            access_log=settings.access_log,
+        )
+
+
+class HttpProtocol(HttpToolsProtocol):
+    """One HTTP connection. ``limits`` None: read from the ``LIVEROOM_*`` environment, once per process, as the
+    workers of ``liveroom serve`` get every setting."""
+
+    limits: ClassVar[Limits | None] = None
+    # Open connections per client address, and the trusted proxies, shared by the connections of one server.
+    _open: ClassVar[dict[str, int]] = {}
+    _proxies: ClassVar[_TrustedHosts | None] = None
+    _warned_at: ClassVar[float] = -WARN_EVERY_SECONDS
+
+    @classmethod
+    def with_limits(cls, limits: Limits) -> type[HttpProtocol]:
+        """A protocol class of its own (its own connection counts) for a server in this process."""
+        return cast(type[HttpProtocol], type(cls.__name__, (cls,), {"limits": limits, "_open": {}, "_proxies": None}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cls = type(self)
+        if cls.limits is None:
+            cls.limits = Limits.of(Settings.from_env())
+        if cls._proxies is None:
+            cls._proxies = _TrustedHosts(self.config.forwarded_allow_ips if self.config.proxy_headers else [])
+        self._limits: Limits = cls.limits
+        self._phase = _HEAD
+        self._head_bytes = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self._address: str | None = None
+        self._fed = 0
+        self._refusal: str | None = None
+        self.url = b""
+
+    # connections per address ------------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        address = self.client[0] if self.client else None
+        if address is not None and address not in self._proxies_of():
+            open_now = self._open.get(address, 0)
+            if open_now >= self._limits.max_connections_per_address:
+                self._warn_cap(address)
+                self._refuse(ErrorCode.RATE_LIMITED, f"connection: more than {open_now} open from this address")
+                return
+            self._open[address] = open_now + 1
+            self._address = address
+        self._arm(self._limits.header_timeout, self._header_timed_out)
+
+    def _proxies_of(self) -> _TrustedHosts:
+        proxies = type(self)._proxies
+        assert proxies is not None
+        return proxies
+
+    def _release(self) -> None:
+        address, self._address = self._address, None
+        if address is not None:
+            left = self._open[address] - 1
+            if left:
+                self._open[address] = left
+            else:
+                del self._open[address]
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        self._release()
+        super().connection_lost(exc)
+
+    def handle_websocket_upgrade(self) -> None:
+        # The WebSocket protocol takes the transport over (and its connection_lost): the realtime gateway's limits
+        # apply from here on.
+        self._disarm()
+        self._release()
+        self._phase = _IDLE
+        super().handle_websocket_upgrade()
+
+    def _warn_cap(self, address: str) -> None:
+        now = self.loop.time()
+        if now - type(self)._warned_at >= WARN_EVERY_SECONDS:
+            type(self)._warned_at = now
+            log.warning(
+                "refused connections from %s: more than %d open (LIVEROOM_MAX_CONNECTIONS_PER_ADDRESS)",
+                address,
+                self._limits.max_connections_per_address,
+            )
+
+    # the request's phases -----------------------------------------------------------------------------------
+
+    def data_received(self, data: bytes) -> None:
+        self._fed = len(data)
+        super().data_received(data)
+        if self.transport.is_closing():
+            return
+        if self._phase == _HEAD:
+            self._head_bytes += self._fed
+            if self._head_bytes > self._limits.max_header_bytes:
+                self._refuse(ErrorCode.HTTP_PARSE_FAILED, self._too_large())
+            elif self._timer is None:
+                self._arm(self._limits.header_timeout, self._header_timed_out)
+        elif self._phase == _BODY and self._timer is None:
+            self._arm(self._limits.body_timeout, self._body_timed_out)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._phase = _HEAD
+        self._head_bytes = 0
+
+    def on_headers_complete(self) -> None:
+        self._phase = _BODY
+        self._disarm()
+        # Measured only when what was read could hold a head over the limit (a whole request in one read).
+        limit = self._limits.max_header_bytes
+        if self._head_bytes + self._fed > limit and len(self.url) + sum(map(_header_size, self.headers)) > limit:
+            self._refusal = self._too_large()
+            raise _Refusal  # httptools stops parsing; uvicorn answers with send_400_response
+        super().on_headers_complete()
+
+    def _too_large(self) -> str:
+        return f"request line and headers: larger than {self._limits.max_header_bytes} bytes"
+
+    def on_message_complete(self) -> None:
+        self._phase = _IDLE
+        self._disarm()
+        super().on_message_complete()
+
+    def _arm(self, seconds: float, then: Any) -> None:
+        self._timer = self.loop.call_later(seconds, then)
+
+    def _disarm(self) -> None:
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+
+    def _header_timed_out(self) -> None:
+        self._timer = None
+        if self._phase == _HEAD and not self.transport.is_closing():
+            timeout = self._limits.header_timeout
+            self._refuse(ErrorCode.HTTP_PARSE_FAILED, f"request: headers not received within {timeout:g} s")
+
+    def _body_timed_out(self) -> None:
+        """The application is waiting for the rest of the body: it gets none, and the gateway answers 60002 (an
+        application that answered already has its connection closed)."""
+        self._timer = None
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            self.transport.close()
+            return
+        cycle.body.clear()
+        cycle.more_body = False
+        cycle.keep_alive = False
+        cycle.scope[BODY_TIMED_OUT] = self._limits.body_timeout  # type: ignore[literal-required]
+        cycle.message_event.set()
+        self.flow.pause_reading()
+
+    # answers before the application ----------------------------------------------------------------------------
+
+    def send_400_response(self, msg: str) -> None:
+        """uvicorn found the request malformed (request line, headers, Content-Length, Transfer-Encoding), or a
+        callback refused it."""
+        info = self._refusal or "request: not valid HTTP/1.1 (request line, headers or framing)"
+        self._refuse(ErrorCode.HTTP_PARSE_FAILED, info)
+
+    def _refuse(self, code: ErrorCode, info: str) -> None:
+        if self.cycle is not None and not self.cycle.response_complete:
+            # The application is answering an earlier request of this connection: its answer is not cut into.
+            self.transport.close()
+            return
+        request_id = envelope.new_request_id()
+        body = envelope.failure(request_id, code, info)
+        v4 = self.url.startswith(b"/v4/")
+        status = 200 if v4 else 429 if code == ErrorCode.RATE_LIMITED else 400
+        head = [STATUS_LINE[status]]
+        for name, value in self.server_state.default_headers:
+            head += [name, b": ", value, b"\r\n"]
+        head += [
+            b"content-type: application/json; charset=utf-8\r\ncontent-length: %d\r\n" % len(body),
+            b"x-request-id: ",
+            request_id.encode(),
+            b"\r\nconnection: close\r\n\r\n",
+        ]
+        self.transport.write(b"".join(head) + body)
+        self.transport.close()
+        if self._limits.access_log:
+            address = self.client[0] if self.client else "-"
+            access_log.info(
+                '%s "- -" %d %s (%s)',
+                address,
+                int(code),
+                request_id,
+                info,
+                extra={"RequestId": request_id, "ErrorCode": int(code), "client": address},
+            )
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """What liveroom sets of uvicorn's own options (``uvicorn.run``, ``uvicorn.Config``) for ``settings``."""
+    return {
+        "http": "liveroom.api.transport:HttpProtocol",
+        "ws_max_size": MAX_FRAME_BYTES,
+        "timeout_keep_alive": settings.keep_alive_timeout_seconds,
+    }

@@ -1,0 +1,346 @@
+"""This deployment's presence in Redis, as one node reads and changes it: the keys, and the Lua scripts that change
+them (every change is one script, so a capacity check and the entry it admits cannot interleave with another
+node's). ``cluster.presence`` decides when to use them.
+
+Each script starts with ``EPOCH``: it takes the epoch key and the epoch the node knows off the front of ``KEYS``
+and ``ARGV``, and refuses (``PresenceLost``) when Redis no longer holds that epoch, i.e. it lost this deployment's
+presence (restarted empty, flushed): the node writes its members back and runs the script again. The rest of each
+script reads its ``KEYS`` and ``ARGV`` without them.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Sequence
+from typing import Any, cast
+
+import msgspec
+import redis.asyncio as redis
+from redis.exceptions import ResponseError
+
+from liveroom.domain.presence import Lost
+
+log = logging.getLogger("liveroom.cluster")
+# Node ids have one length: a ``due`` member is the node id followed by the encoded (SDKAppID, RoomId, user).
+NODE_ID_LENGTH = 16
+# How long a node's swept entries are remembered for it: a node cut off for longer learns nothing of them.
+SWEPT_KEEP_MS = 24 * 3600 * 1000
+Member = tuple[int, str, str]
+
+_LOST = "LIVEROOM_PRESENCE_LOST"
+_EPOCH = f"""
+local epoch_key, epoch = table.remove(KEYS, 1), table.remove(ARGV, 1)
+if redis.call('GET', epoch_key) ~= epoch then return redis.error_reply('{_LOST} presence epoch changed') end
+"""
+
+# In every script a member's entries are the hash ``nodes`` (node id → expiry ms) and ``p`` is the encoded
+# (SDKAppID, RoomId, user); ``due`` members are node id .. p; ``sp`` .. node id is the set of a node's swept entries.
+# prune drops the member's entries that expired by ``now``, remembering each for its node, and answers the latest
+# expiry of those left (nil when none is left).
+_PRUNE = """
+local function prune(nodes, due, sp, p, now, keep)
+    local entries = redis.call('HGETALL', nodes)
+    local latest = nil
+    for i = 1, #entries, 2 do
+        local e = tonumber(entries[i + 1])
+        if e > now then
+            if not latest or e > latest then latest = e end
+        else
+            redis.call('HDEL', nodes, entries[i])
+            redis.call('ZREM', due, entries[i] .. p)
+            redis.call('SADD', sp .. entries[i], p)
+            redis.call('PEXPIRE', sp .. entries[i], keep)
+        end
+    end
+    return latest
+end
+local function count(room, now)
+    return redis.call('ZCOUNT', room, '(' .. now, '+inf')
+end
+-- One of the member's entries is gone: they stay while another is left (scored by the latest), else they leave.
+-- Answers the members left when they left, -1 otherwise.
+local function settle(room, nodes, due, sp, user, p, now, keep)
+    local latest = prune(nodes, due, sp, p, now, keep)
+    if latest then
+        redis.call('ZADD', room, latest, user)
+        return -1
+    end
+    if redis.call('ZREM', room, user) == 0 then return -1 end
+    return count(room, now)
+end
+"""
+
+# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, expiry ms, capacity, node, p.
+# Answers {admitted, already, count}. A user whose entry is still in the room (through another node, or expired,
+# their node gone) is coming back: not a new member.
+_ENTER = (
+    _EPOCH
+    + _PRUNE
+    + """
+local s = redis.call('ZSCORE', KEYS[1], ARGV[1])
+local now = tonumber(ARGV[2])
+if not s or tonumber(s) <= now then
+    local n = count(KEYS[1], now)
+    if n >= tonumber(ARGV[4]) then return {0, 0, n} end
+end
+if not s or tonumber(s) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1]) end
+redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5] .. ARGV[6])
+redis.call('SREM', KEYS[4], ARGV[6])
+return {1, s and 1 or 0, count(KEYS[1], now)}
+"""
+)
+
+# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, node, p, swept prefix, keep ms.
+# Removes this node's entry; answers the members left when that ended the membership, -1 when the user is still
+# a member through another node or was not in the room.
+_LEAVE = (
+    _EPOCH
+    + _PRUNE
+    + """
+local now = tonumber(ARGV[2])
+redis.call('SREM', KEYS[4], ARGV[4])
+redis.call('HDEL', KEYS[3], ARGV[3])
+redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
+return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
+"""
+)
+
+# KEYS: room, due, nodes. ARGV: user, now ms, p. Removes the user's entries on every node; answers the members
+# left, or -1 when the user was not in the room.
+_REMOVE = (
+    _EPOCH
+    + """
+local entries = redis.call('HGETALL', KEYS[3])
+for i = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[i] .. ARGV[3]) end
+redis.call('DEL', KEYS[3])
+if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
+return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
+"""
+)
+
+# KEYS: room, due. ARGV: nodes prefix, then (user, p) pairs. Removes those users' entries on every node.
+_CLEAR = (
+    _EPOCH
+    + """
+for i = 2, #ARGV, 2 do
+    local nodes = ARGV[1] .. ARGV[i + 1]
+    local entries = redis.call('HGETALL', nodes)
+    for j = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[j] .. ARGV[i + 1]) end
+    redis.call('DEL', nodes)
+    redis.call('ZREM', KEYS[1], ARGV[i])
+end
+"""
+)
+
+# KEYS: room, due, nodes. ARGV: user, now ms, node, p, swept prefix, keep ms. Removes the node's entry only if it
+# has expired; answers the members left when that was the member's last entry (this caller tells the room), -1
+# otherwise.
+_EXPIRE = (
+    _EPOCH
+    + _PRUNE
+    + """
+local now = tonumber(ARGV[2])
+local e = redis.call('HGET', KEYS[3], ARGV[3])
+if not e then
+    redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
+    return -1
+end
+if tonumber(e) > now then
+    redis.call('ZADD', KEYS[2], e, ARGV[3] .. ARGV[4])
+    return -1
+end
+return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
+"""
+)
+
+# KEYS: due, this node's swept set. ARGV: expiry ms, now ms, node, nodes prefix, restore (1 or 0), then (room key,
+# user, p) triples. Pushes this node's entries that still exist forward. Of those that are gone it answers (0-based
+# index, count) pairs: count -1 when the entry was removed on purpose (a ban, a dismissal: the room's event says
+# so), else the members now, the entry having been swept as lost (the room was told the user left). A swept entry
+# of a user still a member through another node is put back: the room was never told they left. With restore, every
+# entry is written whatever Redis holds (members this node admitted while Redis could not tell, or all of them
+# after Redis lost its data).
+_REFRESH = (
+    _EPOCH
+    + _PRUNE
+    + """
+local gone = {}
+local expiry, now = tonumber(ARGV[1]), tonumber(ARGV[2])
+local function keep(room, user, nodes, p)
+    redis.call('HSET', nodes, ARGV[3], ARGV[1])
+    redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3] .. p)
+    local s = redis.call('ZSCORE', room, user)
+    if not s or tonumber(s) < expiry then redis.call('ZADD', room, ARGV[1], user) end
+end
+local restore = ARGV[5] == '1'
+for i = 6, #ARGV, 3 do
+    local room, user, p = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+    local nodes = ARGV[4] .. p
+    if restore or redis.call('HEXISTS', nodes, ARGV[3]) == 1 then
+        keep(room, user, nodes, p)
+    elseif redis.call('SREM', KEYS[2], p) == 1 then
+        local s = redis.call('ZSCORE', room, user)
+        if s and tonumber(s) > now then
+            keep(room, user, nodes, p)
+        else
+            gone[#gone + 1] = (i - 6) / 3
+            gone[#gone + 1] = count(room, now)
+        end
+    else
+        gone[#gone + 1] = (i - 6) / 3
+        gone[#gone + 1] = -1
+    end
+end
+return gone
+"""
+)
+
+# Reads. KEYS: room. ARGV: now ms (count, members) or the user (score).
+_COUNT = _EPOCH + "return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')"
+_MEMBERS = _EPOCH + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')"
+_SCORE = _EPOCH + "return redis.call('ZSCORE', KEYS[1], ARGV[1])"
+
+
+_SCRIPTS = {
+    "enter": _ENTER,
+    "leave": _LEAVE,
+    "remove": _REMOVE,
+    "clear": _CLEAR,
+    "expire": _EXPIRE,
+    "refresh": _REFRESH,
+    "count": _COUNT,
+    "members": _MEMBERS,
+    "score": _SCORE,
+}
+_encode = msgspec.msgpack.Encoder().encode
+_decode = msgspec.msgpack.Decoder(tuple[int, str, str]).decode
+
+
+class PresenceLost(Exception):
+    """Redis no longer holds the presence epoch this node wrote its entries in."""
+
+
+class PresenceStore:
+    """The presence keys under ``prefix`` and the scripts on them, for the node ``node_id``; ``epoch`` is the one
+    the node knows (None: not yet). Times are ms since the epoch; a member is (SDKAppID, RoomId, user)."""
+
+    def __init__(self, client: redis.Redis, prefix: str, node_id: str, ttl_ms: int) -> None:
+        self._redis = client
+        self.node_id = node_id
+        self._ttl_ms = ttl_ms
+        self._prefix = f"{prefix}:presence"
+        self._due = f"{self._prefix}:due"
+        self._nodes = f"{self._prefix}:nodes:".encode()
+        self._swept_prefix = f"{self._prefix}:swept:"
+        self._swept = f"{self._swept_prefix}{node_id}"
+        self._epoch_key = f"{self._prefix}:epoch"
+        self.epoch: bytes | None = None
+        self._scripts = {name: client.register_script(script) for name, script in _SCRIPTS.items()}
+
+    def _room(self, sdkappid: int, room_id: str) -> str:
+        return f"{self._prefix}:{sdkappid}:{room_id}"
+
+    def _keys(self, member: Member) -> tuple[bytes, list[Any]]:
+        """The encoded member, and the room, ``due`` and the member's entries as keys."""
+        encoded = _encode(member)
+        return encoded, [self._room(member[0], member[1]), self._due, self._nodes + encoded]
+
+    async def _run(self, script: str, keys: Sequence[Any], args: Sequence[Any]) -> Any:
+        try:
+            return await self._scripts[script](keys=[self._epoch_key, *keys], args=[self.epoch or b"", *args])
+        except ResponseError as exc:
+            if str(exc).startswith(_LOST):
+                raise PresenceLost from None
+            raise
+
+    # reading -------------------------------------------------------------------------------------------------
+
+    async def count(self, sdkappid: int, room_id: str, now: int) -> int:
+        return int(await self._run("count", [self._room(sdkappid, room_id)], [now]))
+
+    async def members(self, sdkappid: int, room_id: str, now: int) -> frozenset[str]:
+        names = await self._run("members", [self._room(sdkappid, room_id)], [now])
+        return frozenset(name.decode() for name in names)
+
+    async def is_present(self, member: Member, now: int) -> bool:
+        score = await self._run("score", [self._room(member[0], member[1])], [member[2]])
+        return score is not None and float(score) > now
+
+    # changing ------------------------------------------------------------------------------------------------
+
+    async def enter(self, member: Member, now: int, capacity: int) -> tuple[bool, bool, int]:
+        """(admitted, already a member, members now)."""
+        encoded, keys = self._keys(member)
+        args = [member[2], now, now + self._ttl_ms, capacity, self.node_id, encoded]
+        admitted, already, count = await self._run("enter", [*keys, self._swept], args)
+        return bool(admitted), bool(already), int(count)
+
+    async def leave(self, member: Member, now: int) -> int:
+        """This node's entry goes: the members left when that ended the membership, else -1."""
+        encoded, keys = self._keys(member)
+        args = [member[2], now, self.node_id, encoded, self._swept_prefix, SWEPT_KEEP_MS]
+        return int(await self._run("leave", [*keys, self._swept], args))
+
+    async def remove(self, member: Member, now: int) -> int:
+        """Every node's entry goes: the members left, or -1 when the user was not in the room."""
+        encoded, keys = self._keys(member)
+        return int(await self._run("remove", keys, [member[2], now, encoded]))
+
+    async def clear(self, sdkappid: int, room_id: str) -> frozenset[str]:
+        key = self._room(sdkappid, room_id)
+        names = cast(list[bytes], await self._redis.zrange(key, 0, -1))
+        if names:
+            args: list[Any] = [self._nodes]
+            for name in names:
+                args += [name, _encode((sdkappid, room_id, name.decode()))]
+            await self._run("clear", [key, self._due], args)
+        return frozenset(name.decode() for name in names)
+
+    async def write(self, batch: Sequence[Member], now: int, *, restore: bool) -> list[tuple[int, int]]:
+        """Push this node's entries forward (``restore``: write them whatever Redis holds); answers (index in
+        ``batch``, count) of those gone: count -1 removed on purpose, else swept as lost, the members now."""
+        args: list[Any] = [now + self._ttl_ms, now, self.node_id, self._nodes, int(restore)]
+        for sdkappid, room_id, user in batch:
+            args += [self._room(sdkappid, room_id), user, _encode((sdkappid, room_id, user))]
+        gone = await self._run("refresh", [self._due, self._swept], args)
+        return [(int(index), int(count)) for index, count in zip(gone[::2], gone[1::2], strict=True)]
+
+    # nodes that went away --------------------------------------------------------------------------------------
+
+    async def due(self, now: int, count: int) -> list[bytes]:
+        """Entries of any node whose time was up by ``now``, at most ``count``."""
+        return cast(list[bytes], await self._redis.zrangebyscore(self._due, "-inf", now, start=0, num=count))
+
+    async def expire(self, entry: bytes, now: int) -> Lost | None:
+        """Remove the entry if it expired; the member who left when that was their last entry (one caller only)."""
+        node, encoded = entry[:NODE_ID_LENGTH], entry[NODE_ID_LENGTH:]
+        try:
+            member = _decode(encoded)
+        except msgspec.DecodeError:
+            log.warning("removed a malformed presence entry under %s", self._due)
+            await self._redis.zrem(self._due, entry)
+            return None
+        _, keys = self._keys(member)
+        left = int(await self._run("expire", keys, [member[2], now, node, encoded, self._swept_prefix, SWEPT_KEEP_MS]))
+        return None if left < 0 else Lost(*member, left)
+
+    # reconnections, epochs ----------------------------------------------------------------------------------------
+
+    def _drop_key(self, member: Member) -> bytes:
+        return f"{self._prefix}:drop:".encode() + _encode(member)
+
+    async def note_drop(self, member: Member, window_ms: int) -> None:
+        await self._redis.set(self._drop_key(member), b"1", px=window_ms)
+
+    async def take_drop(self, member: Member) -> bool:
+        return bool(await self._redis.delete(self._drop_key(member)))
+
+    async def current_epoch(self) -> bytes | None:
+        return cast(bytes | None, await self._redis.get(self._epoch_key))
+
+    async def new_epoch(self) -> bytes | None:
+        """Start an epoch unless another node just did; answers the one Redis holds."""
+        await self._redis.set(self._epoch_key, secrets.token_hex(8), nx=True)
+        return await self.current_epoch()
