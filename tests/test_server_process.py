@@ -180,6 +180,8 @@ def start_server(tmp_path: Path) -> Iterator[StartServer]:
     yield start
     for server in servers:
         server.kill()
+        # Shown by pytest only when the test failed: what each server said, for a failure seen once in CI.
+        print(f"--- liveroom serve on port {server.port}, stderr (last 4,000 characters):\n{server.stderr[-4000:]}")
 
 
 def client_for(server: Server, *, keepalive: bool = True) -> httpx.AsyncClient:

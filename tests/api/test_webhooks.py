@@ -235,6 +235,18 @@ async def drained(server: LiveroomApp) -> None:
     raise AssertionError(f"events left in the outbox: {db_rows(live_url(server))['webhook_events']}")
 
 
+async def failure_recorded(server: LiveroomApp, room_id: str, attempts: int) -> None:
+    """Wait until the sender has recorded the ``attempts``-th failure of the room's head. The receiver sees an
+    attempt before the sender reads the clock to schedule the next one, so a test moves the clock only after this."""
+    for _ in range(400):
+        events = db_rows(live_url(server))["webhook_events"]
+        head = min((e for e in events if e["room_id"] == room_id), key=lambda e: e["id"], default=None)
+        if head is not None and head["attempts"] >= attempts:
+            return
+        await asyncio_sleep(0.025)
+    raise AssertionError(f"the sender never recorded failure {attempts} of room {room_id}")
+
+
 async def test_members_online_offline_and_seats_from_the_client_gateway(
     server: LiveroomApp, live: LiveClient, receiver: Receiver
 ) -> None:
@@ -368,6 +380,7 @@ async def test_a_receiver_failing_five_times_then_succeeding_gets_every_event_in
         await receiver.wait_for(attempt)
         # The failed head holds its room back: the metadata event never overtakes it.
         assert all(r.command == "Live.CallbackAfterCreateRoom" for r in receiver.received)
+        await failure_recorded(server, ROOM, attempt)
         clock.advance(2 ** (attempt - 1))  # the backoff: 1, 2, 4, 8, 16 s
         server.sender.wake()
     got = await receiver.wait_for(7)
@@ -387,6 +400,7 @@ async def test_rooms_do_not_wait_for_each_other(
     await live.create_room("free")
     got = await receiver.wait_for(1, where=lambda r: r.body["RoomInfo"]["RoomId"] == "free")
     assert got[0].command == "Live.CallbackAfterCreateRoom"
+    await failure_recorded(server, "stuck", 1)
     clock.advance(1)
     server.sender.wake()
     await receiver.wait_for(2, where=lambda r: r.body["RoomInfo"]["RoomId"] == "stuck")
