@@ -53,8 +53,6 @@ class Console:
     apps: AppDirectory
     registry: Registry
     sessions: Sessions
-    # Marks the session cookie Secure: set when the console is served over HTTPS (behind a TLS proxy).
-    secure_cookies: bool = False
 
     def render(
         self, request: Request, template: str, context: Mapping[str, Any], *, signed: Signed | None, status: int = 200

@@ -59,7 +59,6 @@ class SignIn:
             path="/console",
             httponly=True,
             samesite="strict",
-            secure=self.console.secure_cookies,
         )
         return response
 
