@@ -8,9 +8,12 @@ are taken here (docs/console/).
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import random
 import subprocess
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from liveroom.client import RealtimeClient
 from tests.helpers import ADMIN, IM, LIVE, SDKAPPID, SECRET_KEY, tencent_sig
 from tests.test_server_process import Server, StartServer, clean_env, liveroom_command, run_cli, start_server
 
@@ -69,6 +73,28 @@ def call(server: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
     }
     answer: dict[str, Any] = httpx.post(f"{server.base_url}/v4/{path}", params=params, json=body, timeout=30).json()
     return answer
+
+
+@contextlib.contextmanager
+def member_in_room(server: Server, user: str, room_id: str) -> Iterator[None]:
+    """``user`` in the room over the realtime WebSocket (a client of the SDK in a thread of its own) until the
+    block ends or the server removes them."""
+    entered, done = threading.Event(), threading.Event()
+
+    async def stay() -> None:
+        async with RealtimeClient(server.base_url, sdkappid=SDKAPPID, identifier=user, secret_key=SECRET_KEY) as member:
+            await member.enter(room_id)
+            entered.set()
+            await asyncio.to_thread(done.wait)
+
+    thread = threading.Thread(target=asyncio.run, args=(stay(),), daemon=True)
+    thread.start()
+    assert entered.wait(30), f"{user} did not enter {room_id}"
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(30)
 
 
 def no_serious_violations(page: Page) -> None:
@@ -130,9 +156,15 @@ def test_an_operator_runs_a_room_from_the_browser(browser: Browser, server: Serv
     info = call(server, f"{LIVE}/get_room_info", {"RoomId": "browser-room"})["Response"]["RoomInfo"]
     assert (info["RoomName"], info["Notice"]) == ("Renamed show", "Welcome, all")
 
-    page.get_by_label("Ban members (UserIDs)").fill("troll")
-    page.get_by_role("button", name="Ban", exact=True).click()
-    expect(page.get_by_role("button", name="Lift the ban on troll")).to_be_visible()
+    # A member enters while the page is open: the page shows them without a reload; banned, they are removed.
+    members = page.locator("#members")
+    expect(members).to_have_text("No one is in the room.")
+    with member_in_room(server, "troll", "browser-room"):
+        expect(members.get_by_role("listitem")).to_have_text(["troll"])
+        page.get_by_label("Ban members (UserIDs)").fill("troll")
+        page.get_by_role("button", name="Ban", exact=True).click()
+        expect(page.get_by_role("button", name="Lift the ban on troll")).to_be_visible()
+        expect(members).to_have_text("No one is in the room.")
     bans = call(server, f"{LIVE}/get_banned_member_list", {"RoomId": "browser-room"})
     assert [b["Member_Account"] for b in bans["Response"]["BannedAccountList"]] == ["troll"]
 

@@ -57,6 +57,8 @@ async def test_pages_redirect_to_sign_in_and_other_requests_answer_401(server: L
         assert page.headers["location"] == "/console/sign-in?next=/console/apps"
         fragment = await client.get(f"/console/apps/{SDKAPPID}/secret-key", headers={"HX-Request": "true"})
         assert fragment.status_code == 401
+        members = await client.get(f"/console/apps/{SDKAPPID}/room/members?id=r", headers={"HX-Request": "true"})
+        assert members.status_code == 401
         change = await client.post(f"/console/apps/{SDKAPPID}/room/dismiss", data={"room_id": "r", "confirm": "on"})
         assert change.status_code == 401
         assert SECRET_KEY not in fragment.text + change.text
@@ -129,6 +131,14 @@ async def test_changes_go_through_the_rest_commands(browser: httpx.AsyncClient, 
     assert banned.status_code == 303
     bans = await live.call("get_banned_member_list", {"RoomId": "show-1", "Limit": 10})
     assert [b["Member_Account"] for b in bans["Response"]["BannedAccountList"]] == ["troll"]
+
+    muted = await browser.post(base + "mute", data={**common, "accounts": "troll", "mute_time": "60"})
+    assert muted.status_code == 303
+    mutes = await live.call("get_muted_member_list", {"RoomId": "show-1"})
+    assert [m["Member_Account"] for m in mutes["Response"]["MutedAccountList"]] == ["troll"]
+    assert "Lift the mute on troll" in (await browser.get(f"/console/apps/{SDKAPPID}/room?id=show-1")).text
+    await browser.post(base + "unmute", data={**common, "accounts": "troll"})
+    assert (await live.call("get_muted_member_list", {"RoomId": "show-1"}))["Response"]["MutedAccountList"] == []
 
     await browser.post(base + "set-metadata", data={**common, "key": "theme", "value": "dark"})
     meta = await live.call("get_room_metadata", {"RoomId": "show-1", "Keys": []})

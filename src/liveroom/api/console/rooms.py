@@ -64,6 +64,19 @@ def _unban(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
     return "unban_member", {"RoomId": room_id, "MemberList_Account": accounts(form, "accounts")}
 
 
+def _mute(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    body = {
+        "RoomId": room_id,
+        "MemberList_Account": accounts(form, "accounts"),
+        "MuteTime": integer(form, "mute_time", "MuteTime"),
+    }
+    return "mute_member", body
+
+
+def _unmute(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    return "mute_member", {"RoomId": room_id, "MemberList_Account": accounts(form, "accounts"), "MuteTime": 0}
+
+
 def _admin(op_type: str) -> Change:
     def change(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
         return "modify_admin", {"RoomId": room_id, "Admin_Account": accounts(form, "accounts"), "OpType": op_type}
@@ -91,6 +104,8 @@ CHANGES: dict[str, Change] = {
     "info": _info,
     "ban": _ban,
     "unban": _unban,
+    "mute": _mute,
+    "unmute": _unmute,
     "add-admin": _admin("add"),
     "remove-admin": _admin("delete"),
     "set-metadata": _set_metadata,
@@ -108,6 +123,7 @@ class RoomPages:
         return [
             Route("/apps/{sdkappid}/rooms", signed_in(self.list_page)),
             Route("/apps/{sdkappid}/room", signed_in(self.room_page)),
+            Route("/apps/{sdkappid}/room/members", signed_in(self.members_fragment)),
             Route("/apps/{sdkappid}/room/{change}", signed_in(self.change), methods=["POST"]),
         ]
 
@@ -156,6 +172,17 @@ class RoomPages:
             signed,
             lambda app, caller: self._room(request, signed, app, caller, request.query_params.get("id", "")),
         )
+
+    async def members_fragment(self, request: Request, signed: Signed) -> Response:
+        room_id = request.query_params.get("id", "")
+
+        async def fragment(app: AppRecord, caller: Caller) -> Response:
+            room = await rooms.get_room(self.console.services, caller, room_id)
+            online = sorted(await self.console.services.presence.members(app.sdkappid, room_id))
+            context = {"app": app, "room": room, "online": online}
+            return self.console.render(request, "room_members.html", context, signed=signed)
+
+        return await self._with_app(request, signed, fragment)
 
     async def _room(
         self, request: Request, signed: Signed, app: AppRecord, caller: Caller, room_id: str, error: str | None = None
