@@ -210,3 +210,32 @@ def test_without_a_session_or_a_csrf_token_nothing_happens(browser: Browser, ser
     assert operator.request.post(dismiss, form={**form, "csrf_token": "guessed"}).status == 403
     assert call(server, f"{LIVE}/get_room_info", {"RoomId": "kept-room"})["ErrorCode"] == 0
     operator.close()
+
+
+def test_the_main_pages_work_from_the_keyboard_alone(browser: Browser, server: Server) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.base_url}/console/apps")
+    expect(page.get_by_label("Operator name")).to_be_focused()
+    page.keyboard.type(OPERATOR)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.base_url}/console/apps")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+    def tab_to(name: str) -> None:
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent.trim()") == name:
+                return
+        raise AssertionError(f"Tab never reached {name!r} on {page.url}")
+
+    tab_to(str(SDKAPPID))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.base_url}/console/apps/{SDKAPPID}/rooms")
+    tab_to("Sign out")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.base_url}/console/sign-in")
+    page.close()
