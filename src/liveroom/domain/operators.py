@@ -8,6 +8,7 @@ slow even for someone spreading guesses over many names or many addresses.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -36,8 +37,12 @@ ATTEMPTS_PER_ADDRESS = RateLimitItemPerMinute(20)
 ATTEMPTS_PER_NAME = RateLimitItemPerMinute(10)
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so that the answer takes as long as for a wrong password.
-_UNKNOWN_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@functools.cache
+def _unknown_hash() -> str:
+    """Verified when the name is unknown, so that the answer takes as long as for a wrong password."""
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class NoSuchOperator(AppConfigError):
@@ -115,7 +120,7 @@ class Sessions:
             operator = await tx.get_operator(name) if NAME.fullmatch(name) else None
         if len(password.encode()) > PASSWORD_MAX_BYTES:
             return None
-        stored = operator.password_hash if operator else _UNKNOWN_HASH
+        stored = operator.password_hash if operator else None
         if not await anyio.to_thread.run_sync(_verified, stored, password) or operator is None:
             return None
         now = int(self._clock())
@@ -146,8 +151,9 @@ def csrf_matches(session: OperatorSession, token: str) -> bool:
     return hmac.compare_digest(session.csrf_token.encode(), token.encode())
 
 
-def _verified(password_hash: str, password: str) -> bool:
+def _verified(password_hash: str | None, password: str) -> bool:
+    """Whether ``password`` matches; for no hash (an unknown name), False after as long as a real check."""
     try:
-        return _hasher.verify(password_hash, password)
+        return _hasher.verify(password_hash or _unknown_hash(), password) and password_hash is not None
     except (VerificationError, InvalidHashError):
         return False
