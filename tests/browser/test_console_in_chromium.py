@@ -127,7 +127,7 @@ def test_an_operator_runs_a_room_from_the_browser(browser: Browser, server: Serv
     # The secret key is not on the page until asked for (htmx fetches it in place).
     assert SECRET_KEY not in page.content()
     page.get_by_role("link", name=f"Show the secret key of app {SDKAPPID}").click()
-    expect(page.get_by_label(f"Secret key of app {SDKAPPID}")).to_have_text(SECRET_KEY)
+    expect(page.get_by_label(f"Secret key of app {SDKAPPID}", exact=True)).to_have_text(SECRET_KEY)
     assert page.url == f"{server.base_url}/console/apps"
     page.screenshot(path=SCREENSHOTS / "apps.png")
 
@@ -137,7 +137,7 @@ def test_an_operator_runs_a_room_from_the_browser(browser: Browser, server: Serv
             "RoomId": room_id, "RoomType": "Live", "Owner_Account": "host-1", "RoomName": name}})  # fmt: skip
         assert created["ErrorCode"] == 0, created
 
-    page.get_by_role("link", name=str(SDKAPPID)).click()
+    page.get_by_role("link", name=str(SDKAPPID), exact=True).click()
     rows = page.locator("tbody tr")
     expect(rows).to_have_count(2)
     page.get_by_label("Search rooms by RoomId or name").fill("browser")

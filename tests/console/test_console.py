@@ -201,3 +201,23 @@ async def test_sessions_survive_a_restart_and_end_at_sign_out(
         assert out.status_code == 303
         client.cookies.set("liveroom_console", cookie, domain="liveroom.test", path="/console")
         assert (await client.get("/console/apps")).status_code == 303
+
+
+async def test_key_rotation_asks_for_confirmation(browser: httpx.AsyncClient, live: LiveClient) -> None:
+    token = await csrf_of(browser)
+    rotate = f"/console/apps/{SDKAPPID}/rotate-key"
+    assert "Yes, replace the secret key" in (await browser.get(rotate)).text
+    unconfirmed = await browser.post(rotate, data={"csrf_token": token})
+    assert unconfirmed.status_code == 400
+    assert (await live.call("get_room_list", {"Next": "", "Count": 1}))["ErrorCode"] == 0
+
+    rotated = await browser.post(rotate, data={"csrf_token": token, "confirm": "on"})
+    assert rotated.status_code == 200
+    assert rotated.headers["cache-control"] == "no-store"
+    assert SECRET_KEY not in rotated.text
+    new_key = re.search(r'<code class="secret"[^>]*>([0-9a-f]{64})</code>', rotated.text)
+    assert new_key is not None
+    # UserSigs made with the old key fail at once; with the new one they pass.
+    assert (await live.call("get_room_list", {"Next": "", "Count": 1}))["ErrorCode"] == 70009
+    renewed = LiveClient(live.http, key=new_key.group(1))
+    assert (await renewed.call("get_room_list", {"Next": "", "Count": 1}))["ErrorCode"] == 0
