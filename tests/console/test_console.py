@@ -221,3 +221,25 @@ async def test_key_rotation_asks_for_confirmation(browser: httpx.AsyncClient, li
     assert (await live.call("get_room_list", {"Next": "", "Count": 1}))["ErrorCode"] == 70009
     renewed = LiveClient(live.http, key=new_key.group(1))
     assert (await renewed.call("get_room_list", {"Next": "", "Count": 1}))["ErrorCode"] == 0
+
+
+async def test_messages_and_robots_through_the_rest_commands(browser: httpx.AsyncClient, live: LiveClient) -> None:
+    await make_room(live, "bot-room")
+    await live.import_accounts("bot-1")
+    token = await csrf_of(browser)
+    base = f"/console/apps/{SDKAPPID}/room/"
+    common = {"csrf_token": token, "room_id": "bot-room"}
+
+    unknown = await browser.post(base + "message", data={**common, "sender": "nobody", "text": "hello"})
+    assert unknown.status_code == 400
+    assert "nobody" in unknown.text
+    sent = await browser.post(base + "message", data={**common, "sender": "host-1", "text": "hello"})
+    assert sent.status_code == 303
+    assert "Sent to every member online" in (await browser.get(sent.headers["location"])).text
+
+    assert (await browser.post(base + "add-robot", data={**common, "accounts": "bot-1"})).status_code == 303
+    robots = await live.call("get_robot", {"RoomId": "bot-room"})
+    assert robots["Response"]["RobotList_Account"] == ["bot-1"]
+    assert "Remove robot bot-1" in (await browser.get(f"/console/apps/{SDKAPPID}/room?id=bot-room")).text
+    assert (await browser.post(base + "remove-robot", data={**common, "accounts": "bot-1"})).status_code == 303
+    assert (await live.call("get_robot", {"RoomId": "bot-room"}))["Response"]["RobotList_Account"] == []

@@ -77,6 +77,23 @@ def _unmute(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
     return "mute_member", {"RoomId": room_id, "MemberList_Account": accounts(form, "accounts"), "MuteTime": 0}
 
 
+def _message(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    text = form.get("text", "")
+    body = {
+        "RoomId": room_id,
+        "Sender_Account": field(form, "sender"),
+        "TextContent": text if isinstance(text, str) else "",
+    }
+    return "send_text_msg", body
+
+
+def _robots(command: str) -> Change:
+    def change(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+        return command, {"RoomId": room_id, "RobotList_Account": accounts(form, "accounts")}
+
+    return change
+
+
 def _admin(op_type: str) -> Change:
     def change(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
         return "modify_admin", {"RoomId": room_id, "Admin_Account": accounts(form, "accounts"), "OpType": op_type}
@@ -108,6 +125,9 @@ CHANGES: dict[str, Change] = {
     "unmute": _unmute,
     "add-admin": _admin("add"),
     "remove-admin": _admin("delete"),
+    "message": _message,
+    "add-robot": _robots("add_robot"),
+    "remove-robot": _robots("del_robot"),
     "set-metadata": _set_metadata,
     "delete-metadata": _delete_metadata,
     "dismiss": _dismiss,
@@ -200,6 +220,8 @@ class RoomPages:
                 "admins": await members.admin_list(svc, caller, room_id),
                 "bans": bans,
                 "mutes": await members.muted(svc, caller, room_id),
+                "robots": await members.robots(svc, caller, room_id),
+                "sent": request.query_params.get("sent") == "1",
                 "metadata": await metadata.get_metadata(svc, caller, room_id, []),
                 "now": svc.now(),
                 "error": error,
@@ -229,6 +251,7 @@ class RoomPages:
                 return RedirectResponse(
                     f"/console/apps/{app.sdkappid}/rooms?{urlencode({'dismissed': room_id})}", status_code=303
                 )
-            return RedirectResponse(room_url(app.sdkappid, room_id), status_code=303)
+            sent = "&sent=1" if name == "send_text_msg" else ""
+            return RedirectResponse(room_url(app.sdkappid, room_id) + sent, status_code=303)
 
         return await self._with_app(request, signed, page)
