@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.metadata
 import json
+import re
 import shlex
 import subprocess
 import time
@@ -60,6 +61,12 @@ def test_the_dev_banner_is_whole_lines_on_a_narrow_terminal(tmp_path: Path) -> N
             lines[4],
         ]
         assert lines[4].startswith(f"curl -s -X POST '{base}/v4/live_engine_http_srv/get_room_info?")
+        # The dev operator's password, printed when it is made, signs in to the console.
+        console = re.fullmatch(
+            rf"the web console: {re.escape(base)}/console, operator 'dev', password (\S+) \(printed this once\)",
+            lines[5],
+        )
+        assert console is not None, lines[5]
         # The export line works as pasted: the remote commands find the server and the app.
         wait_healthy(base, process)
         shell = f"{lines[2]}\n{shlex.join(liveroom_command())} rooms get demo-room --json"
@@ -68,6 +75,8 @@ def test_the_dev_banner_is_whole_lines_on_a_narrow_terminal(tmp_path: Path) -> N
         )
         assert answered.returncode == 0, answered.stderr
         assert json.loads(answered.stdout)["RoomId"] == "demo-room"
+        signed = httpx.post(f"{base}/console/sign-in", data={"name": "dev", "password": console.group(1)})
+        assert signed.status_code == 303, signed.text
     finally:
         process.kill()
         process.wait()

@@ -165,4 +165,8 @@ def test_installed_from_the_built_file_it_serves(built: str, dist: Path, tmp_pat
         assert (answer["ErrorCode"], answer["Response"]["RoomInfo"]["RoomId"]) == (0, "demo-room")
         assert httpx.get(f"{base}/docs", timeout=10).status_code == 200
         assert httpx.get(f"{base}/readyz", timeout=10).json()["status"] == "ready"
+        # The console's templates and front-end files come from the installed package.
+        assert "Operator name" in httpx.get(f"{base}/console/sign-in", timeout=10).text
+        for asset in ("vendor/htmx.min.js", "vendor/pico.min.css", "console.css"):
+            assert httpx.get(f"{base}/static/console/{asset}", timeout=10).status_code == 200, asset
     assert os.path.exists(tmp_path / "liveroom.db")

@@ -16,7 +16,19 @@ from liveroom.cli.preflight import EXTRAS
 from tests.cli.processes import CLI_MODULES, POSTGRES_MODULES, SERVER_MODULES, liveroom, one_error_line
 from tests.test_server_process import free_port
 
-SERVER_PACKAGES = {"starlette", "uvicorn", "sqlalchemy", "alembic", "limits", "prometheus_client", "asyncpg", "redis"}
+SERVER_PACKAGES = {
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "alembic",
+    "limits",
+    "prometheus_client",
+    "asyncpg",
+    "redis",
+    "jinja2",
+    "argon2",
+    "python_multipart",
+}
 
 
 def modules_after(statement: str) -> set[str]:

@@ -16,7 +16,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
 from liveroom import logs, store
-from liveroom.api import openapi
+from liveroom.api import console, openapi
 from liveroom.api.commands import REGISTRY
 from liveroom.api.gateway import Gateway, Receive, Scope, Send
 from liveroom.api.health import Health
@@ -25,6 +25,7 @@ from liveroom.api.registry import Registry
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.auth import Authenticator, FailureLockout, Lockout, SigCache
 from liveroom.domain.context import Services
+from liveroom.domain.operators import Sessions
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
@@ -115,6 +116,7 @@ class LiveroomApp:
             unauthenticated_per_address=settings.realtime_unauthenticated_per_address,
         )
         self._openapi: dict[str, Any] | None = None
+        self.console = console.Console(self.services, self.apps, registry, Sessions(self.store, clock))
         self.web = Starlette(
             routes=[
                 Route("/healthz", self.healthz),
@@ -123,6 +125,7 @@ class LiveroomApp:
                 Route("/openapi.json", self.openapi_json),
                 Route("/docs", self.docs),
                 WebSocketRoute("/realtime", self.realtime_endpoint),
+                console.mount(self.console),
                 # Files shipped in the package: the default gifts' icons (/static/gifts/rose.svg ...).
                 Mount("/static", StaticFiles(packages=[("liveroom", "static")])),
             ],

@@ -157,23 +157,7 @@ class Gateway:
         )
 
     async def _dispatch(self, command: Command, caller: Caller, raw: bytes, request_id: str) -> bytes:
-        if not raw.isascii():
-            # msgspec skips unknown fields unread: a byte that is not UTF-8 there would pass where it is refused
-            # in a known field. ASCII (the common body) is UTF-8, found in one pass without a copy.
-            _check_utf8(raw)
-        try:
-            request = command.decoder.decode(raw)
-        except msgspec.ValidationError as error:
-            # msgspec validates while it parses, so a type error can hide a syntax error further on: a body
-            # that is not JSON at all must answer 60003, not a field's code.
-            _check_json(raw)
-            raise explain(error, command.validator) from None
-        except (msgspec.DecodeError, UnicodeDecodeError):
-            raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
-        except RecursionError:
-            # msgspec gives up on deep nesting (even inside an ignored field) with RecursionError.
-            raise LiveError(ErrorCode.BODY_NOT_JSON, "body: JSON nested too deeply") from None
-        command.validator.check(request)
+        request = decode_request(command, raw)
         committed = commits_sent() if self._reconnects else 0
         try:
             result = await command.handler(self._services, caller, request)
@@ -248,6 +232,29 @@ class Gateway:
         if not body.strip():
             raise LiveError(ErrorCode.BODY_NOT_JSON, _EMPTY_BODY)
         return body
+
+
+def decode_request(command: Command, raw: bytes) -> Any:
+    """The command's request from a JSON body, with every check of the wire (types, byte lengths, accounts):
+    the gateway's and the console's one way in to a command."""
+    if not raw.isascii():
+        # msgspec skips unknown fields unread: a byte that is not UTF-8 there would pass where it is refused
+        # in a known field. ASCII (the common body) is UTF-8, found in one pass without a copy.
+        _check_utf8(raw)
+    try:
+        request = command.decoder.decode(raw)
+    except msgspec.ValidationError as error:
+        # msgspec validates while it parses, so a type error can hide a syntax error further on: a body
+        # that is not JSON at all must answer 60003, not a field's code.
+        _check_json(raw)
+        raise explain(error, command.validator) from None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        raise LiveError(ErrorCode.BODY_NOT_JSON, "body: not valid JSON") from None
+    except RecursionError:
+        # msgspec gives up on deep nesting (even inside an ignored field) with RecursionError.
+        raise LiveError(ErrorCode.BODY_NOT_JSON, "body: JSON nested too deeply") from None
+    command.validator.check(request)
+    return request
 
 
 def _internal_error(exc: Exception, path: str, command: Command | None, request_id: str) -> str:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from liveroom.cli import gifts, join, remote, webhooks  # noqa: F401 - importing webhooks adds its commands
+from liveroom.cli import gifts, join, operators, remote, webhooks  # noqa: F401 - importing adds their commands
 from liveroom.cli.server import cli
 
 remote.register(cli)

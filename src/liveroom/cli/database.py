@@ -22,7 +22,7 @@ from rich.console import Console
 from liveroom import usersig
 from liveroom.cli import preflight
 from liveroom.cli.exits import ExitStatus, fail
-from liveroom.domain import rooms
+from liveroom.domain import operators, rooms
 from liveroom.domain.apps import AppConfigError, AppManager, NoSuchApp
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import LiveError
@@ -123,16 +123,17 @@ def dev_setup(settings: Settings) -> None:
     """Make sure the development app and a demo room exist (the database is ready), then print how to call the
     server: the environment the SDK and the remote commands read, and a curl line that reads the room."""
 
-    async def ensure(manager: AppManager) -> tuple[AppRecord, bool]:
+    async def ensure(manager: AppManager) -> tuple[AppRecord, bool, str | None]:
         app, created = await manager.ensure(sdkappid=DEV_SDKAPPID, admins=[DEV_ADMIN])
+        operator_password = await operators.ensure_dev_operator(manager.store)
         services = Services(store=manager.store)
         with contextlib.suppress(LiveError):  # 100010: the demo room is already there
             await rooms.create_room(
                 services, Caller(app, DEV_ADMIN), rooms.NewRoom(room_id=DEMO_ROOM, room_type="Live")
             )
-        return app, created
+        return app, created, operator_password
 
-    app, created = with_apps(settings, ensure)
+    app, created, operator_password = with_apps(settings, ensure)
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
     if ":" in host:
         host = f"[{host}]"
@@ -150,3 +151,15 @@ def dev_setup(settings: Settings) -> None:
     )
     err.print("read the demo room (the UserSig in this line is valid for 24 hours):", soft_wrap=True)
     print(curl_line(base_url, app, DEV_ADMIN), file=sys.stderr, flush=True)
+    if operator_password is None:
+        err.print(
+            f"the web console: {base_url}/console, operator {operators.DEV_OPERATOR!r} (its password was printed "
+            f"when it was made; liveroom operator remove {operators.DEV_OPERATOR} and serve --dev again for a new one)",
+            soft_wrap=True,
+        )
+    else:
+        err.print(
+            f"the web console: {base_url}/console, operator {operators.DEV_OPERATOR!r}, password {operator_password} "
+            "(printed this once)",
+            soft_wrap=True,
+        )

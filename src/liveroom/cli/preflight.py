@@ -27,7 +27,19 @@ CONNECT_TIMEOUT = 10.0
 # The modules each extra of pyproject.toml brings (uvicorn[standard]'s uvloop and httptools are the ones used).
 EXTRAS: dict[str, tuple[str, ...]] = {
     "cli": ("typer", "rich"),
-    "server": ("starlette", "uvicorn", "uvloop", "httptools", "sqlalchemy", "alembic", "limits", "prometheus_client"),
+    "server": (
+        "starlette",
+        "uvicorn",
+        "uvloop",
+        "httptools",
+        "sqlalchemy",
+        "alembic",
+        "limits",
+        "prometheus_client",
+        "jinja2",
+        "argon2",
+        "python_multipart",
+    ),
     "postgres": ("asyncpg", "greenlet"),
     "redis": ("redis",),
 }

@@ -221,6 +221,10 @@ class AppDirectory:
     def get(self, sdkappid: int) -> AppRecord | None:
         return self._apps.get(sdkappid)
 
+    def all(self) -> list[AppRecord]:
+        """Every app, by SDKAppID."""
+        return [self._apps[sdkappid] for sdkappid in sorted(self._apps)]
+
     async def sync(self) -> None:
         version = await self._store.app_version()
         if version == self._version:

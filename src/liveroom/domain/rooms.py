@@ -24,6 +24,7 @@ ROOM_TYPE = "Live"
 TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
 DEFAULT_SEATS = 8
 LIST_PAGE_MAX = 20
+SEARCH_BATCH = 500
 _INT64_MAX = 2**63 - 1
 
 _cursor_decoder = msgspec.json.Decoder(ListCursor)
@@ -296,6 +297,30 @@ async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int
         return rooms, ""
     page = rooms[:count]
     return page, _encode_cursor(page[-1])
+
+
+async def search_rooms(
+    svc: Services, caller: Caller, text: str, next_cursor: str, count: int
+) -> tuple[list[RoomListing], str]:
+    """One page of the public rooms whose RoomId or RoomName holds ``text`` (case ignored), in ``list_rooms``'s
+    order, and the cursor of the next page. The rooms are read in that order and matched here, a batch at a time:
+    the same text in both databases, whatever their collations."""
+    if not text:
+        return await list_rooms(svc, caller, next_cursor, count)
+    needle = text.casefold()
+    after = _decode_cursor(next_cursor)
+    found: list[RoomListing] = []
+    while True:
+        async with svc.store.read() as tx:
+            batch = await tx.list_public_rooms(caller.sdkappid, after, SEARCH_BATCH)
+        for room in batch:
+            if needle in room.room_id.casefold() or needle in room.room_name.casefold():
+                if len(found) == count:
+                    return found, _encode_cursor(found[-1])
+                found.append(room)
+        if len(batch) < SEARCH_BATCH:
+            return found, ""
+        after = ListCursor(batch[-1].view_count, batch[-1].create_time, batch[-1].room_id)
 
 
 async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: str) -> None:

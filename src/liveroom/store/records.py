@@ -244,3 +244,25 @@ class GiftTotals(msgspec.Struct, frozen=True):
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:
     """The fields of a changes record that are set, by name, in declaration order."""
     return {name: value for name in changes.__struct_fields__ if (value := getattr(changes, name)) is not UNSET}
+
+
+class OperatorRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """Someone who signs in to the web console."""
+
+    name: str
+    password_hash: str
+    created_at: int
+
+    def __repr__(self) -> str:
+        return f"OperatorRecord(name={self.name!r}, created_at={self.created_at})"
+
+
+class OperatorSession(msgspec.Struct, frozen=True, kw_only=True):
+    """A signed-in console session, found by the hash of the id its cookie carries."""
+
+    operator: str
+    csrf_token: str
+    expires_at: int
+
+    def __repr__(self) -> str:
+        return f"OperatorSession(operator={self.operator!r}, expires_at={self.expires_at})"

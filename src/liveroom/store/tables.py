@@ -298,3 +298,24 @@ Index("webhook_queues_due", webhook_queues.c.next_attempt)
 
 # Keyed by room but outliving it: a dismissed room's events are still to be delivered.
 OUTLIVE_THE_ROOM = (webhook_events, webhook_queues)
+
+# The web console's operators (liveroom operator add) and their signed-in sessions (the cookie's id, hashed).
+operators = Table(
+    "operators",
+    metadata,
+    Column("name", _ident(32), primary_key=True),
+    Column("password_hash", Text, nullable=False),  # argon2id, in its PHC string form
+    Column("created_at", BigInteger, nullable=False),
+)
+
+operator_sessions = Table(
+    "operator_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),  # SHA-256 hex of the session id
+    Column("operator", _ident(32), nullable=False),
+    Column("csrf_token", Text, nullable=False),
+    Column("created_at", BigInteger, nullable=False),
+    Column("expires_at", BigInteger, nullable=False),
+)
+
+Index("operator_sessions_operator", operator_sessions.c.operator)

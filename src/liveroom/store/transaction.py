@@ -18,6 +18,7 @@ from liveroom.store.queries.apps import AppQueries
 from liveroom.store.queries.gifts import GiftQueries
 from liveroom.store.queries.members import MemberQueries
 from liveroom.store.queries.metadata import MetadataQueries
+from liveroom.store.queries.operators import OperatorQueries
 from liveroom.store.queries.rooms import RoomQueries
 from liveroom.store.queries.seats import SeatQueries
 from liveroom.store.queries.webhooks import WebhookQueries
@@ -32,6 +33,7 @@ class Transaction(
     SeatQueries,
     GiftQueries,
     WebhookQueries,
+    OperatorQueries,
 ):
     """Every store operation inside one transaction, on one backend's ``Connection``."""
 

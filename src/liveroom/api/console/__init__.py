@@ -1,0 +1,23 @@
+"""The web console at ``/console``: operators sign in and run every app's rooms from a browser.
+
+Pages are rendered on the server (Jinja2); the browser gets them with Pico CSS and htmx, shipped in the package
+(``liveroom/static/console/vendor``, copied from the npm packages ``console/package-lock.json`` pins). A change
+goes through the same command as the REST API (``Console.call``): the same checks, events and webhooks.
+"""
+
+from __future__ import annotations
+
+from starlette.routing import Mount
+
+from liveroom.api.console.apps import AppPages
+from liveroom.api.console.context import Console
+from liveroom.api.console.rooms import RoomPages
+from liveroom.api.console.signin import SignIn
+
+__all__ = ["Console", "mount"]
+
+
+def mount(console: Console) -> Mount:
+    return Mount(
+        "/console", routes=[*SignIn(console).routes(), *AppPages(console).routes(), *RoomPages(console).routes()]
+    )

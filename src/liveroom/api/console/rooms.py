@@ -1,0 +1,257 @@
+"""An app's rooms: the searchable list, a room's page, and the changes an operator makes there.
+
+A change is the REST command of the same name, run through ``Console.call``; after it the browser is sent back to
+the room's page (a refused change shows the page again with the command's ErrorInfo).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.datastructures import FormData
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from liveroom.api.console.context import Console, Signed, accounts, field, integer
+from liveroom.domain import members, metadata, rooms, seats
+from liveroom.domain.context import Caller
+from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.interface import AppRecord
+
+LIVE = "live_engine_http_srv"
+PAGE_SIZE = 20
+BANS_SHOWN = 100
+# A change from a form: the command and its body.
+Change = Callable[[str, FormData], tuple[str, dict[str, Any]]]
+
+
+def room_url(sdkappid: int, room_id: str) -> str:
+    return f"/console/apps/{sdkappid}/room?{urlencode({'id': room_id})}"
+
+
+def _checked(form: FormData, name: str) -> bool:
+    return field(form, name) == "on"
+
+
+def _info(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    info = {
+        "RoomId": room_id,
+        "RoomName": field(form, "room_name"),
+        "Notice": field(form, "notice"),
+        "CoverURL": field(form, "cover_url"),
+        "MaxMemberCount": integer(form, "max_member_count", "MaxMemberCount"),
+        "TakeSeatMode": field(form, "take_seat_mode"),
+        "IsMessageDisabled": _checked(form, "is_message_disabled"),
+        "IsPublicVisible": _checked(form, "is_public_visible"),
+    }
+    return "update_room_info", {"RoomInfo": info}
+
+
+def _ban(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    body = {
+        "RoomId": room_id,
+        "MemberList_Account": accounts(form, "accounts"),
+        "Duration": integer(form, "duration", "Duration"),
+        "Reason": field(form, "reason"),
+    }
+    return "ban_member", body
+
+
+def _unban(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    return "unban_member", {"RoomId": room_id, "MemberList_Account": accounts(form, "accounts")}
+
+
+def _mute(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    body = {
+        "RoomId": room_id,
+        "MemberList_Account": accounts(form, "accounts"),
+        "MuteTime": integer(form, "mute_time", "MuteTime"),
+    }
+    return "mute_member", body
+
+
+def _unmute(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    return "mute_member", {"RoomId": room_id, "MemberList_Account": accounts(form, "accounts"), "MuteTime": 0}
+
+
+def _message(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    text = form.get("text", "")
+    body = {
+        "RoomId": room_id,
+        "Sender_Account": field(form, "sender"),
+        "TextContent": text if isinstance(text, str) else "",
+    }
+    return "send_text_msg", body
+
+
+def _robots(command: str) -> Change:
+    def change(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+        return command, {"RoomId": room_id, "RobotList_Account": accounts(form, "accounts")}
+
+    return change
+
+
+def _admin(op_type: str) -> Change:
+    def change(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+        return "modify_admin", {"RoomId": room_id, "Admin_Account": accounts(form, "accounts"), "OpType": op_type}
+
+    return change
+
+
+def _set_metadata(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    value = form.get("value", "")
+    pair = {"Key": field(form, "key"), "Value": value if isinstance(value, str) else ""}
+    return "set_room_metadata", {"RoomId": room_id, "Metadata": [pair]}
+
+
+def _delete_metadata(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    return "del_room_metadata", {"RoomId": room_id, "Keys": [field(form, "key")]}
+
+
+def _dismiss(room_id: str, form: FormData) -> tuple[str, dict[str, Any]]:
+    if not _checked(form, "confirm"):
+        raise InvalidParameter("tick the box to confirm that the room is to be dismissed")
+    return "destroy_room", {"RoomId": room_id}
+
+
+CHANGES: dict[str, Change] = {
+    "info": _info,
+    "ban": _ban,
+    "unban": _unban,
+    "mute": _mute,
+    "unmute": _unmute,
+    "add-admin": _admin("add"),
+    "remove-admin": _admin("delete"),
+    "message": _message,
+    "add-robot": _robots("add_robot"),
+    "remove-robot": _robots("del_robot"),
+    "set-metadata": _set_metadata,
+    "delete-metadata": _delete_metadata,
+    "dismiss": _dismiss,
+}
+
+
+class RoomPages:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def routes(self) -> list[Route]:
+        signed_in = self.console.signed_in
+        return [
+            Route("/apps/{sdkappid}/rooms", signed_in(self.list_page)),
+            Route("/apps/{sdkappid}/room", signed_in(self.room_page)),
+            Route("/apps/{sdkappid}/room/members", signed_in(self.members_fragment)),
+            Route("/apps/{sdkappid}/room/{change}", signed_in(self.change), methods=["POST"]),
+        ]
+
+    async def _with_app(
+        self, request: Request, signed: Signed, page: Callable[[AppRecord, Caller], Awaitable[Response]]
+    ) -> Response:
+        try:
+            app = self.console.app(request)
+            return await page(app, self.console.caller(app, request))
+        except LiveError as exc:
+            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+
+    async def list_page(self, request: Request, signed: Signed) -> Response:
+        query = request.query_params.get("q", "").strip()
+        cursor = request.query_params.get("next", "")
+
+        async def page(app: AppRecord, caller: Caller) -> Response:
+            svc = self.console.services
+            error, exact = None, None
+            try:
+                found, next_cursor = await rooms.search_rooms(svc, caller, query, cursor, PAGE_SIZE)
+            except LiveError as exc:
+                found, next_cursor, error = [], "", exc.info
+            if query and len(query.encode()) <= 48:
+                async with svc.store.read() as tx:
+                    exact = await tx.get_room(app.sdkappid, query)
+            online = {room.room_id: await svc.presence.member_count(app.sdkappid, room.room_id) for room in found}
+            context = {
+                "app": app,
+                "rooms": found,
+                "online": online,
+                "query": query,
+                "exact": exact,
+                "next_url": f"?{urlencode({'q': query, 'next': next_cursor})}" if next_cursor else None,
+                "first_page": not cursor,
+                "dismissed": request.query_params.get("dismissed", ""),
+                "error": error,
+            }
+            return self.console.render(request, "rooms.html", context, signed=signed, status=400 if error else 200)
+
+        return await self._with_app(request, signed, page)
+
+    async def room_page(self, request: Request, signed: Signed) -> Response:
+        return await self._with_app(
+            request,
+            signed,
+            lambda app, caller: self._room(request, signed, app, caller, request.query_params.get("id", "")),
+        )
+
+    async def members_fragment(self, request: Request, signed: Signed) -> Response:
+        room_id = request.query_params.get("id", "")
+
+        async def fragment(app: AppRecord, caller: Caller) -> Response:
+            room = await rooms.get_room(self.console.services, caller, room_id)
+            online = sorted(await self.console.services.presence.members(app.sdkappid, room_id))
+            context = {"app": app, "room": room, "online": online}
+            return self.console.render(request, "room_members.html", context, signed=signed)
+
+        return await self._with_app(request, signed, fragment)
+
+    async def _room(
+        self, request: Request, signed: Signed, app: AppRecord, caller: Caller, room_id: str, error: str | None = None
+    ) -> Response:
+        svc = self.console.services
+        try:
+            room = await rooms.get_room(svc, caller, room_id)
+            seat_list = await seats.seat_list(svc, caller, room_id) if room.is_seat_enabled else []
+            bans, _more = await members.banned(svc, caller, room_id, 0, BANS_SHOWN)
+            context = {
+                "app": app,
+                "room": room,
+                "online": sorted(await svc.presence.members(app.sdkappid, room_id)),
+                "seats": seat_list,
+                "admins": await members.admin_list(svc, caller, room_id),
+                "bans": bans,
+                "mutes": await members.muted(svc, caller, room_id),
+                "robots": await members.robots(svc, caller, room_id),
+                "sent": request.query_params.get("sent") == "1",
+                "metadata": await metadata.get_metadata(svc, caller, room_id, []),
+                "now": svc.now(),
+                "error": error,
+            }
+        except LiveError as exc:
+            if exc.code != ErrorCode.ROOM_NOT_FOUND:
+                raise
+            context = {"error": exc.info, "app": app}
+            return self.console.render(request, "error.html", context, signed=signed, status=404)
+        return self.console.render(request, "room.html", context, signed=signed, status=400 if error else 200)
+
+    async def change(self, request: Request, signed: Signed) -> Response:
+        make = CHANGES.get(request.path_params["change"])
+        room_id = field(signed.form, "room_id")
+
+        async def page(app: AppRecord, caller: Caller) -> Response:
+            if make is None:
+                return self.console.render(
+                    request, "error.html", {"error": "no such change"}, signed=signed, status=404
+                )
+            try:
+                name, body = make(room_id, signed.form)
+                await self.console.call(caller, LIVE, name, body)
+            except LiveError as exc:
+                return await self._room(request, signed, app, caller, room_id, error=exc.info)
+            if name == "destroy_room":
+                return RedirectResponse(
+                    f"/console/apps/{app.sdkappid}/rooms?{urlencode({'dismissed': room_id})}", status_code=303
+                )
+            sent = "&sent=1" if name == "send_text_msg" else ""
+            return RedirectResponse(room_url(app.sdkappid, room_id) + sent, status_code=303)
+
+        return await self._with_app(request, signed, page)

@@ -1,0 +1,241 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright against a real ``liveroom serve``.
+
+Sign in, create a room through the REST API, find it in the list, edit its info, ban a member, set metadata and
+dismiss it; requests without a session or a CSRF token are refused; axe-core (tests/browser/vendor, from the
+console's npm lock) finds no serious accessibility violation on the main pages. The screenshots the README shows
+are taken here (docs/console/).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import random
+import subprocess
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from liveroom.client import RealtimeClient
+from tests.helpers import ADMIN, IM, LIVE, SDKAPPID, SECRET_KEY, tencent_sig
+from tests.test_server_process import Server, StartServer, clean_env, liveroom_command, run_cli, start_server
+
+__all__ = ["start_server"]  # the fixture, used by name
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = os.environ.get("LIVEROOM_CHROMIUM", "/usr/bin/chromium")
+ROOT = Path(__file__).parents[2]
+AXE = Path(__file__).with_name("vendor") / "axe.min.js"
+SCREENSHOTS = ROOT / "docs" / "console"
+OPERATOR, PASSWORD = "ann", "a long password"
+SERIOUS = {"serious", "critical"}
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"no Chromium at {CHROMIUM} (CI=true): apt-get install -y chromium")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install -y chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path, start_server: StartServer) -> Server:
+    database = f"sqlite:///{tmp_path / 'liveroom.db'}"
+    run_cli("app", "create", "--sdkappid", str(SDKAPPID), "--secret-key", SECRET_KEY, "--admin", ADMIN,
+            "--database", database)  # fmt: skip
+    added = subprocess.run(
+        [*liveroom_command(), "operator", "add", OPERATOR, "--password-stdin", "--database", database],
+        input=PASSWORD + "\n", capture_output=True, text=True, env=clean_env(), timeout=60, check=False,
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    return start_server(database)
+
+
+def call(server: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    params = {
+        "sdkappid": SDKAPPID,
+        "identifier": ADMIN,
+        "usersig": tencent_sig(ADMIN),
+        "random": random.randint(0, 4294967295),
+        "contenttype": "json",
+    }
+    answer: dict[str, Any] = httpx.post(f"{server.base_url}/v4/{path}", params=params, json=body, timeout=30).json()
+    return answer
+
+
+@contextlib.contextmanager
+def member_in_room(server: Server, user: str, room_id: str) -> Iterator[None]:
+    """``user`` in the room over the realtime WebSocket (a client of the SDK in a thread of its own) until the
+    block ends or the server removes them."""
+    entered, done = threading.Event(), threading.Event()
+
+    async def stay() -> None:
+        async with RealtimeClient(server.base_url, sdkappid=SDKAPPID, identifier=user, secret_key=SECRET_KEY) as member:
+            await member.enter(room_id)
+            entered.set()
+            await asyncio.to_thread(done.wait)
+
+    thread = threading.Thread(target=asyncio.run, args=(stay(),), daemon=True)
+    thread.start()
+    assert entered.wait(30), f"{user} did not enter {room_id}"
+    try:
+        yield
+    finally:
+        done.set()
+        thread.join(30)
+
+
+def no_serious_violations(page: Page) -> None:
+    page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+             .map(v => ({id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map(n => n.target.join(" "))}))"""
+    )
+    assert [v for v in violations if v["impact"] in SERIOUS] == [], page.url
+
+
+def sign_in(page: Page, server: Server) -> None:
+    page.goto(f"{server.base_url}/console/apps")
+    expect(page).to_have_url(f"{server.base_url}/console/sign-in?next=/console/apps")
+    page.get_by_label("Operator name").fill(OPERATOR)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(f"{server.base_url}/console/apps")
+
+
+def test_an_operator_runs_a_room_from_the_browser(browser: Browser, server: Server) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{server.base_url}/console/sign-in")
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "sign-in.png")
+    sign_in(page, server)
+    no_serious_violations(page)
+
+    # The secret key is not on the page until asked for (htmx fetches it in place).
+    assert SECRET_KEY not in page.content()
+    page.get_by_role("link", name=f"Show the secret key of app {SDKAPPID}").click()
+    expect(page.get_by_label(f"Secret key of app {SDKAPPID}", exact=True)).to_have_text(SECRET_KEY)
+    assert page.url == f"{server.base_url}/console/apps"
+    page.screenshot(path=SCREENSHOTS / "apps.png")
+
+    assert call(server, f"{IM}/multiaccount_import", {"Accounts": ["host-1", "troll"]})["ErrorCode"] == 0
+    for room_id, name in [("browser-room", "Browser show"), ("other-room", "Quiz night")]:
+        created = call(server, f"{LIVE}/create_room", {"RoomInfo": {
+            "RoomId": room_id, "RoomType": "Live", "Owner_Account": "host-1", "RoomName": name}})  # fmt: skip
+        assert created["ErrorCode"] == 0, created
+
+    page.get_by_role("link", name=str(SDKAPPID), exact=True).click()
+    rows = page.locator("tbody tr")
+    expect(rows).to_have_count(2)
+    page.get_by_label("Search rooms by RoomId or name").fill("browser")
+    page.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Browser show")
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "rooms.png")
+
+    page.get_by_role("link", name="browser-room").click()
+    no_serious_violations(page)
+    page.get_by_label("Name", exact=True).fill("Renamed show")
+    page.get_by_label("Notice").fill("Welcome, all")
+    page.get_by_role("button", name="Save info").click()
+    expect(page.get_by_label("Name", exact=True)).to_have_value("Renamed show")
+    info = call(server, f"{LIVE}/get_room_info", {"RoomId": "browser-room"})["Response"]["RoomInfo"]
+    assert (info["RoomName"], info["Notice"]) == ("Renamed show", "Welcome, all")
+
+    # A member enters while the page is open: the page shows them without a reload; banned, they are removed.
+    members = page.locator("#members")
+    expect(members).to_have_text("No one is in the room.")
+    with member_in_room(server, "troll", "browser-room"):
+        expect(members.get_by_role("listitem")).to_have_text(["troll"])
+        page.get_by_label("Ban members (UserIDs)").fill("troll")
+        page.get_by_role("button", name="Ban", exact=True).click()
+        expect(page.get_by_role("button", name="Lift the ban on troll")).to_be_visible()
+        expect(members).to_have_text("No one is in the room.")
+    bans = call(server, f"{LIVE}/get_banned_member_list", {"RoomId": "browser-room"})
+    assert [b["Member_Account"] for b in bans["Response"]["BannedAccountList"]] == ["troll"]
+
+    page.get_by_label("Key").fill("theme")
+    page.get_by_label("Value").fill("dark")
+    page.get_by_role("button", name="Set key").click()
+    expect(page.get_by_role("button", name="Remove key theme")).to_be_visible()
+    metadata = call(server, f"{LIVE}/get_room_metadata", {"RoomId": "browser-room", "Keys": []})
+    assert metadata["Response"]["Metadata"] == [{"Key": "theme", "Value": "dark"}]
+
+    # A refused change shows the REST API's rule and changes nothing.
+    page.get_by_label("Name", exact=True).fill("x" * 101)
+    page.get_by_role("button", name="Save info").click()
+    expect(page.get_by_role("alert")).to_contain_text("RoomName: at most 100 bytes")
+    page.screenshot(path=SCREENSHOTS / "room.png", full_page=True)
+    no_serious_violations(page)
+
+    page.get_by_label("Yes, dismiss room browser-room").check()
+    page.get_by_role("button", name="Dismiss the room").click()
+    expect(page.get_by_role("status")).to_have_text("Room browser-room was dismissed.")
+    assert call(server, f"{LIVE}/get_room_info", {"RoomId": "browser-room"})["ErrorCode"] == 100004
+    page.close()
+
+
+def test_without_a_session_or_a_csrf_token_nothing_happens(browser: Browser, server: Server) -> None:
+    created = call(server, f"{LIVE}/create_room", {"RoomInfo": {"RoomId": "kept-room", "RoomType": "Live"}})
+    assert created["ErrorCode"] == 0, created
+    dismiss = f"{server.base_url}/console/apps/{SDKAPPID}/room/dismiss"
+    form = {"room_id": "kept-room", "confirm": "on"}
+
+    stranger = browser.new_context()
+    page = stranger.new_page()
+    page.goto(f"{server.base_url}/console/apps/{SDKAPPID}/room?id=kept-room")
+    expect(page).to_have_url(f"{server.base_url}/console/sign-in?next=/console/apps/{SDKAPPID}/room")
+    assert stranger.request.post(dismiss, form=form).status == 401
+    stranger.close()
+
+    operator = browser.new_context()
+    page = operator.new_page()
+    sign_in(page, server)
+    # Signed in, the cookie goes with the request, but without the page's CSRF token the change is refused.
+    assert operator.request.post(dismiss, form=form).status == 403
+    assert operator.request.post(dismiss, form={**form, "csrf_token": "guessed"}).status == 403
+    assert call(server, f"{LIVE}/get_room_info", {"RoomId": "kept-room"})["ErrorCode"] == 0
+    operator.close()
+
+
+def test_the_main_pages_work_from_the_keyboard_alone(browser: Browser, server: Server) -> None:
+    page = browser.new_page()
+    page.goto(f"{server.base_url}/console/apps")
+    expect(page.get_by_label("Operator name")).to_be_focused()
+    page.keyboard.type(OPERATOR)
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.base_url}/console/apps")
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+
+    def tab_to(name: str) -> None:
+        for _ in range(20):
+            page.keyboard.press("Tab")
+            if page.evaluate("document.activeElement.textContent.trim()") == name:
+                return
+        raise AssertionError(f"Tab never reached {name!r} on {page.url}")
+
+    tab_to(str(SDKAPPID))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.base_url}/console/apps/{SDKAPPID}/rooms")
+    tab_to("Sign out")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(f"{server.base_url}/console/sign-in")
+    page.close()
