@@ -241,6 +241,32 @@ class GiftTotals(msgspec.Struct, frozen=True):
     total_unique_gift_senders: int
 
 
+class BattleRecord(msgspec.Struct, frozen=True):
+    """One battle: the columns of ``tables.battles``, in the order a store selects them. Times are Unix ms."""
+
+    sdkappid: int
+    battle_id: str
+    from_room_id: str
+    operator: str
+    duration_ms: int
+    extension_info: str
+    create_ms: int
+    start_ms: int
+    end_ms: int
+    status: int
+    end_reason: int | None
+
+
+class BattleRoomRecord(msgspec.Struct, frozen=True):
+    """A room of a battle (``tables.battle_rooms``); position 0 is the initiator's room."""
+
+    room_id: str
+    position: int
+    owner_account: str
+    score: int
+    has_left: bool
+
+
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:
     """The fields of a changes record that are set, by name, in declaration order."""
     return {name: value for name in changes.__struct_fields__ if (value := getattr(changes, name)) is not UNSET}
