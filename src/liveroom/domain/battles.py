@@ -3,19 +3,28 @@
 A battle created by the app's backend (``create_battle``) starts at once with the rooms that could join; each
 invited room answers a code: 0 joined, 3 already in another battle, 4 no such room. A battle runs until its stored
 end (``end_ms``): from then on it has ended for every reader and no score changes, whether or not a node has
-recorded the end yet (``ending``). A battle nobody joined ends as it is created (OpType 2).
+recorded the end yet. A battle nobody joined ends as it is created (OpType 2).
+
+A battle's end is recorded exactly once: by the one transaction whose conditional UPDATE ended it (the battle
+clock's sweep of due battles on any node, or the last room but one leaving), which writes
+``Live.CallbackAfterEndBattle`` to the outbox in the same transaction; the ``battle_ended`` events go to the members
+of every room of the battle after it commits.
 """
 
 from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import msgspec
 
+from liveroom.domain import callbacks
+from liveroom.domain.callbacks import BattleCreated
 from liveroom.domain.context import Caller, Services
+from liveroom.domain.events import AnyRoomEvent, BattleEnded, BattleRoom, BattleScoreChanged, BattleStarted
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
+from liveroom.store.interface import AppRecord, Transaction
 from liveroom.store.records import BattleRecord, BattleRoomRecord
 
 DURATION_MIN_MS = 10_000
@@ -103,6 +112,64 @@ def _check_new(spec: NewBattle) -> None:
         raise InvalidParameter(f"ExtensionInfo: at most {EXTENSION_MAX_BYTES} bytes")
 
 
+def _rooms(rooms: Sequence[BattleRoomRecord]) -> tuple[BattleRoom, tuple[BattleRoom, ...]]:
+    first, *others = (BattleRoom(r.room_id, r.owner_account, r.score) for r in rooms)
+    return first, tuple(others)
+
+
+def _started(record: BattleRecord, rooms: Sequence[BattleRoomRecord], room_id: str) -> BattleStarted:
+    first, others = _rooms(rooms)
+    return BattleStarted(
+        sdkappid=record.sdkappid,
+        room_id=room_id,
+        operator=record.operator,
+        battle_id=record.battle_id,
+        duration=record.duration_ms,
+        create_time=record.create_ms // 1000,
+        start_time=record.start_ms // 1000,
+        end_time=record.end_ms // 1000,
+        extension_info=record.extension_info,
+        from_room_info=first,
+        to_room_list=others,
+    )
+
+
+def _ended(record: BattleRecord, rooms: Sequence[BattleRoomRecord], room_id: str, operator: str) -> BattleEnded:
+    first, others = _rooms(rooms)
+    return BattleEnded(
+        sdkappid=record.sdkappid,
+        room_id=room_id,
+        operator=operator,
+        battle_id=record.battle_id,
+        duration=record.duration_ms,
+        create_time=record.create_ms // 1000,
+        start_time=record.start_ms // 1000,
+        end_time=record.end_ms // 1000,
+        extension_info=record.extension_info,
+        from_room_info=first,
+        to_room_list=others,
+        reason=record.end_reason if record.end_reason is not None else TIME_UP,
+    )
+
+
+async def _record_end(
+    svc: Services, tx: Transaction, caller: Caller | None, record: BattleRecord
+) -> list[AnyRoomEvent]:
+    """The end of a battle ``tx`` has just ended: its callback in the outbox (``caller`` None: the app is gone),
+    and the events for the members of each room, to publish once ``tx`` has committed."""
+    rooms = await tx.battle_rooms(record.sdkappid, record.battle_id)
+    operator = caller.identifier if caller is not None else ""
+    ended = _ended(record, rooms, record.from_room_id, operator)
+    if caller is not None:
+        await callbacks.record(svc, tx, caller, ended)
+    return [msgspec.structs.replace(ended, room_id=room.room_id) for room in rooms]
+
+
+async def publish(svc: Services, events: Sequence[AnyRoomEvent]) -> None:
+    for event in events:
+        await svc.events.publish(event)
+
+
 async def create_battle(svc: Services, caller: Caller, spec: NewBattle) -> tuple[Battle, list[RoomResult]]:
     """Start a battle between ``FromRoomId`` and the invited rooms that can join; a code per invited room."""
     _check_new(spec)
@@ -139,8 +206,26 @@ async def create_battle(svc: Services, caller: Caller, spec: NewBattle) -> tuple
             end_reason=NOBODY_JOINED if nobody else None,
         )
         await tx.insert_battle(record, rooms)
-    battle = Battle(record, rooms, record.status)
-    return battle, results
+        created = BattleCreated(
+            sdkappid=sdkappid,
+            room_id=from_room,
+            operator=caller.identifier,
+            battle_id=record.battle_id,
+            to_room_id_list=tuple(joined),
+            timeout=0,
+            duration=spec.duration,
+            need_response=False,
+            extension_info=spec.extension_info,
+        )
+        await callbacks.record(svc, tx, caller, created)
+        if nobody:
+            events = await _record_end(svc, tx, caller, record)
+        else:
+            started = _started(record, rooms, from_room)
+            await callbacks.record(svc, tx, caller, started)
+            events = [msgspec.structs.replace(started, room_id=room.room_id) for room in rooms]
+    await publish(svc, events)
+    return Battle(record, rooms, record.status), results
 
 
 def _battle_not_found(what: str) -> LiveError:
@@ -195,4 +280,55 @@ async def set_battle_score(
         for change in scores:
             score = await tx.change_battle_score(sdkappid, battle_id, change.room_id, change.score, add=op == ADD)
             results.append(RoomResult(change.room_id, NOT_IN_BATTLE if score is None else DONE))
+        changed = any(r.code == DONE for r in results)
+        rooms = await tx.battle_rooms(sdkappid, battle_id) if changed else []
+    if changed:
+        first, others = _rooms(rooms)
+        scores_now = (first, *others)
+        for room in rooms:
+            if not room.has_left:
+                await svc.events.publish(
+                    BattleScoreChanged(
+                        sdkappid=sdkappid,
+                        room_id=room.room_id,
+                        operator=caller.identifier,
+                        battle_id=battle_id,
+                        score_list=scores_now,
+                    )
+                )
     return results
+
+
+async def end_due_battles(svc: Services, apps: Callable[[int], AppRecord | None], limit: int = 100) -> int:
+    """End up to ``limit`` battles whose time is up (OpType 0), each exactly once across every node: how many this
+    call ended."""
+    events: list[AnyRoomEvent] = []
+    async with svc.store.write() as tx:
+        ended = await tx.end_due_battles(now_ms(svc), limit)
+        for record in ended:
+            app = apps(record.sdkappid)
+            events += await _record_end(svc, tx, None if app is None else Caller(app, ""), record)
+    await publish(svc, events)
+    return len(ended)
+
+
+async def next_end(svc: Services) -> int | None:
+    """When the next running battle is to end (Unix ms), None when none runs."""
+    async with svc.store.read() as tx:
+        return await tx.next_battle_end()
+
+
+async def leave_battles(svc: Services, tx: Transaction, caller: Caller, room_id: str) -> list[AnyRoomEvent]:
+    """The room leaves the battles it takes part in (it is being dismissed, in ``tx``): a battle with one room left
+    ends (OpType 1). The events to publish once ``tx`` has committed."""
+    events: list[AnyRoomEvent] = []
+    for battle_id in await tx.leave_battles(caller.sdkappid, room_id):
+        if await tx.rooms_remaining(caller.sdkappid, battle_id) > 1:
+            continue
+        at = now_ms(svc)
+        running = await tx.get_battle(caller.sdkappid, battle_id)
+        reason = TIME_UP if running is None or at >= running.end_ms else ALL_LEFT
+        record = await tx.end_battle(caller.sdkappid, battle_id, reason, at)
+        if record is not None:
+            events += await _record_end(svc, tx, caller, record)
+    return events
