@@ -229,3 +229,17 @@ async def test_a_battle_nobody_joined_ends_as_it_is_created(
     assert got[0].body["ToRoomIdList"] == []
     assert (got[1].body["OpType"], got[1].body["ToRoomList"]) == (2, [])
     assert got[1].body["EndTime"] == got[1].body["StartTime"]
+
+
+async def test_members_see_a_gift_change_the_scores(server: LiveroomApp, live: LiveClient, rooms: list[str]) -> None:
+    await AppManager(server.store).set_quota(SDKAPPID, QuotaChange(gift_battle_scores=True))
+    await live.ok("add_gift", {"GiftId": "rocket", "Coins": 8888, "DefaultName": "rocket"})
+    battle_id = await create(live, "blue")
+    async with WSClient(server) as alice:
+        await alice.login("alice")
+        await alice.enter("red")
+        gift = {"RoomId": "blue", "GiftId": "rocket", "From_Account": "bob", "ReceiverList_Account": ["ben"]}
+        await live.ok("send_gift", gift)
+        changed = (await alice.until_event("battle_score_changed"))["data"]
+        assert changed["BattleId"] == battle_id
+        assert [(r["RoomId"], r["Score"]) for r in changed["ScoreList"]] == [("red", 0), ("blue", 8888)]

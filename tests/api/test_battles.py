@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from liveroom.api.app import LiveroomApp
-from tests.helpers import Guarded, LiveClient
+from liveroom.domain.apps import AppManager, QuotaChange
+from tests.helpers import SDKAPPID, Guarded, LiveClient
 
 PK = "live_engine_http_pk"
 ROOMS = ("pk-1", "pk-2", "pk-3", "pk-4")
@@ -225,3 +226,49 @@ async def test_concurrent_score_adds_are_all_counted(live: LiveClient, rooms: tu
     await asyncio.gather(*(scores(live, battle_id, 1, **{"pk-1": 1, "pk-2": 2}) for _ in range(40)))
     read = await info(live, BattleId=battle_id)
     assert (read["FromRoomInfo"]["Score"], read["ToRoomList"][0]["Score"]) == (40, 80)
+
+
+async def test_gifts_add_their_coins_to_the_rooms_score_when_the_app_asks(
+    live: LiveClient, server: LiveroomApp, rooms: tuple[str, ...]
+) -> None:
+    await live.import_accounts("fan")
+    await live.ok("add_gift", {"GiftId": "rose", "Coins": 5, "DefaultName": "rose"})
+    battle_id = (await create(live, battle("pk-1", "pk-2")))["BattleId"]
+
+    def rose(room: str, count: int) -> dict[str, Any]:
+        return {
+            "RoomId": room,
+            "GiftId": "rose",
+            "Count": count,
+            "From_Account": "fan",
+            "ReceiverList_Account": ["fan"],
+        }
+
+    await live.ok("send_gift", rose("pk-2", 3))
+    assert (await info(live, BattleId=battle_id))["ToRoomList"][0]["Score"] == 0, "off unless the app asks"
+    await AppManager(server.store).set_quota(SDKAPPID, QuotaChange(gift_battle_scores=True))
+    await asyncio.gather(*(live.ok("send_gift", rose("pk-2", 3)) for _ in range(20)))
+    await live.ok("send_gift", rose("pk-1", 1))
+    await live.ok("send_gift", rose("pk-4", 1))  # a room in no battle: the gift is counted, nothing else
+    await scores(live, battle_id, 1, **{"pk-2": 100})
+    read = await info(live, BattleId=battle_id)
+    assert (read["FromRoomInfo"]["Score"], read["ToRoomList"][0]["Score"]) == (5, 20 * 15 + 100)
+    stats = (await live.ok("get_room_stats", {"RoomId": "pk-2"}))["Response"]
+    assert stats["TotalGiftCoins"] == 21 * 15
+
+
+async def test_gifts_after_the_end_time_add_nothing(
+    live: LiveClient, server: LiveroomApp, rooms: tuple[str, ...]
+) -> None:
+    await live.import_accounts("fan")
+    await live.ok("add_gift", {"GiftId": "rose", "Coins": 5, "DefaultName": "rose"})
+    await AppManager(server.store).set_quota(SDKAPPID, QuotaChange(gift_battle_scores=True))
+    start = 1_900_000_000.0
+    server.services.clock = lambda: start
+    battle_id = (await create(live, battle("pk-1", "pk-2", duration=10000)))["BattleId"]
+    gift = {"RoomId": "pk-1", "GiftId": "rose", "Count": 2, "From_Account": "fan", "ReceiverList_Account": ["fan"]}
+    await live.ok("send_gift", gift)
+    server.services.clock = lambda: start + 10
+    await live.ok("send_gift", gift)
+    read = await info(live, BattleId=battle_id)
+    assert (read["Status"], read["FromRoomInfo"]["Score"]) == (3, 10)

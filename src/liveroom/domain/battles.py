@@ -282,21 +282,39 @@ async def set_battle_score(
             results.append(RoomResult(change.room_id, NOT_IN_BATTLE if score is None else DONE))
         changed = any(r.code == DONE for r in results)
         rooms = await tx.battle_rooms(sdkappid, battle_id) if changed else []
-    if changed:
-        first, others = _rooms(rooms)
-        scores_now = (first, *others)
-        for room in rooms:
-            if not room.has_left:
-                await svc.events.publish(
-                    BattleScoreChanged(
-                        sdkappid=sdkappid,
-                        room_id=room.room_id,
-                        operator=caller.identifier,
-                        battle_id=battle_id,
-                        score_list=scores_now,
-                    )
-                )
+    await publish(svc, _score_events(caller, battle_id, rooms))
     return results
+
+
+def _score_events(caller: Caller, battle_id: str, rooms: Sequence[BattleRoomRecord]) -> list[AnyRoomEvent]:
+    """``battle_score_changed`` for the members of each room still in the battle: every room's score."""
+    if not rooms:
+        return []
+    first, others = _rooms(rooms)
+    scores_now = (first, *others)
+    return [
+        BattleScoreChanged(
+            sdkappid=caller.sdkappid,
+            room_id=room.room_id,
+            operator=caller.identifier,
+            battle_id=battle_id,
+            score_list=scores_now,
+        )
+        for room in rooms
+        if not room.has_left
+    ]
+
+
+async def add_gift(svc: Services, tx: Transaction, caller: Caller, room_id: str, coins: int) -> list[AnyRoomEvent]:
+    """A gift of ``coins`` in all was counted in the room (in ``tx``): when the app wants it (its setting
+    ``gift_battle_scores``) and the room takes part in a running battle, they add to the room's score there. The
+    events to publish once ``tx`` has committed."""
+    if not caller.app.gift_battle_scores or coins <= 0:
+        return []
+    battle_id = await tx.add_to_running_battle(caller.sdkappid, room_id, coins, now_ms(svc))
+    if battle_id is None:
+        return []
+    return _score_events(caller, battle_id, await tx.battle_rooms(caller.sdkappid, battle_id))
 
 
 async def end_due_battles(svc: Services, apps: Callable[[int], AppRecord | None], limit: int = 100) -> int:

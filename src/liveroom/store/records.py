@@ -37,6 +37,8 @@ class AppRecord(msgspec.Struct, frozen=True, kw_only=True):
     admins: frozenset[str]
     # A before-callback that times out or fails allows the action (else it is refused).
     callback_fail_open: bool = False
+    # Each gift's coins add to its room's score in the battle the room takes part in.
+    gift_battle_scores: bool = False
     # The app's webhook settings, as the app directory keeps them (None: never configured).
     callbacks: CallbackConfig | None = None
 
@@ -143,6 +145,7 @@ class AppChanges(msgspec.Struct, frozen=True, kw_only=True):
     rate_limits_enabled: bool | UnsetType = UNSET
     rate_limit_overrides: dict[str, int] | UnsetType = UNSET
     callback_fail_open: bool | UnsetType = UNSET
+    gift_battle_scores: bool | UnsetType = UNSET
 
 
 class WebhookEvent(msgspec.Struct, frozen=True, kw_only=True):

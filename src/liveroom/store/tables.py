@@ -38,6 +38,8 @@ apps = Table(
     Column("rate_limit_overrides", Text, nullable=False, server_default="{}"),
     # Before-callbacks that time out or fail allow the action instead of refusing it.
     Column("callback_fail_open", Boolean, nullable=False, server_default=text("false")),
+    # Each gift's coins add to the score of its room in the battle the room takes part in (decisions.md 10).
+    Column("gift_battle_scores", Boolean, nullable=False, server_default=text("false")),
 )
 
 app_admins = Table(

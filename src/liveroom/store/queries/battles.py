@@ -77,6 +77,8 @@ _LEAVE = Statement(
 _LEAVE_ONE = Statement(
     "UPDATE battle_rooms SET has_left = ? WHERE sdkappid = ? AND battle_id = ? AND room_id = ? AND NOT has_left"
 )
+# A battle's row kept from ending until the end of the transaction (a gift adding to a score meanwhile).
+_KEEP_RUNNING = Statement("SELECT end_ms FROM battles WHERE sdkappid = ? AND battle_id = ? AND status < 3 FOR SHARE")
 _REMAINING = Statement("SELECT count(*) FROM battle_rooms WHERE sdkappid = ? AND battle_id = ? AND NOT has_left")
 
 
@@ -152,6 +154,21 @@ class BattleQueries(Queries):
 
     async def leave_battle(self, sdkappid: int, battle_id: str, room_id: str) -> bool:
         return await self._db.execute(_LEAVE_ONE, (True, sdkappid, battle_id, room_id)) == 1
+
+    async def add_to_running_battle(self, sdkappid: int, room_id: str, score: int, now_ms: int) -> str | None:
+        """Add ``score`` to the room's in the battle it takes part in now: the BattleId, None when there is none.
+
+        The battle's row is shared first, so that the battle cannot end (its final scores read) while the score
+        changes; a battle that ended meanwhile is then found ended."""
+        battle_id = await self.running_battle_of(sdkappid, room_id, now_ms)
+        if battle_id is None:
+            return None
+        row = await self._db.fetchone(_KEEP_RUNNING, (sdkappid, battle_id))
+        if row is None or int(row[0]) <= now_ms:
+            return None
+        if await self.change_battle_score(sdkappid, battle_id, room_id, score, add=True) is None:
+            return None
+        return battle_id
 
     async def rooms_remaining(self, sdkappid: int, battle_id: str) -> int:
         row = await self._db.fetchone(_REMAINING, (sdkappid, battle_id))

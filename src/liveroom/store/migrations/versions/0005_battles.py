@@ -1,4 +1,4 @@
-"""Battles: each battle with its stored end, and the rooms in it with their scores.
+"""Battles: each battle with its stored end, the rooms in it with their scores, and the apps' gifts-into-scores flag.
 
 Revision ID: 0005
 Revises: 0004
@@ -21,6 +21,7 @@ def _ident(length: int) -> sa.types.TypeEngine[str]:
 
 
 def upgrade() -> None:
+    op.add_column("apps", sa.Column("gift_battle_scores", sa.Boolean, nullable=False, server_default=sa.text("false")))
     op.create_table(
         "battles",
         sa.Column("sdkappid", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -60,3 +61,5 @@ def downgrade() -> None:
     op.drop_table("battle_rooms")
     op.drop_index("battles_running_end", table_name="battles")
     op.drop_table("battles")
+    with op.batch_alter_table("apps") as batch:
+        batch.drop_column("gift_battle_scores")
