@@ -10,6 +10,7 @@ from liveroom.domain.events import (
     BattleRoom,
     BattleScoreChanged,
     BattleStarted,
+    BattleUserExited,
     CustomMessage,
     GiftSent,
     KickedOffSeat,
@@ -144,6 +145,14 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
             "administrator",
             '{"BattleId":"b-1","ScoreList":[{"RoomId":"party","Owner_Account":"host","Score":30},'
             '{"RoomId":"other","Owner_Account":"ann","Score":12}]}',
+        ),
+    ),
+    (
+        BattleUserExited(**BY_BOB, battle_id="b-1", battle_user=BattleRoom("party", "bob", 12)),
+        frame(
+            "battle_user_exited",
+            "bob",
+            '{"BattleId":"b-1","BattleUser":{"RoomId":"party","Owner_Account":"bob","Score":12}}',
         ),
     ),
     (

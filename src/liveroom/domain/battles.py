@@ -22,7 +22,15 @@ import msgspec
 from liveroom.domain import callbacks
 from liveroom.domain.callbacks import BattleCreated
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import AnyRoomEvent, BattleEnded, BattleRoom, BattleScoreChanged, BattleStarted
+from liveroom.domain.events import (
+    AnyRoomEvent,
+    BattleEnded,
+    BattleRoom,
+    BattleScoreChanged,
+    BattleStarted,
+    BattleUserExited,
+)
+from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import AppRecord, Transaction
 from liveroom.store.records import BattleRecord, BattleRoomRecord
@@ -350,3 +358,48 @@ async def leave_battles(svc: Services, tx: Transaction, caller: Caller, room_id:
         if record is not None:
             events += await _record_end(svc, tx, caller, record)
     return events
+
+
+async def exit_battle(svc: Services, caller: Caller, battle_id: str) -> None:
+    """The caller, owner of a room of a running battle, takes the room out of it (TUILiveKit's exitBattle): the
+    members of every room of the battle are told (``battle_user_exited``); a battle with one room left ends
+    (OpType 1)."""
+    sdkappid = caller.sdkappid
+    async with svc.store.read() as tx:
+        listed = await tx.battle_rooms(sdkappid, battle_id)
+    if not listed:
+        raise Refused(ErrorCode.ROOM_NOT_FOUND, "battle_not_found", f"BattleId: battle {battle_id!r} does not exist")
+    events: list[AnyRoomEvent] = []
+    async with svc.store.write() as tx:
+        # The rooms first, then the battle: the order of every write that takes both.
+        owners = await tx.lock_battle_rooms(sdkappid, [r.room_id for r in listed])
+        record = await tx.get_battle(sdkappid, battle_id)
+        at = now_ms(svc)
+        if record is None or status_at(record, at) == ENDED:
+            raise Refused(ErrorCode.NO_PERMISSION, "battle_ended", f"BattleId: battle {battle_id!r} has ended")
+        rooms = await tx.battle_rooms(sdkappid, battle_id)
+        mine = [r for r in rooms if not r.has_left and owners.get(r.room_id) == caller.identifier]
+        if not mine:
+            raise Refused(
+                ErrorCode.NOT_A_MEMBER, "not_in_battle", f"BattleId: you own no room taking part in {battle_id!r}"
+            )
+        for room in mine:
+            await tx.leave_battle(sdkappid, battle_id, room.room_id)
+        if await tx.rooms_remaining(sdkappid, battle_id) <= 1:
+            ended = await tx.end_battle(sdkappid, battle_id, ALL_LEFT, at)
+            if ended is not None:
+                events += await _record_end(svc, tx, caller, ended)
+        else:
+            for room in mine:
+                user = BattleRoom(room.room_id, caller.identifier, room.score)
+                events += [
+                    BattleUserExited(
+                        sdkappid=sdkappid,
+                        room_id=r.room_id,
+                        operator=caller.identifier,
+                        battle_id=battle_id,
+                        battle_user=user,
+                    )
+                    for r in rooms
+                ]
+    await publish(svc, events)

@@ -150,6 +150,14 @@ class BattleEnded(RoomEvent, frozen=True, tag="battle_ended"):
     reason: int
 
 
+class BattleUserExited(RoomEvent, frozen=True, tag="battle_user_exited"):
+    """The owner of a room of a running battle took their room out of it (``battle_user``: the room, its owner and
+    its score, which stays in the battle); the others go on."""
+
+    battle_id: str
+    battle_user: BattleRoom
+
+
 class BattleScoreChanged(RoomEvent, frozen=True, tag="battle_score_changed"):
     """Scores of a running battle changed: every room's score now."""
 
@@ -245,6 +253,7 @@ AnyRoomEvent = (
     | BattleStarted
     | BattleEnded
     | BattleScoreChanged
+    | BattleUserExited
     | SeatListChanged
     | PickedOnSeat
     | KickedOffSeat
