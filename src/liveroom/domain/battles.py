@@ -95,7 +95,7 @@ class ScoreChange(msgspec.Struct, frozen=True):
 
 
 def now_ms(svc: Services) -> int:
-    return int(svc.clock() * 1000)
+    return round(svc.clock() * 1000)
 
 
 def _new_battle_id() -> str:

@@ -64,7 +64,7 @@ class BattleClock:
     async def tick(self) -> float:
         """End what is due; how long to sleep before looking again."""
         due = await battles.next_end(self._svc)
-        now = self._svc.clock() * 1000
+        now = battles.now_ms(self._svc)
         if due is None:
             return self._poll
         if due > now:
