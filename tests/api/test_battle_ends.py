@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 
 from liveroom.api.app import LiveroomApp
+from liveroom.client import webhooks
+from liveroom.client.webhooks import CallbackReceiver
 from liveroom.domain import battles
 from liveroom.domain.apps import AppManager, QuotaChange
 from liveroom.settings import Settings
@@ -148,6 +150,12 @@ async def test_a_battle_ends_once_when_its_time_is_up(
         "FromRoomInfo": {"RoomId": "red", "Score": 0, "Owner_Account": "ann"},
         "ToRoomList": [{"RoomId": "blue", "Score": 7, "Owner_Account": "ben"}],
     }
+    # The SDK's receiver reads them as typed callbacks.
+    typed = [CallbackReceiver(sdkappid=SDKAPPID, token=None).parse(r.query, r.raw) for r in got]
+    assert [type(t) for t in typed] == [webhooks.BattleCreated, webhooks.BattleStarted, webhooks.BattleEnded]
+    final = typed[2]
+    assert isinstance(final, webhooks.BattleEnded)
+    assert (final.op_type, final.to_room_list[0].score, final.from_room_info.owner_account) == (0, 7, "ann")
     read = await info(live, battle_id)
     assert (read["Status"], read["EndTime"]) == (3, start + 20)
     # Nothing is left to end, however often any node looks.
