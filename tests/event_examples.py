@@ -6,6 +6,11 @@ from __future__ import annotations
 from liveroom.domain.events import (
     AdminsChanged,
     AnyRoomEvent,
+    BattleEnded,
+    BattleRoom,
+    BattleScoreChanged,
+    BattleStarted,
+    BattleUserExited,
     CustomMessage,
     GiftSent,
     KickedOffSeat,
@@ -107,6 +112,68 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
             "bob",
             '{"Sender_Account":"bob","GiftId":"rose","Count":3,"ReceiverList_Account":["host"],"Coins":5,'
             '"Sequence":42,"TotalGiftsSent":120,"TotalGiftCoins":2650,"TotalUniqueGiftSenders":17}',
+        ),
+    ),
+    (
+        BattleStarted(
+            **BY_ADMIN,
+            battle_id="b-1",
+            duration=60000,
+            create_time=1764100000,
+            start_time=1764100000,
+            end_time=1764100060,
+            extension_info="round 1",
+            from_room_info=BattleRoom("party", "host", 0),
+            to_room_list=(BattleRoom("other", "ann", 0),),
+        ),
+        frame(
+            "battle_started",
+            "administrator",
+            '{"BattleId":"b-1","Duration":60000,"CreateTime":1764100000,"StartTime":1764100000,"EndTime":1764100060,'
+            '"ExtensionInfo":"round 1","FromRoomInfo":{"RoomId":"party","Owner_Account":"host","Score":0},'
+            '"ToRoomList":[{"RoomId":"other","Owner_Account":"ann","Score":0}]}',
+        ),
+    ),
+    (
+        BattleScoreChanged(
+            **BY_ADMIN,
+            battle_id="b-1",
+            score_list=(BattleRoom("party", "host", 30), BattleRoom("other", "ann", 12)),
+        ),
+        frame(
+            "battle_score_changed",
+            "administrator",
+            '{"BattleId":"b-1","ScoreList":[{"RoomId":"party","Owner_Account":"host","Score":30},'
+            '{"RoomId":"other","Owner_Account":"ann","Score":12}]}',
+        ),
+    ),
+    (
+        BattleUserExited(**BY_BOB, battle_id="b-1", battle_user=BattleRoom("party", "bob", 12)),
+        frame(
+            "battle_user_exited",
+            "bob",
+            '{"BattleId":"b-1","BattleUser":{"RoomId":"party","Owner_Account":"bob","Score":12}}',
+        ),
+    ),
+    (
+        BattleEnded(
+            **BY_SERVER,
+            battle_id="b-1",
+            duration=60000,
+            create_time=1764100000,
+            start_time=1764100000,
+            end_time=1764100060,
+            extension_info="round 1",
+            from_room_info=BattleRoom("party", "host", 30),
+            to_room_list=(BattleRoom("other", "ann", 12),),
+            reason=0,
+        ),
+        frame(
+            "battle_ended",
+            "",
+            '{"BattleId":"b-1","Duration":60000,"CreateTime":1764100000,"StartTime":1764100000,"EndTime":1764100060,'
+            '"ExtensionInfo":"round 1","FromRoomInfo":{"RoomId":"party","Owner_Account":"host","Score":30},'
+            '"ToRoomList":[{"RoomId":"other","Owner_Account":"ann","Score":12}],"Reason":0}',
         ),
     ),
     (

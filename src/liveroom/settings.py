@@ -70,6 +70,8 @@ class Settings:
     webhook_lease_seconds: float = 30.0
     # How often a sender looks for events other processes wrote (its own wake it at once).
     webhook_poll_seconds: float = 0.5
+    # How often a process looks for battles whose time is up (it sleeps no longer than until the next one ends).
+    battle_poll_seconds: float = 1.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -108,6 +110,7 @@ class Settings:
             "empty_room_dismiss_seconds",
             "presence_ttl_seconds",
             "webhook_poll_seconds",
+            "battle_poll_seconds",
             "header_timeout_seconds",
             "body_timeout_seconds",
             "keep_alive_timeout_seconds",

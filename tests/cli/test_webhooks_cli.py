@@ -159,3 +159,13 @@ def test_the_command_lines_page_limit_is_the_servers() -> None:
     from liveroom.webhooks import operator
 
     assert webhooks_cli.DEAD_PAGE_MAX == operator.DEAD_PAGE_MAX
+
+
+def test_quota_gift_battle_scores(database: str) -> None:
+    shown = run("app", "quota", str(SDKAPPID), "--database", database, "--json")
+    assert json.loads(shown.stdout)["GiftBattleScores"] is False
+    on = run("app", "quota", str(SDKAPPID), "--gift-battle-scores", "--database", database, "--json")
+    assert on.exit_code == 0, on.output
+    assert json.loads(on.stdout)["GiftBattleScores"] is True
+    off = run("app", "quota", str(SDKAPPID), "--no-gift-battle-scores", "--database", database, "--json")
+    assert json.loads(off.stdout)["GiftBattleScores"] is False

@@ -22,7 +22,7 @@ from liveroom.client import (
     ServerError,
     UnexpectedResponseError,
 )
-from liveroom.client.models import AccountItem
+from liveroom.client.models import AccountItem, ScoreItem
 from liveroom.domain import rooms as domain_rooms
 from liveroom.domain.apps import AppManager, QuotaChange
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY
@@ -158,6 +158,17 @@ async def test_every_command_of_the_registry_works_through_the_sdk(
         await sdk.gifts.send("live-room", "star", "guest-1", ["host-1"], count=2)
         assert (await sdk.gifts.count("live-room", "guest-1")).total_coins == 120
         await sdk.gifts.delete("star")
+
+        # battles
+        await sdk.rooms.create("pk-room", owner_account="guest-2")
+        battle = await sdk.battles.create("live-room", ["pk-room"], 60000, extension_info="x")
+        assert [(r.room_id, r.result_code, r.result_message) for r in battle.result] == [("pk-room", 0, "")]
+        scored = await sdk.battles.set_score(battle.battle_id, 2, [ScoreItem(room_id="live-room", score=30)])
+        assert [r.result_code for r in scored.result] == [0]
+        read = await sdk.battles.get_info(battle_id=battle.battle_id)
+        assert (read.status, read.from_room_info.score, read.duration) == (2, 30, 60000)
+        await sdk.rooms.destroy("pk-room")
+        assert (await sdk.battles.get_info(battle_id=battle.battle_id)).status == 3
 
         await sdk.rooms.change_owner("live-room", "guest-1")
         assert (await sdk.rooms.get_info("live-room")).room_info.owner_account == "guest-1"

@@ -24,6 +24,7 @@ from liveroom.client import (
     RateLimitedError,
     Retry,
 )
+from liveroom.client.models import ScoreItem
 from liveroom.domain.apps import AppManager, QuotaChange
 from tests.client.servers import ThreadedServer, free_port
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY
@@ -105,6 +106,15 @@ def scenario(sdk: Client, room_id: str, enter: Callable[[str, str], None] | None
     sdk.gifts.send(room_id, "star", "guest-1", ["host-1"], count=3)
     assert sdk.gifts.count(room_id, "guest-1").total_count == 3
     sdk.gifts.delete("star")
+    sdk.rooms.create("pk-room", owner_account="guest-1")
+    battle = sdk.battles.create(room_id, ["pk-room", "nowhere"], 60000)
+    assert [r.result_code for r in battle.result] == [0, 4]
+    scored = sdk.battles.set_score(battle.battle_id, "1", [ScoreItem(room_id="pk-room", score=9)])
+    assert [r.result_code for r in scored.result] == [0]
+    read = sdk.battles.get_info(room_id="pk-room")
+    assert (read.battle_id, read.status, read.to_room_list[0].score) == (battle.battle_id, 2, 9)
+    sdk.rooms.destroy("pk-room")  # one room is left: the battle ends
+    assert sdk.battles.get_info(battle_id=battle.battle_id).status == 3
     sdk.rooms.change_owner(room_id, "guest-2")
     assert sdk.rooms.stats(room_id).total_viewers == 0
     assert sdk.rooms.destroy(room_id).statistic.total_gifts_sent == 3

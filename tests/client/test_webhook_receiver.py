@@ -105,9 +105,9 @@ def test_seats_free_and_taken() -> None:
 
 
 def test_a_command_the_sdk_does_not_know_is_answered_as_a_dict() -> None:
-    body = {"CallbackCommand": "Live.CallbackAfterEndBattle", "EventTime": 7, "BattleId": "b"}
+    body = {"CallbackCommand": "Live.CallbackAfterCreateRoomReachingThreshold", "EventTime": 7, "CurRoomCount": 7}
     event = CallbackReceiver(sdkappid=APP, token=None).parse(query(body["CallbackCommand"]), json.dumps(body).encode())
-    assert event == OtherCallback("Live.CallbackAfterEndBattle", 7, body)
+    assert event == OtherCallback("Live.CallbackAfterCreateRoomReachingThreshold", 7, body)
 
 
 def test_replies() -> None:

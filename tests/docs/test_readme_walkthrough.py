@@ -161,7 +161,8 @@ def test_the_readme_runs_in_order(dev_server: DevServer) -> None:
     assert '"ActionStatus":"FAIL"' not in output and "ConflictError" not in result.stderr, output
 
     walk, rest = output.split("### Gifts\n")
-    gifts, sdk_and_cli = rest.split("### Python SDK and command line\n")
+    gifts, rest = rest.split("### Battles\n")
+    battles, sdk_and_cli = rest.split("### Python SDK and command line\n")
     answers = [json.loads(line) for line in walk.splitlines() if line.startswith("{")]
     assert [answer["ErrorCode"] for answer in answers] == [0, 0, 0], answers
     documented = readme_json_answer()
@@ -171,6 +172,13 @@ def test_the_readme_runs_in_order(dev_server: DevServer) -> None:
     assert [answer["ErrorCode"] for answer in gift_answers] == [0, 0, 0], gift_answers
     # The totals the README shows after its send_gift: three roses of 5 coins from one sender.
     assert gift_answers[2]["Response"] == {"Sequence": 1, "TotalCount": 3, "TotalCoins": 15, "GiftSenderCount": 1}
+    battle_answers = [json.loads(line) for line in battles.splitlines() if line.startswith("{")]
+    assert [answer["ErrorCode"] for answer in battle_answers] == [0, 0, 0, 0], battle_answers
+    assert battle_answers[2]["Response"]["Result"] == [{"RoomId": "curl-room", "ResultCode": 0}]
+    battle = battle_answers[3]["Response"]
+    assert (battle["Status"], battle["Duration"], battle["EndTime"] - battle["StartTime"]) == (2, 60000, 60)
+    assert battle["FromRoomInfo"] == {"RoomId": "curl-room", "Score": 10, "Owner_Account": "host-1"}
+    assert battle["ToRoomList"] == [{"RoomId": "curl-room-2", "Score": 0, "Owner_Account": "host-2"}]
 
     sdk = sdk_and_cli.split("### The SDK in five lines\n")[1].split("### The command line in five lines\n")[0]
     assert sdk.splitlines()[0] == "Friday show"

@@ -11,7 +11,7 @@ import pytest
 from liveroom.api import accounts as account_api
 from liveroom.cli.exits import ExitStatus
 from liveroom.client.errors import error_class
-from liveroom.domain import accounts, apps, members, messages, metadata, rooms
+from liveroom.domain import accounts, apps, battles, members, messages, metadata, rooms
 from liveroom.errors import ErrorCode
 from liveroom.realtime.protocol import MAX_FRAME_BYTES
 from liveroom.settings import Settings
@@ -82,6 +82,11 @@ LIMITS = [
     ("room metadata", f"up to {metadata.VALUE_MAX_BYTES} bytes; all values up to {metadata.TOTAL_MAX_BYTES} bytes"),
     ("`send_text_msg`", f"up to {messages.MESSAGE_MAX_BYTES // 1024} KiB"),
     ("UserSig failures", f"{Settings().lockout_failures} per address"),
+    ("`create_battle`", f"`ToRoomIdList` 1{DASH}{battles.INVITED_MAX} RoomIds"),
+    ("`create_battle`", f"`Duration` {battles.DURATION_MIN_MS}..{battles.DURATION_MAX_MS} ms"),
+    ("`create_battle`", f"`ExtensionInfo` up to {battles.EXTENSION_MAX_BYTES} bytes"),
+    ("`set_battle_score`", f"`ScoreList` 1{DASH}{battles.INVITED_MAX + 1} rooms"),
+    ("`set_battle_score`", f"`Score` 0..{battles.SCORE_MAX}"),
 ]
 
 

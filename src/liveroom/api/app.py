@@ -27,6 +27,7 @@ from liveroom.domain.auth import Authenticator, FailureLockout, Lockout, SigCach
 from liveroom.domain.context import Services
 from liveroom.domain.operators import Sessions
 from liveroom.domain.ratelimit import RateLimiter
+from liveroom.realtime.battle_clock import BattleClock
 from liveroom.realtime.gateway import RealtimeGateway
 from liveroom.settings import Settings
 from liveroom.store.interface import Store, WebhookStats
@@ -84,6 +85,7 @@ class LiveroomApp:
             self.services.clock,
             SenderOptions(lease_seconds=settings.webhook_lease_seconds, poll_seconds=settings.webhook_poll_seconds),
         )
+        self.battle_clock = BattleClock(self.services, self.apps, settings.battle_poll_seconds)
         self.sockets: set[WebSocket] = set()
         self.metrics = Metrics(
             online_members=lambda: len(self.sockets),
@@ -142,9 +144,11 @@ class LiveroomApp:
         self.realtime.start()
         await self.poster.open()
         self.sender.start()
+        self.battle_clock.start()
         try:
             yield
         finally:
+            await self.battle_clock.close()
             await self.sender.close()
             await self.poster.close()
             await self.realtime.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from liveroom.api import (
     accounts,
+    battles,
     gift_catalog,
     gift_categories,
     gifts,
@@ -32,6 +33,7 @@ API_MODULES = (
     gift_catalog,
     gift_categories,
     gifts,
+    battles,
     live_config,
 )
 

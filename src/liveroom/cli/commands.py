@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
-from liveroom.cli import gifts, join, operators, remote, webhooks  # noqa: F401 - importing adds their commands
+from liveroom.cli import battles, gifts, join, operators, remote, webhooks  # noqa: F401 - importing adds their commands
 from liveroom.cli.server import cli
 
 remote.register(cli)
 gifts.register(cli)
+battles.register(cli)
 join.register(cli)
 
 __all__ = ["cli"]

@@ -102,6 +102,7 @@ def _app_json(app: AppRecord, *, with_key: bool) -> dict[str, object]:
         "RateLimitsEnabled": app.rate_limits_enabled,
         "RateLimitOverrides": app.rate_limit_overrides,
         "CallbackFailOpen": app.callback_fail_open,
+        "GiftBattleScores": app.gift_battle_scores,
     }
     if with_key:
         data["SecretKey"] = app.secret_key
@@ -355,6 +356,13 @@ def app_quota(
             help="Whether a before-callback that times out or fails allows the action (default: refuses it)",
         ),
     ] = None,
+    gift_battle_scores: Annotated[
+        bool | None,
+        typer.Option(
+            "--gift-battle-scores/--no-gift-battle-scores",
+            help="Whether each gift's coins add to its room's score in the room's running battle (default: no)",
+        ),
+    ] = None,
     database: DatabaseOpt = None,
     json_out: JsonOpt = False,
 ) -> None:
@@ -383,6 +391,7 @@ def app_quota(
             rate_limits_enabled=rate_limits,
             rate_limit_overrides=overrides,
             callback_fail_open=callback_fail_open,
+            gift_battle_scores=gift_battle_scores,
         )
         if change == QuotaChange():
             return await manager.get(sdkappid)

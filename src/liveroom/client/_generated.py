@@ -23,6 +23,9 @@ __all__ = [
     "BannedAccount",
     "BannedListRequest",
     "BannedListResponse",
+    "BattleInfoRequest",
+    "BattleInfoResponse",
+    "BattleRoom",
     "CategoryInfo",
     "CategoryLanguage",
     "CategoryLanguageRequest",
@@ -34,6 +37,9 @@ __all__ = [
     "CheckRequest",
     "CheckResponse",
     "CheckResult",
+    "CreateBattleRequest",
+    "CreateBattleResponse",
+    "CreateResult",
     "CreateRoomRequest",
     "CreateRoomResponse",
     "DelMetadataRequest",
@@ -86,6 +92,8 @@ __all__ = [
     "RoomInfoChanges",
     "RoomRequest",
     "RoomStatsResponse",
+    "ScoreItem",
+    "ScoreResult",
     "Seat",
     "SeatListResponse",
     "SendCustomRequest",
@@ -95,6 +103,8 @@ __all__ = [
     "SetCategoryLanguageRequest",
     "SetGiftLanguageRequest",
     "SetMetadataRequest",
+    "SetScoreRequest",
+    "SetScoreResponse",
     "SetTokenRequest",
     "Statistic",
     "SwitchRequest",
@@ -186,6 +196,65 @@ class SetTokenRequest(Model, kw_only=True):
 class UpdateCallbackRequest(Model, kw_only=True):
     url: str | UnsetType = field(name="Url", default=UNSET)
     callback_command_list: list[str] | UnsetType = field(name="CallbackCommandList", default=UNSET)
+
+
+class CreateBattleRequest(Model, kw_only=True):
+    from_room_id: str = field(name="FromRoomId")
+    to_room_id_list: list[str] = field(name="ToRoomIdList")
+    duration: int = field(name="Duration")
+    extension_info: str | UnsetType = field(name="ExtensionInfo", default=UNSET)
+
+
+class CreateResult(Model, kw_only=True):
+    room_id: str = field(name="RoomId", default="")
+    result_code: int = field(name="ResultCode", default=0)
+    result_message: str = field(name="ResultMessage", default="")
+
+
+class CreateBattleResponse(Model, kw_only=True):
+    battle_id: str = field(name="BattleId", default="")
+    result: list[CreateResult] = field(name="Result", default_factory=list)
+
+
+class BattleInfoRequest(Model, kw_only=True):
+    battle_id: str | UnsetType = field(name="BattleId", default=UNSET)
+    room_id: str | UnsetType = field(name="RoomId", default=UNSET)
+
+
+class BattleRoom(Model, kw_only=True):
+    room_id: str = field(name="RoomId", default="")
+    score: int = field(name="Score", default=0)
+    owner_account: str = field(name="Owner_Account", default="")
+
+
+class BattleInfoResponse(Model, kw_only=True):
+    battle_id: str = field(name="BattleId", default="")
+    duration: int = field(name="Duration", default=0)
+    start_time: int = field(name="StartTime", default=0)
+    end_time: int = field(name="EndTime", default=0)
+    status: int = field(name="Status", default=0)
+    from_room_info: BattleRoom = field(name="FromRoomInfo")
+    to_room_list: list[BattleRoom] = field(name="ToRoomList", default_factory=list)
+
+
+class ScoreItem(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    score: int = field(name="Score")
+
+
+class SetScoreRequest(Model, kw_only=True):
+    battle_id: str = field(name="BattleId")
+    op_type: int | str = field(name="OpType")
+    score_list: list[ScoreItem] = field(name="ScoreList")
+
+
+class ScoreResult(Model, kw_only=True):
+    room_id: str = field(name="RoomId", default="")
+    result_code: int = field(name="ResultCode", default=0)
+
+
+class SetScoreResponse(Model, kw_only=True):
+    result: list[ScoreResult] = field(name="Result", default_factory=list)
 
 
 class AddGiftRequest(Model, kw_only=True):
@@ -648,6 +717,9 @@ _GET_CALLBACK_TOKEN = Endpoint("live_config", "get_callback_token", top_level=Fa
 _SET_CALLBACK = Endpoint("live_config", "set_callback", top_level=False)
 _SET_CALLBACK_TOKEN = Endpoint("live_config", "set_callback_token", top_level=False)
 _UPDATE_CALLBACK = Endpoint("live_config", "update_callback", top_level=False)
+_CREATE_BATTLE = Endpoint("live_engine_http_pk", "create_battle", top_level=False)
+_GET_BATTLE_INFO = Endpoint("live_engine_http_pk", "get_battle_info", top_level=False)
+_SET_BATTLE_SCORE = Endpoint("live_engine_http_pk", "set_battle_score", top_level=False)
 _ADD_GIFT = Endpoint("live_engine_http_srv", "add_gift", top_level=False)
 _ADD_GIFT_CATEGORY = Endpoint("live_engine_http_srv", "add_gift_category", top_level=False)
 _ADD_GIFT_CATEGORY_RELATIONS = Endpoint("live_engine_http_srv", "add_gift_category_relations", top_level=False)
@@ -709,6 +781,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(_SET_CALLBACK, "config", "set", SetCallbackRequest, None),
     Operation(_SET_CALLBACK_TOKEN, "config", "set_callback_token", SetTokenRequest, None),
     Operation(_UPDATE_CALLBACK, "config", "update", UpdateCallbackRequest, None),
+    Operation(_CREATE_BATTLE, "battles", "create", CreateBattleRequest, CreateBattleResponse),
+    Operation(_GET_BATTLE_INFO, "battles", "get_info", BattleInfoRequest, BattleInfoResponse),
+    Operation(_SET_BATTLE_SCORE, "battles", "set_score", SetScoreRequest, SetScoreResponse),
     Operation(_ADD_GIFT, "gifts", "add", AddGiftRequest, None),
     Operation(_ADD_GIFT_CATEGORY, "gifts", "add_category", AddCategoryRequest, None),
     Operation(_ADD_GIFT_CATEGORY_RELATIONS, "gifts", "add_to_category", CategoryRelationsRequest, None),
@@ -830,6 +905,71 @@ class Accounts:
                 accounts=UNSET if accounts is None else list(accounts),
             ),
             MultiImportResponse,
+        )
+
+
+class Battles:
+    """Battles (``live_engine_http_pk``): rooms compete for a fixed time; read and set their scores."""
+
+    def __init__(self, caller: SyncCaller) -> None:
+        self._caller = caller
+
+    def create(
+        self,
+        from_room_id: str,
+        to_room_id_list: Sequence[str],
+        duration: int,
+        *,
+        extension_info: str | None = None,
+    ) -> CreateBattleResponse:
+        """Start a battle between ``FromRoomId`` and the rooms of ``ToRoomIdList`` at once, for ``Duration`` ms; a
+        ``ResultCode`` per invited room: 0 joined, 3 already in another battle, 4 no such room.
+
+        ``POST /v4/live_engine_http_pk/create_battle``
+        """
+        return self._caller._call(
+            _CREATE_BATTLE,
+            CreateBattleRequest(
+                from_room_id=from_room_id,
+                to_room_id_list=list(to_room_id_list),
+                duration=duration,
+                extension_info=given(extension_info),
+            ),
+            CreateBattleResponse,
+        )
+
+    def get_info(
+        self,
+        *,
+        battle_id: str | None = None,
+        room_id: str | None = None,
+    ) -> BattleInfoResponse:
+        """A battle by ``BattleId``, or the battle a room takes part in now by ``RoomId``: its rooms and their scores,
+        ``Status`` 2 running or 3 ended, ``StartTime`` and ``EndTime`` in Unix seconds, ``Duration`` in ms.
+
+        ``POST /v4/live_engine_http_pk/get_battle_info``
+        """
+        return self._caller._call(
+            _GET_BATTLE_INFO,
+            BattleInfoRequest(battle_id=given(battle_id), room_id=given(room_id)),
+            BattleInfoResponse,
+        )
+
+    def set_score(
+        self,
+        battle_id: str,
+        op_type: int | str,
+        score_list: Sequence[ScoreItem],
+    ) -> SetScoreResponse:
+        """Add to (``OpType`` 1) or set (2) the scores of rooms in a running battle; a ``ResultCode`` per room: 0 done,
+        4 not in this battle, 5 the battle has ended.
+
+        ``POST /v4/live_engine_http_pk/set_battle_score``
+        """
+        return self._caller._call(
+            _SET_BATTLE_SCORE,
+            SetScoreRequest(battle_id=battle_id, op_type=op_type, score_list=list(score_list)),
+            SetScoreResponse,
         )
 
 
@@ -1881,6 +2021,7 @@ class API:
     """The command groups of ``Client``."""
 
     accounts: Accounts
+    battles: Battles
     config: Config
     gifts: Gifts
     members: Members
@@ -1892,6 +2033,7 @@ class API:
 
     def _bind(self, caller: SyncCaller) -> None:
         self.accounts = Accounts(caller)
+        self.battles = Battles(caller)
         self.config = Config(caller)
         self.gifts = Gifts(caller)
         self.members = Members(caller)
@@ -1970,6 +2112,71 @@ class AsyncAccounts:
                 accounts=UNSET if accounts is None else list(accounts),
             ),
             MultiImportResponse,
+        )
+
+
+class AsyncBattles:
+    """Battles (``live_engine_http_pk``): rooms compete for a fixed time; read and set their scores."""
+
+    def __init__(self, caller: AsyncCaller) -> None:
+        self._caller = caller
+
+    async def create(
+        self,
+        from_room_id: str,
+        to_room_id_list: Sequence[str],
+        duration: int,
+        *,
+        extension_info: str | None = None,
+    ) -> CreateBattleResponse:
+        """Start a battle between ``FromRoomId`` and the rooms of ``ToRoomIdList`` at once, for ``Duration`` ms; a
+        ``ResultCode`` per invited room: 0 joined, 3 already in another battle, 4 no such room.
+
+        ``POST /v4/live_engine_http_pk/create_battle``
+        """
+        return await self._caller._call(
+            _CREATE_BATTLE,
+            CreateBattleRequest(
+                from_room_id=from_room_id,
+                to_room_id_list=list(to_room_id_list),
+                duration=duration,
+                extension_info=given(extension_info),
+            ),
+            CreateBattleResponse,
+        )
+
+    async def get_info(
+        self,
+        *,
+        battle_id: str | None = None,
+        room_id: str | None = None,
+    ) -> BattleInfoResponse:
+        """A battle by ``BattleId``, or the battle a room takes part in now by ``RoomId``: its rooms and their scores,
+        ``Status`` 2 running or 3 ended, ``StartTime`` and ``EndTime`` in Unix seconds, ``Duration`` in ms.
+
+        ``POST /v4/live_engine_http_pk/get_battle_info``
+        """
+        return await self._caller._call(
+            _GET_BATTLE_INFO,
+            BattleInfoRequest(battle_id=given(battle_id), room_id=given(room_id)),
+            BattleInfoResponse,
+        )
+
+    async def set_score(
+        self,
+        battle_id: str,
+        op_type: int | str,
+        score_list: Sequence[ScoreItem],
+    ) -> SetScoreResponse:
+        """Add to (``OpType`` 1) or set (2) the scores of rooms in a running battle; a ``ResultCode`` per room: 0 done,
+        4 not in this battle, 5 the battle has ended.
+
+        ``POST /v4/live_engine_http_pk/set_battle_score``
+        """
+        return await self._caller._call(
+            _SET_BATTLE_SCORE,
+            SetScoreRequest(battle_id=battle_id, op_type=op_type, score_list=list(score_list)),
+            SetScoreResponse,
         )
 
 
@@ -3023,6 +3230,7 @@ class AsyncAPI:
     """The command groups of ``AsyncClient``."""
 
     accounts: AsyncAccounts
+    battles: AsyncBattles
     config: AsyncConfig
     gifts: AsyncGifts
     members: AsyncMembers
@@ -3034,6 +3242,7 @@ class AsyncAPI:
 
     def _bind(self, caller: AsyncCaller) -> None:
         self.accounts = AsyncAccounts(caller)
+        self.battles = AsyncBattles(caller)
         self.config = AsyncConfig(caller)
         self.gifts = AsyncGifts(caller)
         self.members = AsyncMembers(caller)

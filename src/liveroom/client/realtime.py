@@ -47,6 +47,11 @@ from liveroom.client.errors import ConnectionClosedError, LiveroomError, error_f
 
 __all__ = [
     "AdminsChanged",
+    "BattleEnded",
+    "BattleRoom",
+    "BattleScoreChanged",
+    "BattleStarted",
+    "BattleUserExited",
     "CustomMessage",
     "Entered",
     "GiftSent",
@@ -145,6 +150,52 @@ class GiftSent(RoomEvent, kw_only=True):
     total_gifts_sent: int = field(name="TotalGiftsSent", default=0)
     total_gift_coins: int = field(name="TotalGiftCoins", default=0)
     total_unique_gift_senders: int = field(name="TotalUniqueGiftSenders", default=0)
+
+
+class BattleRoom(Model, kw_only=True):
+    """A room of a battle: its owner and its score."""
+
+    room_id: str = field(name="RoomId", default="")
+    owner_account: str = field(name="Owner_Account", default="")
+    score: int = field(name="Score", default=0)
+
+
+class BattleStarted(RoomEvent, kw_only=True):
+    """A battle the room takes part in started; ``duration`` in ms, the times in Unix seconds."""
+
+    KIND = "battle_started"
+    battle_id: str = field(name="BattleId", default="")
+    duration: int = field(name="Duration", default=0)
+    create_time: int = field(name="CreateTime", default=0)
+    start_time: int = field(name="StartTime", default=0)
+    end_time: int = field(name="EndTime", default=0)
+    extension_info: str = field(name="ExtensionInfo", default="")
+    from_room_info: BattleRoom = field(name="FromRoomInfo", default_factory=BattleRoom)
+    to_room_list: list[BattleRoom] = field(name="ToRoomList", default_factory=list)
+
+
+class BattleEnded(BattleStarted, kw_only=True):
+    """The battle ended with these final scores; ``reason`` 0 its time was up, 1 every other room left, 2 nobody
+    joined."""
+
+    KIND = "battle_ended"
+    reason: int = field(name="Reason", default=0)
+
+
+class BattleScoreChanged(RoomEvent, kw_only=True):
+    """Every room's score in the battle now."""
+
+    KIND = "battle_score_changed"
+    battle_id: str = field(name="BattleId", default="")
+    score_list: list[BattleRoom] = field(name="ScoreList", default_factory=list)
+
+
+class BattleUserExited(RoomEvent, kw_only=True):
+    """A room's owner took the room out of the battle (its score stays); the others go on."""
+
+    KIND = "battle_user_exited"
+    battle_id: str = field(name="BattleId", default="")
+    battle_user: BattleRoom = field(name="BattleUser", default_factory=BattleRoom)
 
 
 class SeatListChanged(RoomEvent, kw_only=True):
@@ -246,6 +297,10 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         CustomMessage,
         Liked,
         GiftSent,
+        BattleStarted,
+        BattleEnded,
+        BattleScoreChanged,
+        BattleUserExited,
         SeatListChanged,
         PickedOnSeat,
         KickedOffSeat,
@@ -471,6 +526,13 @@ class RealtimeClient:
             {"type": "answer_seat", "RoomId": room_id, "Member_Account": member_account, "Approve": approve}
         )
         return str(answer.get("Result", ""))
+
+    async def exit_battle(self, battle_id: str) -> None:
+        """Take your room out of a running battle (you own a room of it): every room's members get a
+        ``BattleUserExited`` event, or ``BattleEnded`` (``reason`` 1) when one room is left. Raises
+        ``NotFoundError`` when you own no room in it (or it does not exist), ``PermissionDeniedError`` when it has
+        ended."""
+        await self._request({"type": "exit_battle", "BattleId": battle_id})
 
     async def heartbeat(self) -> int:
         """One heartbeat now (they are sent for you); answers the server's Unix time."""

@@ -196,6 +196,49 @@ class GiftToSend(CallbackEvent, frozen=True, kw_only=True, tag="Live.CallbackBef
     gift_water: GiftWater
 
 
+class BattleRoomInfo(_Wire, frozen=True, kw_only=True):
+    """A room of a battle; ``score`` is 0 where the callback carries none (CreateBattle, StartBattle)."""
+
+    room_id: str
+    owner_account: str = field(name="Owner_Account", default="")
+    score: int = 0
+
+
+class BattleCreated(CallbackEvent, frozen=True, kw_only=True, tag="Live.CallbackAfterCreateBattle"):
+    operator_account: str = field(name="Operator_Account", default="")
+    battle_id: str
+    from_room_id: str
+    to_room_id_list: list[str]
+    timeout: int = 0
+    duration: int
+    need_response: bool = False
+    extension_info: str = ""
+
+
+class BattleStarted(CallbackEvent, frozen=True, kw_only=True, tag="Live.CallbackAfterStartBattle"):
+    """``duration`` in ms; the times in Unix seconds."""
+
+    battle_id: str
+    duration: int
+    create_time: int
+    start_time: int
+    from_room_info: BattleRoomInfo
+    to_room_list: list[BattleRoomInfo]
+
+
+class BattleEnded(CallbackEvent, frozen=True, kw_only=True, tag="Live.CallbackAfterEndBattle"):
+    """The final scores; ``op_type`` 0 its time was up, 1 every other room left, 2 nobody joined."""
+
+    battle_id: str
+    duration: int
+    create_time: int
+    start_time: int
+    end_time: int
+    op_type: int
+    from_room_info: BattleRoomInfo
+    to_room_list: list[BattleRoomInfo]
+
+
 AnyCallback = (
     RoomCreated
     | RoomDestroyed
@@ -209,6 +252,9 @@ AnyCallback = (
     | MessageSent
     | MessageToSend
     | GiftToSend
+    | BattleCreated
+    | BattleStarted
+    | BattleEnded
 )
 _decoder = msgspec.json.Decoder(AnyCallback)
 _KNOWN = frozenset(cls.__struct_config__.tag for cls in get_args(AnyCallback))

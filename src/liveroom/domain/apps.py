@@ -61,6 +61,7 @@ class QuotaChange:
     rate_limits_enabled: bool | None = None
     rate_limit_overrides: dict[str, int] | None = None
     callback_fail_open: bool | None = None
+    gift_battle_scores: bool | None = None
 
 
 class AppManager:
@@ -163,6 +164,7 @@ class AppManager:
             rate_limits_enabled=_given(change.rate_limits_enabled),
             rate_limit_overrides=_given(change.rate_limit_overrides),
             callback_fail_open=_given(change.callback_fail_open),
+            gift_battle_scores=_given(change.gift_battle_scores),
         )
         async with self._store.write() as tx:
             await self._require(tx, sdkappid)

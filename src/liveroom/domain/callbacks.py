@@ -16,6 +16,8 @@ import msgspec
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import (
     AdminsChanged,
+    BattleEnded,
+    BattleStarted,
     MetadataChanged,
     MetadataDeleted,
     RoomEvent,
@@ -38,6 +40,9 @@ SEAT_INFO_CHANGED = "Mic.CallbackAfterSeatInfoChanged"
 AFTER_SEND_MSG = "Group.CallbackAfterSendMsg"
 BEFORE_SEND_MSG = "Group.CallbackBeforeSendMsg"
 BEFORE_SEND_GIFT = "Live.CallbackBeforeSendGift"
+CREATE_BATTLE = "Live.CallbackAfterCreateBattle"
+START_BATTLE = "Live.CallbackAfterStartBattle"
+END_BATTLE = "Live.CallbackAfterEndBattle"
 CATALOGUE = frozenset(
     {
         CREATE_ROOM,
@@ -52,11 +57,11 @@ CATALOGUE = frozenset(
         AFTER_SEND_MSG,
         BEFORE_SEND_MSG,
         BEFORE_SEND_GIFT,
-        # Accepted in a configuration; sent once liveroom serves their causes (battles, a room quota).
+        CREATE_BATTLE,
+        START_BATTLE,
+        END_BATTLE,
+        # Accepted in a configuration; sent once liveroom serves its cause (a room quota).
         "Live.CallbackAfterCreateRoomReachingThreshold",
-        "Live.CallbackAfterCreateBattle",
-        "Live.CallbackAfterStartBattle",
-        "Live.CallbackAfterEndBattle",
     }
 )
 
@@ -123,6 +128,18 @@ class MessageSent(Fact, frozen=True, tag="message_sent"):
     msg_time: int
 
 
+class BattleCreated(Fact, frozen=True, tag="battle_created"):
+    """A battle was created (``room_id`` its initiator's room): the rooms that joined it; ``timeout`` (ms) and
+    ``need_response`` as requested (0 and false when the app's backend created it)."""
+
+    battle_id: str
+    to_room_id_list: tuple[str, ...]
+    timeout: int
+    duration: int
+    need_response: bool
+    extension_info: str
+
+
 AnyFact = (
     RoomCreated
     | RoomDestroyed
@@ -134,6 +151,9 @@ AnyFact = (
     | AdminsChanged
     | SeatListChanged
     | MessageSent
+    | BattleCreated
+    | BattleStarted
+    | BattleEnded
 )
 
 COMMAND_OF: dict[type[RoomEvent | Fact], str] = {
@@ -147,6 +167,9 @@ COMMAND_OF: dict[type[RoomEvent | Fact], str] = {
     AdminsChanged: MODIFY_ADMIN,
     SeatListChanged: SEAT_INFO_CHANGED,
     MessageSent: AFTER_SEND_MSG,
+    BattleCreated: CREATE_BATTLE,
+    BattleStarted: START_BATTLE,
+    BattleEnded: END_BATTLE,
 }
 
 _encode = msgspec.msgpack.Encoder().encode

@@ -110,6 +110,61 @@ class GiftSent(RoomEvent, frozen=True, tag="gift"):
     total_unique_gift_senders: int
 
 
+# battles ------------------------------------------------------------------------------------------------
+
+
+class BattleRoom(msgspec.Struct, frozen=True):
+    """A room of a battle, its owner and its score."""
+
+    room_id: str
+    owner_account: str
+    score: int
+
+
+class BattleStarted(RoomEvent, frozen=True, tag="battle_started"):
+    """A battle the room takes part in started: ``duration`` in ms, the times in Unix seconds (``end_time`` when it
+    is to end). Sent to the members of every room in the battle, each event naming the room it is sent in."""
+
+    battle_id: str
+    duration: int
+    create_time: int
+    start_time: int
+    end_time: int
+    extension_info: str
+    from_room_info: BattleRoom
+    to_room_list: tuple[BattleRoom, ...]
+
+
+class BattleEnded(RoomEvent, frozen=True, tag="battle_ended"):
+    """A battle the room took part in ended, with every room's final score; ``reason`` is the EndBattle OpType: 0 its
+    time was up, 1 every other room had left, 2 nobody joined."""
+
+    battle_id: str
+    duration: int
+    create_time: int
+    start_time: int
+    end_time: int
+    extension_info: str
+    from_room_info: BattleRoom
+    to_room_list: tuple[BattleRoom, ...]
+    reason: int
+
+
+class BattleUserExited(RoomEvent, frozen=True, tag="battle_user_exited"):
+    """The owner of a room of a running battle took their room out of it (``battle_user``: the room, its owner and
+    its score, which stays in the battle); the others go on."""
+
+    battle_id: str
+    battle_user: BattleRoom
+
+
+class BattleScoreChanged(RoomEvent, frozen=True, tag="battle_score_changed"):
+    """Scores of a running battle changed: every room's score now."""
+
+    battle_id: str
+    score_list: tuple[BattleRoom, ...]
+
+
 # seats --------------------------------------------------------------------------------------------------
 
 
@@ -195,6 +250,10 @@ AnyRoomEvent = (
     | CustomMessage
     | Liked
     | GiftSent
+    | BattleStarted
+    | BattleEnded
+    | BattleScoreChanged
+    | BattleUserExited
     | SeatListChanged
     | PickedOnSeat
     | KickedOffSeat

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 import msgspec
 
+from liveroom.domain import battles
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import GiftSent
 from liveroom.domain.gift_catalog import gift_not_found
@@ -109,6 +110,7 @@ async def send_gift(svc: Services, caller: Caller, gift: GiftSend, *, as_member:
         totals = await tx.count_gift(sdkappid, room_id, gift.sender, gift.count, coins)
         if totals is None:  # dismissed meanwhile
             raise _room_not_found(room_id)
+        scored = await battles.add_gift(svc, tx, caller, room_id, coins * gift.count)
     await svc.events.publish(
         GiftSent(
             sdkappid=sdkappid,
@@ -125,6 +127,7 @@ async def send_gift(svc: Services, caller: Caller, gift: GiftSend, *, as_member:
             total_unique_gift_senders=totals.total_unique_gift_senders,
         )
     )
+    await battles.publish(svc, scored)
     return totals
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import gifts, members, messages, seats
+from liveroom.domain import battles, gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
@@ -203,6 +203,9 @@ class RealtimeGateway:
             await self._gift(session, request)
         elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
             await self._seat(session, request)
+        elif isinstance(request, protocol.ExitBattle):
+            await battles.exit_battle(self._svc, session.caller, request.BattleId)
+            session.push(protocol.encode({"type": "ok", "ref": request.id}))
         else:
             session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True

@@ -97,6 +97,10 @@ class AnswerSeat(Request):
     Approve: bool
 
 
+class ExitBattle(Request):
+    BattleId: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
 REQUESTS: dict[str, type[Request]] = {
     "auth": Auth,
     "enter": Enter,
@@ -109,6 +113,7 @@ REQUESTS: dict[str, type[Request]] = {
     "take_seat": TakeSeat,
     "leave_seat": LeaveSeat,
     "answer_seat": AnswerSeat,
+    "exit_battle": ExitBattle,
 }
 
 _decode_object = msgspec.json.Decoder(dict[str, Any]).decode

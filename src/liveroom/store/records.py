@@ -37,6 +37,8 @@ class AppRecord(msgspec.Struct, frozen=True, kw_only=True):
     admins: frozenset[str]
     # A before-callback that times out or fails allows the action (else it is refused).
     callback_fail_open: bool = False
+    # Each gift's coins add to its room's score in the battle the room takes part in.
+    gift_battle_scores: bool = False
     # The app's webhook settings, as the app directory keeps them (None: never configured).
     callbacks: CallbackConfig | None = None
 
@@ -143,6 +145,7 @@ class AppChanges(msgspec.Struct, frozen=True, kw_only=True):
     rate_limits_enabled: bool | UnsetType = UNSET
     rate_limit_overrides: dict[str, int] | UnsetType = UNSET
     callback_fail_open: bool | UnsetType = UNSET
+    gift_battle_scores: bool | UnsetType = UNSET
 
 
 class WebhookEvent(msgspec.Struct, frozen=True, kw_only=True):
@@ -239,6 +242,32 @@ class GiftTotals(msgspec.Struct, frozen=True):
     total_gifts_sent: int
     total_gift_coins: int
     total_unique_gift_senders: int
+
+
+class BattleRecord(msgspec.Struct, frozen=True):
+    """One battle: the columns of ``tables.battles``, in the order a store selects them. Times are Unix ms."""
+
+    sdkappid: int
+    battle_id: str
+    from_room_id: str
+    operator: str
+    duration_ms: int
+    extension_info: str
+    create_ms: int
+    start_ms: int
+    end_ms: int
+    status: int
+    end_reason: int | None
+
+
+class BattleRoomRecord(msgspec.Struct, frozen=True):
+    """A room of a battle (``tables.battle_rooms``); position 0 is the initiator's room."""
+
+    room_id: str
+    position: int
+    owner_account: str
+    score: int
+    has_left: bool
 
 
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:

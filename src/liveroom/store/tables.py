@@ -38,6 +38,8 @@ apps = Table(
     Column("rate_limit_overrides", Text, nullable=False, server_default="{}"),
     # Before-callbacks that time out or fail allow the action instead of refusing it.
     Column("callback_fail_open", Boolean, nullable=False, server_default=text("false")),
+    # Each gift's coins add to the score of its room in the battle the room takes part in (decisions.md 10).
+    Column("gift_battle_scores", Boolean, nullable=False, server_default=text("false")),
 )
 
 app_admins = Table(
@@ -234,6 +236,47 @@ gift_category_relations = Table(
     Column("gift_id", _ident(20), primary_key=True),
 )
 
+# Battles (decisions.md section 10). ``end_ms`` is when the battle ends: its deadline while it runs (any node ends a
+# running battle once ``end_ms`` has passed, by a conditional UPDATE), the time it ended once it has. ``status`` 2
+# running, 3 ended; ``end_reason`` the EndBattle OpType (0 time up, 1 all others left, 2 nobody joined).
+battles = Table(
+    "battles",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("battle_id", _ident(64), primary_key=True),
+    Column("from_room_id", _ident(48), nullable=False),
+    Column("operator", _ident(32), nullable=False),
+    Column("duration_ms", BigInteger, nullable=False),
+    Column("extension_info", Text, nullable=False),
+    Column("create_ms", BigInteger, nullable=False),
+    Column("start_ms", BigInteger, nullable=False),
+    Column("end_ms", BigInteger, nullable=False),
+    Column("status", Integer, nullable=False),
+    Column("end_reason", Integer, nullable=True),
+)
+
+Index(
+    "battles_running_end",
+    battles.c.end_ms,
+    sqlite_where=battles.c.status < 3,
+    postgresql_where=battles.c.status < 3,
+)
+
+# The rooms of a battle, the initiator's at position 0; a room that left (dismissed, exited) keeps its score.
+battle_rooms = Table(
+    "battle_rooms",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("battle_id", _ident(64), primary_key=True),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("owner_account", _ident(32), nullable=False),
+    Column("score", BigInteger, nullable=False, server_default="0"),
+    Column("has_left", Boolean, nullable=False, server_default=text("false")),
+)
+
+Index("battle_rooms_room", battle_rooms.c.sdkappid, battle_rooms.c.room_id)
+
 # Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
 ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots, room_gift_senders)
 
@@ -296,8 +339,9 @@ webhook_queues = Table(
 
 Index("webhook_queues_due", webhook_queues.c.next_attempt)
 
-# Keyed by room but outliving it: a dismissed room's events are still to be delivered.
-OUTLIVE_THE_ROOM = (webhook_events, webhook_queues)
+# Keyed by room but outliving it: a dismissed room's events are still to be delivered, and its score stays in the
+# battle it took part in (it leaves the battle instead).
+OUTLIVE_THE_ROOM = (webhook_events, webhook_queues, battle_rooms)
 
 # The web console's operators (liveroom operator add) and their signed-in sessions (the cookie's id, hashed).
 operators = Table(

@@ -14,6 +14,7 @@ from msgspec import UNSET
 
 from liveroom.domain.callbacks import (
     AnyFact,
+    BattleCreated,
     MembersChanged,
     MessageSent,
     OwnerChanged,
@@ -22,6 +23,9 @@ from liveroom.domain.callbacks import (
 )
 from liveroom.domain.events import (
     AdminsChanged,
+    BattleEnded,
+    BattleRoom,
+    BattleStarted,
     MetadataChanged,
     MetadataDeleted,
     RoomInfoChanged,
@@ -149,6 +153,31 @@ def _seat(seat: Any) -> Body:
     return wire
 
 
+def _battle_room(room: BattleRoom, *, score: bool) -> Body:
+    wire: Body = {"RoomId": room.room_id}
+    if score:
+        wire["Score"] = room.score
+    wire["Owner_Account"] = room.owner_account
+    return wire
+
+
+def _battle(fact: BattleStarted | BattleEnded) -> Body:
+    """StartBattle's fields, and EndBattle's (with EndTime, OpType and the scores)."""
+    ended = isinstance(fact, BattleEnded)
+    body: Body = {
+        "BattleId": fact.battle_id,
+        "Duration": fact.duration,
+        "CreateTime": fact.create_time,
+        "StartTime": fact.start_time,
+    }
+    if isinstance(fact, BattleEnded):
+        body["EndTime"] = fact.end_time
+        body["OpType"] = fact.reason
+    body["FromRoomInfo"] = _battle_room(fact.from_room_info, score=ended)
+    body["ToRoomList"] = [_battle_room(room, score=ended) for room in fact.to_room_list]
+    return body
+
+
 def fields_of(fact: AnyFact) -> Body:
     """The command's own fields (without CallbackCommand and EventTime)."""
     match fact:
@@ -195,6 +224,19 @@ def fields_of(fact: AnyFact) -> Body:
             }
         case MessageSent():
             return _message(fact)
+        case BattleCreated():
+            return {
+                "Operator_Account": fact.operator,
+                "BattleId": fact.battle_id,
+                "FromRoomId": fact.room_id,
+                "ToRoomIdList": list(fact.to_room_id_list),
+                "Timeout": fact.timeout,
+                "Duration": fact.duration,
+                "NeedResponse": fact.need_response,
+                "ExtensionInfo": fact.extension_info,
+            }
+        case BattleStarted() | BattleEnded():
+            return _battle(fact)
     raise TypeError(f"no callback for {type(fact).__name__}")  # pragma: no cover - the union is exhausted
 
 

@@ -46,6 +46,9 @@ NAMES: dict[tuple[str, str], tuple[str, str]] = {
     ("live_engine_http_srv", "add_gift_category_relations"): ("gifts", "add_to_category"),
     ("live_engine_http_srv", "del_gift_category_relations"): ("gifts", "remove_from_category"),
     ("live_engine_http_srv", "get_gift_count"): ("gifts", "count"),
+    ("live_engine_http_pk", "create_battle"): ("battles", "create"),
+    ("live_engine_http_pk", "get_battle_info"): ("battles", "get_info"),
+    ("live_engine_http_pk", "set_battle_score"): ("battles", "set_score"),
     ("room_engine_http_mic", "pick_user_on_seat"): ("seats", "pick"),
     ("room_engine_http_mic", "kick_user_off_seat"): ("seats", "kick"),
     ("room_engine_http_mic", "move_user_to_seat"): ("seats", "move"),
@@ -79,6 +82,7 @@ GROUP_DOCS = {
     "messages": "Messages the app backend sends into a room.",
     "robots": "Robots: imported accounts that sit in a room as members.",
     "gifts": "Gifts: the app's gift configuration (gifts, categories, languages), sending gifts and counting them.",
+    "battles": "Battles (``live_engine_http_pk``): rooms compete for a fixed time; read and set their scores.",
 }
 # Argument defaults that make the common call short; the server's own defaults apply to everything else.
 DEFAULTS: dict[tuple[str, str], str] = {("create_room", "RoomType"): '"Live"'}

@@ -12,7 +12,7 @@ from liveroom.store.sql import Row, Statement, update_statement
 # The columns in AppRecord's order (its admins apart).
 _APP_SELECT = (
     "SELECT sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, "
-    "rate_limit_overrides, callback_fail_open FROM apps"
+    "rate_limit_overrides, callback_fail_open, gift_battle_scores FROM apps"
 )
 _GET_APP = Statement(_APP_SELECT + " WHERE sdkappid = ?")
 _LIST_APPS = Statement(_APP_SELECT + " ORDER BY sdkappid")
@@ -20,7 +20,8 @@ _APP_ADMINS = Statement("SELECT identifier FROM app_admins WHERE sdkappid = ?")
 _ALL_APP_ADMINS = Statement("SELECT sdkappid, identifier FROM app_admins")
 _INSERT_APP = Statement(
     "INSERT INTO apps (sdkappid, secret_key, enabled, created_at, member_quota, seat_quota, rate_limits_enabled, "
-    "rate_limit_overrides, callback_fail_open) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sdkappid) DO NOTHING"
+    "rate_limit_overrides, callback_fail_open, gift_battle_scores) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (sdkappid) DO NOTHING"
 )
 _ADD_ADMIN = Statement("INSERT INTO app_admins (sdkappid, identifier) VALUES (?, ?) ON CONFLICT DO NOTHING")
 _REMOVE_ADMINS = Statement("DELETE FROM app_admins WHERE sdkappid = ? AND identifier = ANY(?)")
@@ -40,6 +41,7 @@ def _app(row: Row, admins: Iterable[str]) -> AppRecord:
         rate_limit_overrides=json.loads(row[7]),
         admins=frozenset(admins),
         callback_fail_open=bool(row[8]),
+        gift_battle_scores=bool(row[9]),
     )
 
 
@@ -82,6 +84,7 @@ class AppQueries(Queries):
             app.rate_limits_enabled,
             json.dumps(app.rate_limit_overrides),
             app.callback_fail_open,
+            app.gift_battle_scores,
         ]
         if not await self._db.execute(_INSERT_APP, columns):
             return False
