@@ -245,9 +245,23 @@ def test_the_main_pages_work_from_the_keyboard_alone(browser: Browser, server: S
     page.close()
 
 
-def test_an_operator_sets_up_webhooks(browser: Browser, server: Server) -> None:
+def test_an_operator_runs_accounts_and_webhooks(browser: Browser, server: Server) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     sign_in(page, server)
+    page.get_by_role("link", name=f"Accounts of app {SDKAPPID}").click()
+    page.get_by_label("UserIDs to import").fill("fan-1, fan-2 guest")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_have_text("3 accounts imported.")
+    page.get_by_label("Search accounts by the start of their UserID").fill("fan-")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Delete account fan-1").click()
+    expect(page.get_by_role("status")).to_have_text("Account fan-1 was deleted.")
+    checked = call(server, f"{IM}/account_check", {"CheckItem": [{"UserID": "fan-1"}, {"UserID": "fan-2"}]})
+    assert [r["AccountStatus"] for r in checked["ResultItem"]] == ["NotImported", "Imported"]
+    no_serious_violations(page)
+
+    page.goto(f"{server.base_url}/console/apps")
     page.get_by_role("link", name=f"Webhooks of app {SDKAPPID}").click()
     expect(page.get_by_text("No callback is configured")).to_be_visible()
     with socket.socket() as unused:

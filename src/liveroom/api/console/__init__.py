@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from starlette.routing import Mount
 
+from liveroom.api.console.accounts import AccountPages
 from liveroom.api.console.apps import AppPages
 from liveroom.api.console.context import Console
 from liveroom.api.console.rooms import RoomPages
@@ -23,6 +24,7 @@ def mount(console: Console) -> Mount:
         *SignIn(console).routes(),
         *AppPages(console).routes(),
         *RoomPages(console).routes(),
+        *AccountPages(console).routes(),
         *WebhookPages(console).routes(),
     ]
     return Mount("/console", routes=routes)
