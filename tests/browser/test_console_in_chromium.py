@@ -245,7 +245,7 @@ def test_the_main_pages_work_from_the_keyboard_alone(browser: Browser, server: S
     page.close()
 
 
-def test_an_operator_runs_accounts_and_webhooks(browser: Browser, server: Server) -> None:
+def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: Server) -> None:
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     sign_in(page, server)
     page.get_by_role("link", name=f"Accounts of app {SDKAPPID}").click()
@@ -279,4 +279,12 @@ def test_an_operator_runs_accounts_and_webhooks(browser: Browser, server: Server
     expect(page.get_by_role("status")).to_contain_text("cannot connect")
     no_serious_violations(page)
     page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
+
+    page.goto(f"{server.base_url}/console/apps")
+    page.get_by_role("link", name=f"Gifts of app {SDKAPPID}").click()
+    page.get_by_role("button", name="Copy the default configuration").click()
+    expect(page.get_by_role("status")).to_have_text("The default gift configuration was copied.")
+    expect(page.locator("tbody tr", has_text="For you")).to_contain_text("zh-CN: 玫瑰")
+    assert len(call(server, f"{LIVE}/get_gift_info_list", {})["Response"]["GiftList"]) == 15
+    no_serious_violations(page)
     page.close()

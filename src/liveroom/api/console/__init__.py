@@ -12,6 +12,7 @@ from starlette.routing import Mount
 from liveroom.api.console.accounts import AccountPages
 from liveroom.api.console.apps import AppPages
 from liveroom.api.console.context import Console
+from liveroom.api.console.gifts import GiftPages
 from liveroom.api.console.rooms import RoomPages
 from liveroom.api.console.signin import SignIn
 from liveroom.api.console.webhooks import WebhookPages
@@ -26,5 +27,6 @@ def mount(console: Console) -> Mount:
         *RoomPages(console).routes(),
         *AccountPages(console).routes(),
         *WebhookPages(console).routes(),
+        *GiftPages(console).routes(),
     ]
     return Mount("/console", routes=routes)
