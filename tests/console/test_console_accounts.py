@@ -70,6 +70,11 @@ async def test_the_rules_refuse_and_show_why(browser: httpx.AsyncClient, live: L
     long_search = await browser.get(PAGE, params={"q": "x" * 33})
     assert long_search.status_code == 400
     assert "UserID: at most 32 bytes" in long_search.text
+    nul = await browser.get(PAGE, params={"q": "a\x00", "after": "\x00"})
+    assert nul.status_code == 400
+    assert "UserID: must not contain NUL" in nul.text
+    nul_import = await browser.post(f"{PAGE}/import", data={"csrf_token": token, "accounts": "a\x00b"})
+    assert nul_import.status_code == 400
     assert (await browser.get("/console/apps/99/accounts")).status_code == 404
 
 

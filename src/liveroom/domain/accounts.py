@@ -113,6 +113,9 @@ async def search_accounts(
     the next page after ("" on the last)."""
     if len(prefix.encode()) > USER_ID_MAX_BYTES or len(after.encode()) > USER_ID_MAX_BYTES:
         raise LiveError(ErrorCode.IM_INVALID_PARAMETER, f"UserID: at most {USER_ID_MAX_BYTES} bytes")
+    if "\0" in prefix + after:
+        # As on the wire: PostgreSQL cannot hold NUL, so no UserID has one.
+        raise LiveError(ErrorCode.IM_INVALID_PARAMETER, "UserID: must not contain NUL (U+0000)")
     async with svc.store.read() as tx:
         found = await tx.accounts_with_prefix(caller.sdkappid, prefix, after, limit + 1)
     if len(found) > limit:
