@@ -134,6 +134,13 @@ async def test_bad_input_shows_the_rule_and_changes_nothing(browser: httpx.Async
     assert unknown_app.status_code == 404
     no_room = await browser.get(f"/console/apps/{SDKAPPID}/room", params={"id": "nowhere"})
     assert no_room.status_code == 404
+    for odd in ["a\x00", "", "x" * 49, "é"]:
+        assert (await browser.get(f"/console/apps/{SDKAPPID}/room", params={"id": odd})).status_code == 404
+        members = await browser.get(f"/console/apps/{SDKAPPID}/room/members", params={"id": odd})
+        assert members.status_code == 404
+        assert (await browser.get(f"/console/apps/{SDKAPPID}/rooms", params={"q": odd})).status_code == 200
+    nul_change = await browser.post(base + "ban", data={**common, "room_id": "a\x00", "accounts": "x", "duration": "1"})
+    assert nul_change.status_code == 404
     bad_cursor = await browser.get(f"/console/apps/{SDKAPPID}/rooms", params={"next": "garbage"})
     assert bad_cursor.status_code == 400
     unconfirmed = await browser.post(base + "dismiss", data=common)
