@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import os
 import random
+import socket
 import subprocess
 import tempfile
 import threading
@@ -241,4 +242,49 @@ def test_the_main_pages_work_from_the_keyboard_alone(browser: Browser, server: S
     tab_to("Sign out")
     page.keyboard.press("Enter")
     expect(page).to_have_url(f"{server.base_url}/console/sign-in")
+    page.close()
+
+
+def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.get_by_role("link", name=f"Accounts of app {SDKAPPID}").click()
+    page.get_by_label("UserIDs to import").fill("fan-1, fan-2 guest")
+    page.get_by_role("button", name="Import").click()
+    expect(page.get_by_role("status")).to_have_text("3 accounts imported.")
+    page.get_by_label("Search accounts by the start of their UserID").fill("fan-")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("tbody tr")).to_have_count(2)
+    page.get_by_role("button", name="Delete account fan-1").click()
+    expect(page.get_by_role("status")).to_have_text("Account fan-1 was deleted.")
+    checked = call(server, f"{IM}/account_check", {"CheckItem": [{"UserID": "fan-1"}, {"UserID": "fan-2"}]})
+    assert [r["AccountStatus"] for r in checked["ResultItem"]] == ["NotImported", "Imported"]
+    no_serious_violations(page)
+
+    page.goto(f"{server.base_url}/console/apps")
+    page.get_by_role("link", name=f"Webhooks of app {SDKAPPID}").click()
+    expect(page.get_by_text("No callback is configured")).to_be_visible()
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{unused.getsockname()[1]}/callback"
+    page.get_by_label("Callback URL").fill(url)
+    page.get_by_label("Live.CallbackAfterCreateRoom", exact=True).check()
+    page.get_by_role("button", name="Set the callback").click()
+    expect(page.get_by_text(f"Events go to {url}")).to_be_visible()
+    configured = call(server, "live_config/get_callback", {})["Response"]
+    assert configured == {"Url": url, "CallbackCommandList": ["Live.CallbackAfterCreateRoom"]}
+
+    # Nothing listens there: the test event shows why it was not delivered.
+    page.get_by_role("button", name="Send a test event").click()
+    expect(page.get_by_role("status")).to_contain_text("cannot connect")
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
+
+    page.goto(f"{server.base_url}/console/apps")
+    page.get_by_role("link", name=f"Gifts of app {SDKAPPID}").click()
+    page.get_by_role("button", name="Copy the default configuration").click()
+    expect(page.get_by_role("status")).to_have_text("The default gift configuration was copied.")
+    expect(page.locator("tbody tr", has_text="For you")).to_contain_text("zh-CN: 玫瑰")
+    assert len(call(server, f"{LIVE}/get_gift_info_list", {})["Response"]["GiftList"]) == 15
+    no_serious_violations(page)
     page.close()

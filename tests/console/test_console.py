@@ -4,45 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 
 from liveroom.api.app import LiveroomApp, create_app
 from liveroom.domain import operators
 from liveroom.settings import Settings
+from tests.console.session import PASSWORD, console_client, csrf_of
 from tests.helpers import SDKAPPID, SECRET_KEY, LiveClient, db_rows
-
-PASSWORD = "a long password"
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-async def operator(server: LiveroomApp) -> str:
-    await operators.add_operator(server.store, "ann", PASSWORD)
-    return "ann"
-
-
-def console_client(app: LiveroomApp, address: str = "203.0.113.9") -> httpx.AsyncClient:
-    transport = httpx.ASGITransport(app=app, client=(address, 40000))
-    return httpx.AsyncClient(transport=transport, base_url="http://liveroom.test")
-
-
-@pytest.fixture
-async def browser(server: LiveroomApp, operator: str) -> AsyncIterator[httpx.AsyncClient]:
-    async with console_client(server) as client:
-        signed = await client.post("/console/sign-in", data={"name": operator, "password": PASSWORD})
-        assert signed.status_code == 303, signed.text
-        yield client
-
-
-async def csrf_of(client: httpx.AsyncClient, path: str = "/console/apps") -> str:
-    page = await client.get(path)
-    assert page.status_code == 200, page.text
-    found = CSRF.search(page.text)
-    assert found is not None
-    return found.group(1)
 
 
 async def make_room(live: LiveClient, room_id: str, **info: object) -> None:
@@ -165,6 +134,13 @@ async def test_bad_input_shows_the_rule_and_changes_nothing(browser: httpx.Async
     assert unknown_app.status_code == 404
     no_room = await browser.get(f"/console/apps/{SDKAPPID}/room", params={"id": "nowhere"})
     assert no_room.status_code == 404
+    for odd in ["a\x00", "", "x" * 49, "é"]:
+        assert (await browser.get(f"/console/apps/{SDKAPPID}/room", params={"id": odd})).status_code == 404
+        members = await browser.get(f"/console/apps/{SDKAPPID}/room/members", params={"id": odd})
+        assert members.status_code == 404
+        assert (await browser.get(f"/console/apps/{SDKAPPID}/rooms", params={"q": odd})).status_code == 200
+    nul_change = await browser.post(base + "ban", data={**common, "room_id": "a\x00", "accounts": "x", "duration": "1"})
+    assert nul_change.status_code == 404
     bad_cursor = await browser.get(f"/console/apps/{SDKAPPID}/rooms", params={"next": "garbage"})
     assert bad_cursor.status_code == 400
     unconfirmed = await browser.post(base + "dismiss", data=common)

@@ -106,6 +106,23 @@ async def check_accounts(svc: Services, caller: Caller, user_ids: Sequence[str])
     return [CheckResult(user_id, user_id in found) for user_id in user_ids]
 
 
+async def search_accounts(
+    svc: Services, caller: Caller, prefix: str, after: str, limit: int
+) -> tuple[list[AccountRecord], str]:
+    """The accounts whose UserID starts with ``prefix``, ``limit`` a page by UserID, and the UserID to ask for
+    the next page after ("" on the last)."""
+    if len(prefix.encode()) > USER_ID_MAX_BYTES or len(after.encode()) > USER_ID_MAX_BYTES:
+        raise LiveError(ErrorCode.IM_INVALID_PARAMETER, f"UserID: at most {USER_ID_MAX_BYTES} bytes")
+    if "\0" in prefix + after:
+        # As on the wire: PostgreSQL cannot hold NUL, so no UserID has one.
+        raise LiveError(ErrorCode.IM_INVALID_PARAMETER, "UserID: must not contain NUL (U+0000)")
+    async with svc.store.read() as tx:
+        found = await tx.accounts_with_prefix(caller.sdkappid, prefix, after, limit + 1)
+    if len(found) > limit:
+        return found[:limit], found[limit - 1].user_id
+    return found, ""
+
+
 async def delete_accounts(svc: Services, caller: Caller, user_ids: Sequence[str]) -> list[DeleteResult]:
     results = []
     async with svc.store.write() as tx:

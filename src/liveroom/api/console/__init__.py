@@ -9,15 +9,24 @@ from __future__ import annotations
 
 from starlette.routing import Mount
 
+from liveroom.api.console.accounts import AccountPages
 from liveroom.api.console.apps import AppPages
 from liveroom.api.console.context import Console
+from liveroom.api.console.gifts import GiftPages
 from liveroom.api.console.rooms import RoomPages
 from liveroom.api.console.signin import SignIn
+from liveroom.api.console.webhooks import WebhookPages
 
 __all__ = ["Console", "mount"]
 
 
 def mount(console: Console) -> Mount:
-    return Mount(
-        "/console", routes=[*SignIn(console).routes(), *AppPages(console).routes(), *RoomPages(console).routes()]
-    )
+    routes = [
+        *SignIn(console).routes(),
+        *AppPages(console).routes(),
+        *RoomPages(console).routes(),
+        *AccountPages(console).routes(),
+        *WebhookPages(console).routes(),
+        *GiftPages(console).routes(),
+    ]
+    return Mount("/console", routes=routes)

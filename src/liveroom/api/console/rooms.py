@@ -24,12 +24,20 @@ from liveroom.store.interface import AppRecord
 LIVE = "live_engine_http_srv"
 PAGE_SIZE = 20
 BANS_SHOWN = 100
+ROOM_ID_MAX_BYTES = 48
 # A change from a form: the command and its body.
 Change = Callable[[str, FormData], tuple[str, dict[str, Any]]]
 
 
 def room_url(sdkappid: int, room_id: str) -> str:
     return f"/console/apps/{sdkappid}/room?{urlencode({'id': room_id})}"
+
+
+def _room_id_rule(room_id: str) -> None:
+    """The wire's RoomId rule, for ids that come from the page's address rather than a REST body (PostgreSQL
+    refuses NUL in a lookup instead of finding nothing)."""
+    if not (0 < len(room_id) <= ROOM_ID_MAX_BYTES and room_id.isascii() and room_id.isprintable()):
+        raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: no room {room_id!r} (1-48 bytes of printable ASCII)")
 
 
 def _checked(form: FormData, name: str) -> bool:
@@ -167,7 +175,7 @@ class RoomPages:
                 found, next_cursor = await rooms.search_rooms(svc, caller, query, cursor, PAGE_SIZE)
             except LiveError as exc:
                 found, next_cursor, error = [], "", exc.info
-            if query and len(query.encode()) <= 48:
+            if query and len(query) <= ROOM_ID_MAX_BYTES and query.isascii() and query.isprintable():
                 async with svc.store.read() as tx:
                     exact = await tx.get_room(app.sdkappid, query)
             online = {room.room_id: await svc.presence.member_count(app.sdkappid, room.room_id) for room in found}
@@ -197,6 +205,7 @@ class RoomPages:
         room_id = request.query_params.get("id", "")
 
         async def fragment(app: AppRecord, caller: Caller) -> Response:
+            _room_id_rule(room_id)
             room = await rooms.get_room(self.console.services, caller, room_id)
             online = sorted(await self.console.services.presence.members(app.sdkappid, room_id))
             context = {"app": app, "room": room, "online": online}
@@ -209,6 +218,7 @@ class RoomPages:
     ) -> Response:
         svc = self.console.services
         try:
+            _room_id_rule(room_id)
             room = await rooms.get_room(svc, caller, room_id)
             seat_list = await seats.seat_list(svc, caller, room_id) if room.is_seat_enabled else []
             bans, _more = await members.banned(svc, caller, room_id, 0, BANS_SHOWN)

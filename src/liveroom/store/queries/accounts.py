@@ -19,6 +19,11 @@ _EXISTING_ACCOUNTS_KEPT = Statement(_EXISTING_ACCOUNTS.template + " FOR KEY SHAR
 _PROFILES = Statement(
     "SELECT user_id, nick, face_url, created_at FROM accounts WHERE sdkappid = ? AND user_id = ANY(?)"
 )
+# A prefix compared by substr, not LIKE: SQLite's LIKE ignores case and both would need the wildcards escaped.
+_PROFILES_FROM_PREFIX = Statement(
+    "SELECT user_id, nick, face_url, created_at FROM accounts "
+    "WHERE sdkappid = ? AND substr(user_id, 1, ?) = ? AND user_id > ? ORDER BY user_id LIMIT ?"
+)
 _DELETE_ACCOUNT = Statement("DELETE FROM accounts WHERE sdkappid = ? AND user_id = ?")
 
 
@@ -43,6 +48,11 @@ class AccountQueries(Queries):
             return {}
         rows = await self._db.fetchall(_PROFILES, (sdkappid, list(user_ids)))
         return {r[0]: AccountRecord(user_id=r[0], nick=r[1], face_url=r[2], created_at=r[3]) for r in rows}
+
+    async def accounts_with_prefix(self, sdkappid: int, prefix: str, after: str, limit: int) -> list[AccountRecord]:
+        """The app's accounts whose UserID starts with ``prefix``, by UserID, from the first after ``after``."""
+        rows = await self._db.fetchall(_PROFILES_FROM_PREFIX, (sdkappid, len(prefix), prefix, after, limit))
+        return [AccountRecord(user_id=r[0], nick=r[1], face_url=r[2], created_at=r[3]) for r in rows]
 
     async def delete_account(self, sdkappid: int, user_id: str) -> bool:
         return await self._db.execute(_DELETE_ACCOUNT, (sdkappid, user_id)) == 1

@@ -1,0 +1,107 @@
+"""An app's webhooks: the callback configuration, the outbox (waiting, dead), redelivery and a test event.
+
+The configuration changes are the ``v4/live_config`` commands (through ``Console.call``); the outbox is read and
+redelivered, and the test event sent, by the functions ``liveroom webhooks ...`` uses.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from liveroom.api.console.context import Console, Signed, field, integer
+from liveroom.domain.apps import AppConfigError
+from liveroom.domain.callbacks import CATALOGUE
+from liveroom.errors import LiveError
+from liveroom.store.interface import AppRecord
+from liveroom.webhooks import operator
+from liveroom.webhooks.http import Reply
+
+CONFIG = "live_config"
+DEAD_SHOWN = 100
+
+
+def _callback_body(signed: Signed) -> dict[str, Any]:
+    commands = [c for c in signed.form.getlist("commands") if isinstance(c, str)]
+    return {"Url": field(signed.form, "url"), "CallbackCommandList": commands}
+
+
+class WebhookPages:
+    def __init__(self, console: Console) -> None:
+        self.console = console
+
+    def routes(self) -> list[Route]:
+        signed_in = self.console.signed_in
+        return [
+            Route("/apps/{sdkappid}/webhooks", signed_in(self.page)),
+            Route("/apps/{sdkappid}/webhooks/{change}", signed_in(self.change), methods=["POST"]),
+        ]
+
+    async def page(self, request: Request, signed: Signed) -> Response:
+        try:
+            app = self.console.app(request)
+        except LiveError as exc:
+            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+        return await self._page(request, signed, app)
+
+    async def _page(
+        self, request: Request, signed: Signed, app: AppRecord, *, error: str | None = None, test: Reply | None = None
+    ) -> Response:
+        store = self.console.services.store
+        status = next((s for s in await operator.status(store) if s.sdkappid == app.sdkappid), None)
+        context = {
+            "app": app,
+            "status": status,
+            "catalogue": sorted(CATALOGUE),
+            "dead": await operator.list_dead(store, app.sdkappid, limit=DEAD_SHOWN),
+            "redelivered": request.query_params.get("redelivered", ""),
+            "test": test,
+            "test_command": operator.TEST_COMMAND,
+            "error": error,
+        }
+        return self.console.render(request, "webhooks.html", context, signed=signed, status=400 if error else 200)
+
+    async def change(self, request: Request, signed: Signed) -> Response:
+        try:
+            app = self.console.app(request)
+        except LiveError as exc:
+            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+        url = f"/console/apps/{app.sdkappid}/webhooks"
+        change = request.path_params["change"]
+        try:
+            if change == "test":
+                _command, reply = await operator.send_test(self.console.services.store, app.sdkappid)
+                return await self._page(request, signed, app, test=reply)
+            if change == "redeliver":
+                event_id = await self._dead_event_of(app, integer(signed.form, "event_id", "event"))
+                await operator.redeliver(self.console.services.store, event_id)
+                return RedirectResponse(f"{url}?redelivered={event_id}", status_code=303)
+            caller = self.console.caller(app, request)
+            if change == "set":
+                await self.console.call(caller, CONFIG, "set_callback", _callback_body(signed))
+            elif change == "update":
+                await self.console.call(caller, CONFIG, "update_callback", _callback_body(signed))
+            elif change == "delete":
+                await self.console.call(caller, CONFIG, "delete_callback", {})
+            else:
+                return self.console.render(
+                    request, "error.html", {"error": "no such change"}, signed=signed, status=404
+                )
+        except LiveError as exc:
+            return await self._page(request, signed, app, error=exc.info)
+        except AppConfigError as exc:
+            return await self._page(request, signed, app, error=str(exc))
+        return RedirectResponse(url, status_code=303)
+
+    async def _dead_event_of(self, app: AppRecord, event_id: int) -> int:
+        """The event, when it is this app's: an operator on one app's page redelivers only that app's events."""
+        event = None
+        if 0 < event_id < 2**63:
+            async with self.console.services.store.read() as tx:
+                event = await tx.get_webhook_event(event_id)
+        if event is None or event.sdkappid != app.sdkappid:
+            raise AppConfigError(f"no webhook event {event_id} in app {app.sdkappid}")
+        return event_id
