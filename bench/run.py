@@ -44,6 +44,7 @@ SERVICE = "live_engine_http_srv"
 SERVER_CORES = "0"
 WRK_CORES = "1"
 BOTH_CORES = "0,1"
+REDIS = "redis://127.0.0.1:6379/0"
 PAGE = 20
 
 WORKLOADS = (
@@ -446,10 +447,13 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 # phases ---------------------------------------------------------------------------------------------------
 
 
-def liveroom_server(dep: Deployment, workers: int, cores: str) -> Server:
+def liveroom_server(dep: Deployment, workers: int, cores: str, redis_url: str = "") -> Server:
+    """``redis_url``: needed by more than one worker, through which they are one server (else serve refuses)."""
     port = free_port()
     cmd = [liveroom_bin(), "serve", "--no-access-log", "--workers", str(workers), "--port", str(port)]
     cmd += ["--database", dep.url]
+    if redis_url:
+        cmd += ["--redis", redis_url, "--redis-prefix", f"liveroom-bench-{os.getpid()}-{port}"]
     return Server(f"liveroom ({workers} worker)", cmd, cores, port, dep.directory / f"server-{port}.log")
 
 
@@ -571,9 +575,9 @@ def main_phase(args: argparse.Namespace, dep: Deployment, load: Load, results: d
             results["profiles"] = profile(server, dep, args.rooms, load, Path(args.profile))
     results["workloads"] = workloads
 
-    log("scaling: 2 workers on cores 0-1 (wrk shares them)")
-    scaling: dict[str, Any] = {}
-    with running(liveroom_server(dep, 2, BOTH_CORES)) as two:
+    log(f"scaling: 2 workers with Redis at {args.redis} on cores 0-1 (wrk shares them)")
+    scaling: dict[str, Any] = {"redis": args.redis}
+    with running(liveroom_server(dep, 2, BOTH_CORES, args.redis)) as two:
         scaling["liveroom_2_workers"] = best_of(
             args.repeat, lambda: run_wrk("get_room_info.lua", two, dep, args.rooms, load, cores=BOTH_CORES)
         )
@@ -774,6 +778,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="DIR", help="also record py-spy profiles of the server into DIR")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (databases, server logs)")
+    parser.add_argument(
+        "--redis", default=REDIS, help="the Redis through which the 2 workers of the scaling run are one server"
+    )
     args = parser.parse_args(argv)
     if args.rooms < 2 * PAGE:
         parser.error(f"--rooms must be at least {2 * PAGE}")
