@@ -169,6 +169,7 @@ def serve(
     preflight.check_can_listen(settings.host, settings.port)
     if settings.redis_url:
         preflight.check_redis_reachable(settings.redis_url)
+    # Held until the server stops, migrations included: another serve on this file is refused meanwhile.
     with contextlib.ExitStack() as held:
         if kind == "sqlite":
             preflight.check_sqlite_writable(settings.database_url)
