@@ -53,7 +53,7 @@ RESULTS = run.BENCH_DIR / "results" / "postgres.json"
 NODE_CORES = "0"
 LOAD_CORES = "1"  # wrk and this run's PostgreSQL backends
 POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
-REDIS = "redis://127.0.0.1:6379/0"
+REDIS = run.REDIS
 
 
 # PostgreSQL and Redis ---------------------------------------------------------------------------------------

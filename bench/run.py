@@ -44,6 +44,7 @@ SERVICE = "live_engine_http_srv"
 SERVER_CORES = "0"
 WRK_CORES = "1"
 BOTH_CORES = "0,1"
+REDIS = "redis://127.0.0.1:6379/0"
 PAGE = 20
 
 WORKLOADS = (
@@ -446,10 +447,13 @@ def best(runs: list[dict[str, Any]]) -> dict[str, Any]:
 # phases ---------------------------------------------------------------------------------------------------
 
 
-def liveroom_server(dep: Deployment, workers: int, cores: str) -> Server:
+def liveroom_server(dep: Deployment, workers: int, cores: str, redis_url: str = "") -> Server:
+    """``redis_url``: needed by more than one worker, through which they are one server (else serve refuses)."""
     port = free_port()
     cmd = [liveroom_bin(), "serve", "--no-access-log", "--workers", str(workers), "--port", str(port)]
     cmd += ["--database", dep.url]
+    if redis_url:
+        cmd += ["--redis", redis_url, "--redis-prefix", f"liveroom-bench-{os.getpid()}-{port}"]
     return Server(f"liveroom ({workers} worker)", cmd, cores, port, dep.directory / f"server-{port}.log")
 
 
@@ -571,9 +575,14 @@ def main_phase(args: argparse.Namespace, dep: Deployment, load: Load, results: d
             results["profiles"] = profile(server, dep, args.rooms, load, Path(args.profile))
     results["workloads"] = workloads
 
-    log("scaling: 2 workers on cores 0-1 (wrk shares them)")
-    scaling: dict[str, Any] = {}
-    with running(liveroom_server(dep, 2, BOTH_CORES)) as two:
+    log(f"scaling: 2 workers with Redis at {args.redis} on cores 0-1 (wrk shares them)")
+    scaling: dict[str, Any] = {"redis": args.redis}
+    # One worker with the same Redis on one core: what Redis itself costs (get_room_info reads MemberCount there).
+    with running(liveroom_server(dep, 1, SERVER_CORES, args.redis)) as one:
+        scaling["liveroom_1_worker_redis"] = best_of(
+            args.repeat, lambda: run_wrk("get_room_info.lua", one, dep, args.rooms, load)
+        )
+    with running(liveroom_server(dep, 2, BOTH_CORES, args.redis)) as two:
         scaling["liveroom_2_workers"] = best_of(
             args.repeat, lambda: run_wrk("get_room_info.lua", two, dep, args.rooms, load, cores=BOTH_CORES)
         )
@@ -582,6 +591,9 @@ def main_phase(args: argparse.Namespace, dep: Deployment, load: Load, results: d
             args.repeat, lambda: run_wrk("get_room_info.lua", two, dep, args.rooms, load, cores=BOTH_CORES)
         )
     scaling["liveroom_ratio"] = round(scaling["liveroom_2_workers"]["rps"] / workloads["get_room_info"]["rps"], 2)
+    scaling["liveroom_ratio_redis"] = round(
+        scaling["liveroom_2_workers"]["rps"] / scaling["liveroom_1_worker_redis"]["rps"], 2
+    )
     scaling["ceiling_ratio"] = round(scaling["ceiling_2_workers"]["rps"] / results["ceiling"]["rps"], 2)
     results["scaling"] = scaling
 
@@ -672,7 +684,8 @@ def targets(results: dict[str, Any], args: argparse.Namespace) -> list[dict[str,
     contended = max(r["other_cpu_pct"] for r in runs) > args.quiet
     add(
         "2 workers >= 1.6x one worker (get_room_info)",
-        f"{ratio:.2f}x (the ceiling itself: {results['scaling']['ceiling_ratio']:.2f}x; "
+        f"{ratio:.2f}x with Redis, {results['scaling']['liveroom_ratio_redis']:.2f}x one worker with Redis "
+        f"(the ceiling itself: {results['scaling']['ceiling_ratio']:.2f}x; "
         f"wrk took {_wrk_cores(runs[0]):.2f} of the 2 cores)"
         + ("; contended: other jobs used the cores, run again" if contended else ""),
         None if contended else ratio >= 1.6,
@@ -719,7 +732,7 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
         for name in ("get_room_info", "get_room_list (first page)", "get_room_list (deep pages)"):
             row(f"{name} @ {args.memory_rooms:,} rooms", big[name])
         row(f"get_room_list (deep, 1 conn) @ {args.memory_rooms:,}", big["get_room_list (deep pages, 1 connection)"])
-    for name in ("liveroom_2_workers", "ceiling_2_workers"):
+    for name in ("liveroom_1_worker_redis", "liveroom_2_workers", "ceiling_2_workers"):
         row(name.replace("_", " ") + " (get_room_info)", results["scaling"][name])
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(c.ljust(widths[i]) if i == 0 else c.rjust(widths[i]) for i, c in enumerate(r)) for r in rows]
@@ -729,7 +742,8 @@ def table(results: dict[str, Any], args: argparse.Namespace) -> str:
     lines += [
         "",
         f"server RSS (incl. children): {mem}",
-        f"scaling, get_room_info 2 workers / 1: liveroom {results['scaling']['liveroom_ratio']:.2f}x, "
+        f"scaling, get_room_info 2 workers (Redis) / 1: liveroom {results['scaling']['liveroom_ratio']:.2f}x "
+        f"({results['scaling']['liveroom_ratio_redis']:.2f}x one worker with Redis), "
         f"ceiling {results['scaling']['ceiling_ratio']:.2f}x",
         f"UserSig: verify (new) {sig['verify_new_us']:.1f} µs, "
         f"authenticate (cache hit) {sig['cached_authenticate_us']:.2f} µs with {sig['cached_hmac_calls']} HMACs",
@@ -774,6 +788,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--profile", metavar="DIR", help="also record py-spy profiles of the server into DIR")
     parser.add_argument("--output", type=Path, default=RESULTS, help="where the JSON results go")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (databases, server logs)")
+    parser.add_argument(
+        "--redis", default=REDIS, help="the Redis through which the 2 workers of the scaling run are one server"
+    )
     args = parser.parse_args(argv)
     if args.rooms < 2 * PAGE:
         parser.error(f"--rooms must be at least {2 * PAGE}")

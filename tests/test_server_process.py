@@ -28,6 +28,9 @@ import httpx
 import pytest
 
 from tests.helpers import ADMIN, IM, SDKAPPID, SECRET_KEY, LiveClient
+from tests.redis.conftest import redis_prefix, redis_url
+
+__all__ = ["redis_prefix", "redis_url"]  # fixtures, imported to be found by pytest
 
 pytestmark = pytest.mark.slow
 
@@ -161,6 +164,12 @@ def app_db(database_url: str) -> str:
     assert json.loads(created.stdout)["SDKAppID"] == SDKAPPID
     run_cli("app", "quota", str(SDKAPPID), "--no-rate-limits", "--database", database_url)
     return database_url
+
+
+def workers_args(workers: int, redis_url: str, redis_prefix: str) -> tuple[str, ...]:
+    """``--workers N``, with the Redis that makes more than one worker one server (else refused: exit 16)."""
+    redis = ("--redis", redis_url, "--redis-prefix", redis_prefix) if workers > 1 else ()
+    return ("--workers", str(workers), *redis)
 
 
 @pytest.fixture
@@ -327,8 +336,10 @@ async def wait_for_workers(server: Server, workers: int) -> None:
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-async def test_one_winner_among_50_concurrent_creators(app_db: str, start_server: StartServer, workers: int) -> None:
-    server = start_server(app_db, "--workers", str(workers))
+async def test_one_winner_among_50_concurrent_creators(
+    app_db: str, start_server: StartServer, workers: int, redis_url: str, redis_prefix: str
+) -> None:
+    server = start_server(app_db, *workers_args(workers, redis_url, redis_prefix))
     await wait_for_workers(server, workers)
     # New connections for every request, so each round is spread over the workers afresh.
     http = client_for(server, keepalive=False)
@@ -357,10 +368,10 @@ async def test_one_winner_among_50_concurrent_creators(app_db: str, start_server
 
 
 async def test_two_workers_share_one_database(
-    app_db: str, start_server: StartServer, connect: Callable[[Server], LiveClient]
+    app_db: str, start_server: StartServer, redis_url: str, redis_prefix: str
 ) -> None:
     """A room created through one worker is read, changed and destroyed through the other."""
-    server = start_server(app_db, "--workers", "2")
+    server = start_server(app_db, *workers_args(2, redis_url, redis_prefix))
     await wait_for_workers(server, 2)
     http = client_for(server, keepalive=False)
     live = LiveClient(http)
@@ -385,9 +396,9 @@ async def test_two_workers_share_one_database(
 
 @pytest.mark.parametrize("workers", [1, 2])
 async def test_apps_changed_by_the_cli_take_effect_at_once(
-    app_db: str, start_server: StartServer, connect: Callable[[Server], LiveClient], workers: int
+    app_db: str, start_server: StartServer, workers: int, redis_url: str, redis_prefix: str
 ) -> None:
-    server = start_server(app_db, "--workers", str(workers))
+    server = start_server(app_db, *workers_args(workers, redis_url, redis_prefix))
     await wait_for_workers(server, workers)
     other_app, other_key = SDKAPPID + 7, "0123456789abcdef" * 4
     run_cli("app", "create", "--sdkappid", str(other_app), "--secret-key", other_key, "--database", app_db)

@@ -12,9 +12,26 @@ import pytest
 
 from tests.helpers import POSTGRESQL, LiveClient
 from tests.receiver import Answer, Received, Receiver
-from tests.test_server_process import Server, StartServer, app_db, connect, database_url, start_server
+from tests.test_server_process import (
+    Server,
+    StartServer,
+    app_db,
+    connect,
+    database_url,
+    redis_prefix,
+    redis_url,
+    start_server,
+    workers_args,
+)
 
-__all__ = ["app_db", "connect", "database_url", "start_server"]  # fixtures, imported to be found by pytest
+__all__ = [
+    "app_db",
+    "connect",
+    "database_url",
+    "redis_prefix",
+    "redis_url",
+    "start_server",
+]  # fixtures, imported to be found by pytest
 
 pytestmark = pytest.mark.slow
 
@@ -143,8 +160,10 @@ async def test_two_workers_on_one_database_deliver_each_event_once(
     start_server: StartServer,
     connect: Callable[[Server], LiveClient],
     receiver: Receiver,
+    redis_url: str,
+    redis_prefix: str,
 ) -> None:
-    server = start_server(app_db, "--workers", "2", env=ENV)
+    server = start_server(app_db, *workers_args(2, redis_url, redis_prefix), env=ENV)
     # Several connections, so that both workers serve writes; each write is answered before the next is sent.
     clients = [connect(server) for _ in range(4)]
     await configure(clients[0], receiver)

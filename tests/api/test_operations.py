@@ -27,7 +27,14 @@ from liveroom.settings import Settings, SettingsError
 from tests.helpers import ADMIN, SDKAPPID, SECRET_KEY, LiveClient
 from tests.realtime.wsclient import WSClient
 from tests.redis import service as redis_service
-from tests.test_server_process import StartServer, app_db, start_server  # noqa: F401 - fixtures
+from tests.test_server_process import (  # noqa: F401 - fixtures
+    StartServer,
+    app_db,
+    redis_prefix,
+    redis_url,
+    start_server,
+    workers_args,
+)
 
 UNREACHABLE_REDIS = "redis://:t0p-secret@127.0.0.1:9/0"
 
@@ -285,8 +292,10 @@ def test_sigterm_finishes_the_request_in_flight_and_tells_websockets(
 async def test_metrics_of_several_workers_are_summed(
     start_server: StartServer,  # noqa: F811
     app_db: str,  # noqa: F811
+    redis_url: str,  # noqa: F811
+    redis_prefix: str,  # noqa: F811
 ) -> None:
-    server = start_server(app_db, "--workers", "2")
+    server = start_server(app_db, *workers_args(2, redis_url, redis_prefix))
     calls = 40
     # A connection per request, so that the kernel hands them to both workers.
     limits = httpx.Limits(max_keepalive_connections=0)

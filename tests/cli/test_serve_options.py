@@ -17,6 +17,7 @@ from liveroom.cli import server
 from liveroom.cli.commands import cli
 from liveroom.settings import Settings
 from tests.client.servers import free_port
+from tests.redis import service
 
 
 @pytest.fixture
@@ -82,7 +83,12 @@ def test_serve_with_workers_removes_the_metrics_directories_of_serve_processes_k
         server, "_run_uvicorn", lambda _settings, _trusted=None: seen.append(os.environ["PROMETHEUS_MULTIPROC_DIR"])
     )
     result = CliRunner().invoke(
-        cli, ["serve", "--workers", "2", "--port", str(free_port()), "--database", f"sqlite:///{tmp_path / 'db'}"]
+        cli,
+        [
+            "serve",
+            *("--workers", "2", "--redis", service.server_url()),
+            *("--port", str(free_port()), "--database", f"sqlite:///{tmp_path / 'db'}"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert not stale.exists()

@@ -13,7 +13,7 @@ import typer
 
 from liveroom.cli import preflight
 from liveroom.cli.exits import ExitStatus
-from tests.cli.processes import REDIS_MODULES, liveroom, one_error_line
+from tests.cli.processes import REDIS_MODULES, files_in, liveroom, one_error_line
 from tests.test_server_process import free_port
 
 pytestmark = pytest.mark.slow
@@ -93,7 +93,8 @@ def test_port_in_use_is_reported_before_the_application_starts(listener: int, sq
 
 
 def test_port_in_use_with_workers(listener: int, sqlite_url: str) -> None:
-    status, _ = serve("--port", str(listener), "--workers", "2", "--database", sqlite_url)
+    redis = ("--redis", "redis://127.0.0.1:6379/0")  # not reached: the port is checked first
+    status, _ = serve("--port", str(listener), "--workers", "2", *redis, "--database", sqlite_url)
     assert status == ExitStatus.CANNOT_LISTEN
 
 
@@ -150,3 +151,22 @@ def test_redis_extra_missing(sqlite_url: str) -> None:
     assert result.returncode == ExitStatus.MISSING_EXTRA
     assert "needs the redis extra, which is not installed (no module redis)" in line
     assert "pip install '.[redis]'" in line
+
+
+@pytest.mark.parametrize("database", ["sqlite", "postgresql"])
+def test_several_workers_without_redis_are_refused(tmp_path: Path, database: str) -> None:
+    """Each worker would have its own members, events and counts, on SQLite as on PostgreSQL; refused before the
+    database is touched (nothing listens on the PostgreSQL URL's port)."""
+    sqlite_url = f"sqlite:///{tmp_path / 'liveroom.db'}"
+    url = sqlite_url if database == "sqlite" else f"postgresql://liveroom@127.0.0.1:{closed_port()}/live"
+    status, line = serve("--port", str(free_port()), "--workers", "2", "--database", url)
+    assert status == ExitStatus.WORKERS_NEED_REDIS
+    assert "--workers 2 (LIVEROOM_WORKERS) needs --redis / LIVEROOM_REDIS_URL" in line
+    assert "add --redis redis://HOST:6379/0, or run one worker" in line
+    assert files_in(tmp_path) == []
+
+
+def test_workers_from_the_environment_without_redis_are_refused(sqlite_url: str) -> None:
+    result = liveroom("serve", "--port", str(free_port()), "--database", sqlite_url, env={"LIVEROOM_WORKERS": "3"})
+    assert result.returncode == ExitStatus.WORKERS_NEED_REDIS
+    assert "--workers 3 (LIVEROOM_WORKERS) needs --redis" in one_error_line(result)

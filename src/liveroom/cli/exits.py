@@ -27,6 +27,8 @@ class ExitStatus(IntEnum):
     DATABASE_NOT_WRITABLE = 13
     REDIS_UNREACHABLE = 14
     CANNOT_LISTEN = 15
+    WORKERS_NEED_REDIS = 16
+    DATABASE_IN_USE = 17
 
 
 _err = Console(stderr=True, highlight=False)

@@ -101,6 +101,18 @@ def require_database_extras(url: str, needed_by: str) -> Backend:
     return kind
 
 
+def check_one_server(workers: int, redis_url: str) -> None:
+    """Several workers are one server only through Redis: without it each would have its own members online,
+    events and counts, whatever the database."""
+    if workers > 1 and not redis_url:
+        fail(
+            ExitStatus.WORKERS_NEED_REDIS,
+            f"--workers {workers} (LIVEROOM_WORKERS) needs {REDIS_SETTING}: without Redis each worker would be a "
+            "server of its own (its own members, events and MemberCount); add --redis redis://HOST:6379/0, or run "
+            "one worker",
+        )
+
+
 def check_sqlite_writable(url: str) -> None:
     """The file and its directory (SQLite writes its -wal and -shm files beside it) can be created and written."""
     path = Path(path_of(url)).absolute()

@@ -6,6 +6,7 @@ core install, and each command here checks what it needs (``preflight``) before 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -19,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from liveroom import __version__, logs, usersig
-from liveroom.cli import preflight
+from liveroom.cli import preflight, serve_lock
 from liveroom.cli.exits import ExitStatus, fail
 from liveroom.settings import DEV_ADMIN, DEV_SDKAPPID, Settings, SettingsError
 
@@ -162,13 +163,23 @@ def serve(
     )
     # Cheapest first; each check exits with its own status (exits.ExitStatus).
     preflight.require_extra("server", "liveroom serve")
-    preflight.require_database_extras(settings.database_url, "liveroom serve")
+    kind = preflight.require_database_extras(settings.database_url, "liveroom serve")
+    preflight.check_one_server(settings.workers, settings.redis_url)
     if settings.redis_url:
         preflight.require_extra("redis", f"a Redis URL ({preflight.REDIS_SETTING})")
     preflight.check_can_listen(settings.host, settings.port)
     if settings.redis_url:
         preflight.check_redis_reachable(settings.redis_url)
-    from liveroom.cli import database as server_database  # noqa: PLC0415 - the server extra, checked above
+    # Held until the server stops, migrations included: another serve on this file is refused meanwhile.
+    with contextlib.ExitStack() as held:
+        if kind == "sqlite":
+            preflight.check_sqlite_writable(settings.database_url)
+            held.enter_context(serve_lock.serving(settings.database_url))
+        _serve(settings, forwarded_allow_ips)
+
+
+def _serve(settings: Settings, forwarded_allow_ips: str | None) -> None:
+    from liveroom.cli import database as server_database  # noqa: PLC0415 - the server extra, checked by serve
 
     logs.configure(settings.log_level, settings.log_format)
     server_database.prepare(settings.database_url, create=True)
