@@ -9,6 +9,7 @@ from liveroom.domain.events import (
     CustomMessage,
     GiftSent,
     KickedOffSeat,
+    KickedOutOfRoom,
     Liked,
     MemberBanned,
     MemberEntered,
@@ -48,6 +49,10 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
     (
         MemberLeft(**BY_BOB, member_account="bob", member_count=1, reason="left"),
         frame("member_left", "bob", '{"Member_Account":"bob","MemberCount":1,"Reason":"left"}'),
+    ),
+    (
+        KickedOutOfRoom(**BY_ADMIN, recipients=frozenset({"bob"}), member_account="bob", reason="by_admin"),
+        frame("kicked_out_of_room", "administrator", '{"Member_Account":"bob","Reason":"by_admin"}'),
     ),
     (
         MemberBanned(**BY_ADMIN, member_list_account=("bob", "carol"), banned_until=1764100000, reason="spam"),

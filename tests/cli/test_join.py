@@ -231,3 +231,24 @@ def test_ctrl_c_leaves_the_room_cleanly(admin: Client, session: Callable[..., Se
             return seen
 
     assert asyncio.run(asyncio.wait_for(watch(), WAIT)) == ["see you", "left", 0, True]
+
+
+def test_members_lists_everyone_online_the_owner_first(admin: Client, run: Run) -> None:
+    result = run("join", ROOM, "--as", "alice", input="/members\n")
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "1 online: alice" in result.stderr
+
+
+@pytest.mark.slow
+def test_a_kick_ends_the_session_with_1(admin: Client, session: Callable[..., Session]) -> None:
+    bob = session(ROOM, "--as", "bob")
+    bob.wait_for("entered party")
+    alice = session(ROOM, "--as", "alice")
+    assert alice.wait_for("entered party").endswith("as alice: 2 online: bob, alice")
+    admin.members.kick(ROOM, ["alice"])
+    assert alice.wait_for("kicked").endswith("administrator kicked alice out of the room")
+    code, stderr = alice.finish()
+    assert code == 1
+    assert "you were kicked out of party" in stderr
+    assert "alice was kicked out (1 online)" in bob.wait_for("was kicked out")
+    assert admin.rooms.get_info(ROOM).room_info.member_count == 1

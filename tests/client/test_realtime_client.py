@@ -126,12 +126,15 @@ async def test_several_users_see_each_other_and_messages_in_order(admin: AsyncCl
     entered = await alice.enter(ROOM)
     assert entered.room_info.owner_account == "host"
     assert (entered.room_info.member_count, entered.room_info.view_count) == (1, 1)
-    assert entered.member_list_account == ["alice"]
+    assert [m.member_account for m in (await alice.get_member_list(ROOM)).member_list] == ["alice"]
     assert alice.rooms == {ROOM}
 
     bob = await connect("bob", usersig=tencent_sig("bob"))  # a UserSig made elsewhere works as well
     entered = await bob.enter(ROOM)
-    assert entered.member_list_account == ["alice", "bob"]
+    page = await bob.get_member_list(ROOM)
+    assert (page.room_id, page.next, page.member_count) == (ROOM, "", 2)
+    assert [m.member_account for m in page.member_list] == ["alice", "bob"]
+    assert [member async for member in alice.iter_members(ROOM)] == ["alice", "bob"]
     seen = await next_event(alice, MemberEntered)
     assert (seen.room_id, seen.member_account, seen.member_count, seen.view_count) == (ROOM, "bob", 2, 2)
     assert seen.operator_account == "bob"

@@ -41,7 +41,7 @@ from websockets.exceptions import ConnectionClosed
 
 from liveroom import usersig as usersigs
 from liveroom.client._core import USER_AGENT
-from liveroom.client._generated import Pair, RoomInfo, Seat
+from liveroom.client._generated import ListedMember, Pair, RoomInfo, Seat
 from liveroom.client._models import Model
 from liveroom.client.errors import ConnectionClosedError, LiveroomError, error_for
 
@@ -51,11 +51,13 @@ __all__ = [
     "Entered",
     "GiftSent",
     "KickedOffSeat",
+    "KickedOutOfRoom",
     "Liked",
     "MemberBanned",
     "MemberEntered",
     "MemberLeft",
     "MemberMuted",
+    "MemberPage",
     "MemberUnbanned",
     "MetadataChanged",
     "MetadataDeleted",
@@ -100,7 +102,7 @@ class MemberEntered(RoomEvent, kw_only=True):
 
 
 class MemberLeft(RoomEvent, kw_only=True):
-    """``reason``: ``left``, ``disconnected``, ``timeout`` or ``banned``."""
+    """``reason``: ``left``, ``disconnected``, ``timeout``, ``banned`` or ``kicked``."""
 
     KIND = "member_left"
     member_account: str = field(name="Member_Account", default="")
@@ -182,6 +184,15 @@ class SeatApplicationResult(RoomEvent, kw_only=True):
     result: str = field(name="Result", default="")
 
 
+class KickedOutOfRoom(RoomEvent, kw_only=True):
+    """Only to the member kicked (by the owner, an admin or the app backend); the connection is out of the room,
+    and may ``enter`` again at once (a kick is not a ban). ``reason``: ``by_admin``."""
+
+    KIND = "kicked_out_of_room"
+    member_account: str = field(name="Member_Account", default="")
+    reason: str = field(name="Reason", default="")
+
+
 class MemberBanned(RoomEvent, kw_only=True):
     KIND = "member_banned"
     member_list_account: list[str] = field(name="MemberList_Account", default_factory=list)
@@ -249,6 +260,7 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         SeatListChanged,
         PickedOnSeat,
         KickedOffSeat,
+        KickedOutOfRoom,
         SeatApplication,
         SeatApplicationResult,
         MemberBanned,
@@ -283,12 +295,22 @@ def parse_event(frame: dict[str, Any]) -> RoomEvent:
 
 
 class Entered(Model, kw_only=True):
-    """The answer to ``enter``: the room as it is now, its admins and the members online (you included)."""
+    """The answer to ``enter``: the room as it is now (``room_info.member_count`` members online, you included) and
+    its admins; page through the members with ``get_member_list``."""
 
     room_id: str = field(name="RoomId", default="")
     room_info: RoomInfo = field(name="RoomInfo", default_factory=RoomInfo)
     admin_account: list[str] = field(name="Admin_Account", default_factory=list)
-    member_list_account: list[str] = field(name="MemberList_Account", default_factory=list)
+
+
+class MemberPage(Model, kw_only=True):
+    """One page of a room's members online (``get_member_list``): the owner and admins first, then in the order
+    they entered; ``next`` ("" after the last page) asks for the following one."""
+
+    room_id: str = field(name="RoomId", default="")
+    next: str = field(name="Next", default="")
+    member_count: int = field(name="MemberCount", default=0)
+    member_list: list[ListedMember] = field(name="MemberList", default_factory=list)
 
 
 # the connection -------------------------------------------------------------------------------------------------
@@ -429,6 +451,23 @@ class RealtimeClient:
         self.rooms.add(room_id)
         return msgspec.convert(answer, Entered)
 
+    async def get_member_list(self, room_id: str, next: str = "") -> MemberPage:
+        """One page (at most 100) of the members online in a room you are in; pass ``next`` of the previous page for
+        the following one. Raises ``InvalidParameterError`` for a ``next`` the server never answered."""
+        answer = await self._request({"type": "get_member_list", "RoomId": room_id, "Next": next})
+        return msgspec.convert(answer, MemberPage)
+
+    async def iter_members(self, room_id: str) -> AsyncIterator[str]:
+        """Every member online, page after page (the list is live: who enters meanwhile comes last)."""
+        cursor = ""
+        while True:
+            page = await self.get_member_list(room_id, cursor)
+            for member in page.member_list:
+                yield member.member_account
+            if not page.next or page.next == cursor:
+                return
+            cursor = page.next
+
     async def leave(self, room_id: str) -> None:
         await self._request({"type": "leave", "RoomId": room_id})
         self.rooms.discard(room_id)
@@ -561,6 +600,7 @@ class RealtimeClient:
             if (
                 isinstance(event, RoomDismissed)
                 or (isinstance(event, MemberBanned) and self.identifier in event.member_list_account)
+                or (isinstance(event, KickedOutOfRoom) and event.member_account == self.identifier)
                 # About this user: the node took this connection out of the room (docs/realtime.md, several nodes).
                 or (isinstance(event, MemberLeft) and event.member_account == self.identifier)
             ):

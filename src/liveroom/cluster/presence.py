@@ -118,6 +118,12 @@ class RedisPresence:
             lambda: self._store.members(sdkappid, room_id, self._now_ms()), lambda: self._own.members(sdkappid, room_id)
         )
 
+    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+        return await self._shared(
+            lambda: self._store.page(sdkappid, room_id, self._now_ms(), after, limit),
+            lambda: self._own.page(sdkappid, room_id, after, limit),
+        )
+
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         return await self._shared(
             lambda: self._store.is_present((sdkappid, room_id, user_id), self._now_ms()),

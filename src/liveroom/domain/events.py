@@ -38,10 +38,18 @@ class MemberEntered(RoomEvent, frozen=True, tag="member_entered"):
 
 
 class MemberLeft(RoomEvent, frozen=True, tag="member_left"):
-    """``reason``: left, disconnected, timeout or banned."""
+    """``reason``: left, disconnected, timeout, banned or kicked."""
 
     member_account: str
     member_count: int
+    reason: str
+
+
+class KickedOutOfRoom(RoomEvent, frozen=True, tag="kicked_out_of_room"):
+    """To the member taken out of the room (``recipients``), who may enter again at once; ``reason``: by_admin
+    (the owner, a room admin or the app backend)."""
+
+    member_account: str
     reason: str
 
 
@@ -186,6 +194,7 @@ class RoomDismissed(RoomEvent, frozen=True, tag="room_dismissed"):
 AnyRoomEvent = (
     MemberEntered
     | MemberLeft
+    | KickedOutOfRoom
     | MemberBanned
     | MemberUnbanned
     | MemberMuted

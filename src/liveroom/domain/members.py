@@ -41,12 +41,11 @@ OP_TYPES = ("add", "delete")
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    """A member's view of the room they entered."""
+    """A member's view of the room they entered (who else is in it is paged with ``audience.member_list``)."""
 
     room: RoomRecord
     member_count: int
     admins: list[str]
-    members: list[str]
 
 
 # admins -------------------------------------------------------------------------------------------------
@@ -112,7 +111,7 @@ async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[st
         for user_id in wanted:
             remaining = await svc.presence.remove(caller.sdkappid, room_id, user_id)
             if remaining is not None:
-                await _left(svc, caller, room_id, user_id, remaining, "banned")
+                await left_room(svc, caller, room_id, user_id, remaining, "banned")
     except Exception:
         # The ban is committed and answers success; a member it could not take out now cannot enter again.
         log.exception("banned members of room %r still online were not all taken out", room_id)
@@ -214,7 +213,7 @@ async def enter(
             remaining = await presence.leave(sdkappid, room_id, user_id)
             if admission.already and remaining is not None:
                 # They were a member (back before their old entry expired) and now are not: the room is told.
-                await _left(svc, caller, room_id, user_id, remaining, "disconnected")
+                await left_room(svc, caller, room_id, user_id, remaining, "disconnected")
         raise
     room = msgspec.structs.replace(room, view_count=view_count)
     if not admission.already:
@@ -228,12 +227,7 @@ async def enter(
                 view_count=view_count,
             )
         )
-    return Entry(
-        room=room,
-        member_count=admission.member_count,
-        admins=admins,
-        members=sorted(await presence.members(sdkappid, room_id)),
-    )
+    return Entry(room=room, member_count=admission.member_count, admins=admins)
 
 
 async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left") -> bool:
@@ -242,7 +236,7 @@ async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left
     remaining = await svc.presence.leave(caller.sdkappid, room_id, caller.identifier)
     if remaining is None:
         return False
-    await _left(svc, caller, room_id, caller.identifier, remaining, reason)
+    await left_room(svc, caller, room_id, caller.identifier, remaining, reason)
     return True
 
 
@@ -257,7 +251,9 @@ def _state(caller: Caller, room_id: str, user_id: str, *, online: bool, cause: s
     )
 
 
-async def _left(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
+async def left_room(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
+    """``user_id`` is no longer in the room (``remaining`` members are): their seat is freed, the app backend and the
+    room are told (``reason``: left, disconnected, timeout, banned, kicked)."""
     offline = None
     if callbacks.wanted(caller, callbacks.MEMBER_STATE_CHANGED):
         cause = callbacks.LEAVE_CAUSES.get(reason, callbacks.LEAVE)
@@ -282,7 +278,7 @@ async def sweep_lost(svc: Services, apps: Callable[[int], AppRecord | None]) -> 
         app = apps(lost.sdkappid)
         if app is not None:
             caller = Caller(app, lost.user_id)
-            await _left(svc, caller, lost.room_id, lost.user_id, lost.member_count, "disconnected")
+            await left_room(svc, caller, lost.room_id, lost.user_id, lost.member_count, "disconnected")
     return len(gone)
 
 

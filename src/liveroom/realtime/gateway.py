@@ -17,11 +17,11 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import gifts, members, messages, seats
+from liveroom.domain import audience, gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
-from liveroom.domain.events import AnyRoomEvent, GiftSent, MemberBanned, MemberLeft, RoomDismissed
+from liveroom.domain.events import AnyRoomEvent, GiftSent, KickedOutOfRoom, MemberBanned, MemberLeft, RoomDismissed
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
@@ -203,6 +203,8 @@ class RealtimeGateway:
             await self._gift(session, request)
         elif isinstance(request, protocol.TakeSeat | protocol.LeaveSeat | protocol.AnswerSeat):
             await self._seat(session, request)
+        elif isinstance(request, protocol.GetMemberList):
+            await self._member_list(session, request)
         else:
             session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
@@ -269,7 +271,30 @@ class RealtimeGateway:
                     "RoomId": room_id,
                     "RoomInfo": protocol.room_info(entry.room, entry.member_count),
                     "Admin_Account": entry.admins,
-                    "MemberList_Account": entry.members,
+                }
+            )
+        )
+
+    def _member_of(self, session: Session, room_id: str) -> Caller:
+        """The connection's caller, refused (``not_in_room``) unless the connection is in ``room_id``."""
+        assert session.caller is not None
+        if room_id not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        return session.caller
+
+    async def _member_list(self, session: Session, request: protocol.GetMemberList) -> None:
+        """REST get_member_list's page (the same domain call), for a member of the room."""
+        caller = self._member_of(session, request.RoomId)
+        page = await audience.member_list(self._svc, caller, request.RoomId, request.Next)
+        session.push(
+            protocol.encode(
+                {
+                    "type": "member_list",
+                    "ref": request.id,
+                    "RoomId": request.RoomId,
+                    "Next": page.next,
+                    "MemberCount": page.member_count,
+                    "MemberList": [{"Member_Account": user} for user in page.members],
                 }
             )
         )
@@ -410,9 +435,9 @@ class RealtimeGateway:
         if isinstance(event, RoomDismissed):
             for session in self._rooms.pop(key):
                 session.rooms.discard(event.room_id)
-        elif isinstance(event, MemberBanned):
-            banned = set(event.member_list_account)
-            for session in [s for s in sessions if s.user_id in banned]:
+        elif isinstance(event, MemberBanned | KickedOutOfRoom):
+            gone = set(event.member_list_account if isinstance(event, MemberBanned) else event.recipients)
+            for session in [s for s in sessions if s.user_id in gone]:
                 sessions.discard(session)
                 session.rooms.discard(event.room_id)
             if not sessions:

@@ -91,6 +91,11 @@ class LeaveSeat(Request):
     RoomId: RoomIdText
 
 
+class GetMemberList(Request):
+    RoomId: RoomIdText
+    Next: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
 class AnswerSeat(Request):
     RoomId: RoomIdText
     Member_Account: str
@@ -109,6 +114,7 @@ REQUESTS: dict[str, type[Request]] = {
     "take_seat": TakeSeat,
     "leave_seat": LeaveSeat,
     "answer_seat": AnswerSeat,
+    "get_member_list": GetMemberList,
 }
 
 _decode_object = msgspec.json.Decoder(dict[str, Any]).decode
