@@ -19,6 +19,7 @@ from liveroom.domain.events import (
     MetadataChanged,
     MetadataDeleted,
     MetadataItem,
+    MicrophoneChanged,
     PickedOnSeat,
     RobotsChanged,
     RoomDismissed,
@@ -49,6 +50,10 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
     (
         MemberLeft(**BY_BOB, member_account="bob", member_count=1, reason="left"),
         frame("member_left", "bob", '{"Member_Account":"bob","MemberCount":1,"Reason":"left"}'),
+    ),
+    (
+        MicrophoneChanged(**BY_BOB, member_account="carol", index=2, is_open=False),
+        frame("microphone_changed", "bob", '{"Member_Account":"carol","Index":2,"IsOpen":false}'),
     ),
     (
         KickedOutOfRoom(**BY_ADMIN, recipients=frozenset({"bob"}), member_account="bob", reason="by_admin"),

@@ -24,11 +24,14 @@ from liveroom.client import (
     RoomEvent,
 )
 from liveroom.client.realtime import (
+    KickedOffSeat,
+    KickedOutOfRoom,
     Liked,
     MemberBanned,
     MemberEntered,
     MemberLeft,
     MetadataChanged,
+    MicrophoneChanged,
     RoomDismissed,
     RoomInfoChanged,
     SeatApplication,
@@ -417,3 +420,38 @@ def test_realtime_settings_come_from_the_environment() -> None:
         Settings.from_env({"LIVEROOM_EMPTY_ROOM_DISMISS_SECONDS": "0"})
     with pytest.raises(SettingsError, match="realtime_heartbeat_timeout_seconds"):
         Settings.from_env({"LIVEROOM_REALTIME_HEARTBEAT_TIMEOUT_SECONDS": "2"})
+
+
+# moderation --------------------------------------------------------------------------------------------------
+
+
+async def test_the_owner_moderates_through_the_client_and_the_guests_see_typed_events(
+    admin: AsyncClient, connect: Connect
+) -> None:
+    await admin.rooms.create("stage", owner_account="host", is_seat_enabled=True, max_seat_count=3)
+    host, alice, bob = await connect("host"), await connect("alice"), await connect("bob")
+    for rt in (host, alice, bob):
+        await rt.enter("stage")
+    assert await alice.take_seat("stage", 1) == "taken"
+    with pytest.raises(PermissionDeniedError) as refused:
+        await bob.kick_member("stage", ["alice"])
+    assert refused.value.reason == "not_allowed"
+    await host.close_microphone("stage", "alice")
+    closed = await next_event(alice, MicrophoneChanged)
+    assert (closed.member_account, closed.index, closed.is_open) == ("alice", 1, False)
+    await host.lock_seat("stage", 2, forbid_video=True)
+    await host.move_user_to_seat("stage", "alice", 0)
+    await host.kick_user_off_seat("stage", "alice", "later")
+    off = await next_event(alice, KickedOffSeat)
+    assert (off.member_account, off.index, off.payload) == ("alice", 0, "later")
+    await host.mute_member("stage", ["bob"], 60)
+    await host.kick_member("stage", ["bob"])
+    kicked = await next_event(bob, KickedOutOfRoom)
+    assert (kicked.member_account, kicked.reason, kicked.operator_account) == ("bob", "by_admin", "host")
+    assert "stage" not in bob.rooms
+    await host.ban_member("stage", ["alice"], 60, reason="spam")
+    banned = await next_event(alice, MemberBanned)
+    assert (banned.member_list_account, banned.reason) == (["alice"], "spam")
+    assert [m async for m in host.iter_members("stage")] == ["host"]
+    seats = (await admin.seats.list("stage")).seat_list
+    assert [s.is_video_disabled for s in seats] == [False, False, True]

@@ -61,6 +61,7 @@ __all__ = [
     "MemberUnbanned",
     "MetadataChanged",
     "MetadataDeleted",
+    "MicrophoneChanged",
     "PickedOnSeat",
     "RealtimeClient",
     "RobotsChanged",
@@ -167,6 +168,16 @@ class KickedOffSeat(RoomEvent, kw_only=True):
     payload: str = field(name="Data", default="")
 
 
+class MicrophoneChanged(RoomEvent, kw_only=True):
+    """The owner or an admin closed (``is_open`` False) or opened the microphone of the guest on seat ``index``;
+    the guest's app acts on it."""
+
+    KIND = "microphone_changed"
+    member_account: str = field(name="Member_Account", default="")
+    index: int = field(name="Index", default=0)
+    is_open: bool = field(name="IsOpen", default=False)
+
+
 class SeatApplication(RoomEvent, kw_only=True):
     """Only the owner and admins get it; answer with ``answer_seat``."""
 
@@ -261,6 +272,7 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         PickedOnSeat,
         KickedOffSeat,
         KickedOutOfRoom,
+        MicrophoneChanged,
         SeatApplication,
         SeatApplicationResult,
         MemberBanned,
@@ -510,6 +522,70 @@ class RealtimeClient:
             {"type": "answer_seat", "RoomId": room_id, "Member_Account": member_account, "Approve": approve}
         )
         return str(answer.get("Result", ""))
+
+    # moderation: the owner and admins of the room (PermissionDeniedError "not_allowed" for anyone else, and for an
+    # admin acting on the owner or another admin)
+
+    async def kick_member(self, room_id: str, accounts: list[str]) -> None:
+        """Take members out of the room without a ban: each gets ``KickedOutOfRoom``, the room ``MemberLeft``."""
+        await self._request({"type": "kick_member", "RoomId": room_id, "MemberList_Account": accounts})
+
+    async def ban_member(self, room_id: str, accounts: list[str], duration: int, *, reason: str = "") -> None:
+        """Ban members for ``duration`` seconds (REST ban_member's rules and events)."""
+        await self._request(
+            {
+                "type": "ban_member",
+                "RoomId": room_id,
+                "MemberList_Account": accounts,
+                "Duration": duration,
+                "Reason": reason,
+            }
+        )
+
+    async def mute_member(self, room_id: str, accounts: list[str], mute_time: int) -> None:
+        """Mute members' messages for ``mute_time`` seconds (0 unmutes)."""
+        await self._request(
+            {"type": "mute_member", "RoomId": room_id, "MemberList_Account": accounts, "MuteTime": mute_time}
+        )
+
+    async def kick_user_off_seat(self, room_id: str, member_account: str, data: str = "") -> None:
+        await self._request(
+            {"type": "kick_user_off_seat", "RoomId": room_id, "Member_Account": member_account, "Data": data}
+        )
+
+    async def lock_seat(
+        self,
+        room_id: str,
+        index: int,
+        *,
+        forbid_taken: bool | None = None,
+        forbid_video: bool | None = None,
+        forbid_audio: bool | None = None,
+    ) -> None:
+        """Lock a seat (its user is taken off) or switch its video or audio off or on; ``None`` leaves it."""
+        message: dict[str, Any] = {"type": "lock_seat", "RoomId": room_id, "Index": index}
+        switches = {"ForbidTaken": forbid_taken, "ForbidVideo": forbid_video, "ForbidAudio": forbid_audio}
+        message.update({name: value for name, value in switches.items() if value is not None})
+        await self._request(message)
+
+    async def move_user_to_seat(self, room_id: str, member_account: str, index: int, *, policy: int = 0) -> None:
+        """Move a member to seat ``index``; when it is taken ``policy`` 0 refuses, 1 kicks its user off, 2 swaps."""
+        await self._request(
+            {
+                "type": "move_user_to_seat",
+                "RoomId": room_id,
+                "Member_Account": member_account,
+                "SeatIndex": index,
+                "Policy": policy,
+            }
+        )
+
+    async def close_microphone(self, room_id: str, member_account: str) -> None:
+        """Close a seated guest's microphone: the room (the guest too) gets ``MicrophoneChanged``."""
+        await self._request({"type": "close_microphone", "RoomId": room_id, "Member_Account": member_account})
+
+    async def open_microphone(self, room_id: str, member_account: str) -> None:
+        await self._request({"type": "open_microphone", "RoomId": room_id, "Member_Account": member_account})
 
     async def heartbeat(self) -> int:
         """One heartbeat now (they are sent for you); answers the server's Unix time."""

@@ -16,6 +16,7 @@ from liveroom.domain.accounts import require_imported
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import KickedOutOfRoom
 from liveroom.domain.members import left_room
+from liveroom.domain.moderation import require_moderator
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room_exists
 from liveroom.errors import ErrorCode, InvalidParameter
@@ -65,27 +66,16 @@ async def member_list(svc: Services, caller: Caller, room_id: str, next_cursor: 
     )
 
 
-async def require_moderator(svc: Services, caller: Caller, room_id: str, targets: Sequence[str]) -> None:
-    """A member acting on others (``targets``) in the room must be its owner or an admin, and an admin may not act
-    on the owner or on another admin (100006 ``not_allowed``)."""
-    async with svc.store.read() as tx:
-        owner = await require_room_exists(tx, caller, room_id)
-        admins = set(await tx.room_admins(caller.sdkappid, room_id))
-    user = caller.identifier
-    if user == owner:
-        return
-    if user not in admins:
-        raise Refused(ErrorCode.NO_PERMISSION, "not_allowed", "RoomId: only the owner or an admin may do this")
-    for target in targets:
-        if target == owner or (target in admins and target != user):
-            raise Refused(ErrorCode.NO_PERMISSION, "not_allowed", f"Member_Account: an admin cannot act on {target!r}")
-
-
-async def kick(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str]) -> list[str]:
+async def kick(
+    svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], *, as_member: bool = False
+) -> list[str]:
     """Take members out of the room without a ban (they may enter again at once); answers those who were in it.
     Each gets ``kicked_out_of_room``; the room sees them leave (``member_left``, reason kicked) and their seats
-    freed, as for any member leaving. Members not in the room are passed over; the owner cannot be kicked."""
+    freed, as for any member leaving. Members not in the room are passed over; the owner cannot be kicked.
+    ``as_member``: ``caller`` is a member on the client gateway, who must be the owner or an admin."""
     wanted = list(dict.fromkeys(accounts))
+    if as_member:
+        await require_moderator(svc, caller, room_id, wanted, "MemberList_Account")
     async with svc.store.read() as tx:
         owner = await require_room_exists(tx, caller, room_id)
         if owner in wanted:

@@ -138,6 +138,14 @@ class KickedOffSeat(RoomEvent, frozen=True, tag="kicked_off_seat"):
     data: str
 
 
+class MicrophoneChanged(RoomEvent, frozen=True, tag="microphone_changed"):
+    """The owner or an admin closed (``is_open`` False) or opened the microphone of the guest on seat ``index``."""
+
+    member_account: str
+    index: int
+    is_open: bool
+
+
 class SeatApplication(RoomEvent, frozen=True, tag="seat_application"):
     member_account: str
     index: int
@@ -207,6 +215,7 @@ AnyRoomEvent = (
     | SeatListChanged
     | PickedOnSeat
     | KickedOffSeat
+    | MicrophoneChanged
     | SeatApplication
     | SeatApplicationResult
     | RoomInfoChanged

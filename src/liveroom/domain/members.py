@@ -26,6 +26,7 @@ from liveroom.domain.events import (
     RobotsChanged,
     RoomDismissed,
 )
+from liveroom.domain.moderation import require_moderator
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import record_dismissal, require_room, require_room_exists
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
@@ -37,6 +38,7 @@ MAX_ROBOTS = 3
 BAN_BATCH_MAX = 20
 MUTE_BATCH_MAX = 100
 BANNED_PAGE_MAX = 100
+REASON_MAX_BYTES = 200
 OP_TYPES = ("add", "delete")
 
 
@@ -85,16 +87,29 @@ async def modify_admins(svc: Services, caller: Caller, room_id: str, accounts: S
 # bans ---------------------------------------------------------------------------------------------------
 
 
-async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], duration: int, reason: str) -> int:
-    """Ban until now + ``duration`` seconds; members online are removed at once. Answers BannedUntil."""
+async def ban(
+    svc: Services,
+    caller: Caller,
+    room_id: str,
+    accounts: Sequence[str],
+    duration: int,
+    reason: str,
+    *,
+    as_member: bool = False,
+) -> int:
+    """Ban until now + ``duration`` seconds; members online are removed at once. Answers BannedUntil.
+    ``as_member``: ``caller`` is a member on the client gateway, who must be the owner or an admin."""
     wanted = list(dict.fromkeys(accounts))
+    if len(reason.encode()) > REASON_MAX_BYTES:
+        raise InvalidParameter(f"Reason: at most {REASON_MAX_BYTES} bytes")
+    if as_member:
+        await require_moderator(svc, caller, room_id, wanted, "MemberList_Account")
     banned_until = svc.now() + duration
     async with svc.store.write() as tx:
         owner = await require_room_exists(tx, caller, room_id)
         if owner in wanted:
-            raise LiveError(
-                ErrorCode.NO_PERMISSION, f"MemberList_Account: {owner!r} owns the room and cannot be banned"
-            )
+            info = f"MemberList_Account: {owner!r} owns the room and cannot be banned"
+            raise Refused(ErrorCode.NO_PERMISSION, "not_allowed", info)
         await require_imported(tx, caller, wanted, "MemberList_Account")
         await tx.put_bans(caller.sdkappid, room_id, wanted, banned_until, reason)
     await svc.events.publish(
@@ -145,9 +160,13 @@ async def banned(
 # mutes --------------------------------------------------------------------------------------------------
 
 
-async def mute(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], mute_time: int) -> int:
-    """Mute for ``mute_time`` seconds (0 unmutes). Answers MutedUntil (0 when unmuted)."""
+async def mute(
+    svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], mute_time: int, *, as_member: bool = False
+) -> int:
+    """Mute for ``mute_time`` seconds (0 unmutes). Answers MutedUntil (0 when unmuted). ``as_member``: as ``ban``."""
     wanted = list(dict.fromkeys(accounts))
+    if as_member:
+        await require_moderator(svc, caller, room_id, wanted, "MemberList_Account")
     muted_until = svc.now() + mute_time if mute_time else 0
     async with svc.store.write() as tx:
         await require_room_exists(tx, caller, room_id)

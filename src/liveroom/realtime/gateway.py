@@ -205,6 +205,8 @@ class RealtimeGateway:
             await self._seat(session, request)
         elif isinstance(request, protocol.GetMemberList):
             await self._member_list(session, request)
+        elif isinstance(request, protocol.MODERATION):
+            await self._moderate(session, request)
         else:
             session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
@@ -298,6 +300,38 @@ class RealtimeGateway:
                 }
             )
         )
+
+    async def _moderate(self, session: Session, request: protocol.Moderation) -> None:
+        """The owner's and admins' requests: the REST API's domain calls (``as_member``: who may is checked)."""
+        caller = self._member_of(session, request.RoomId)
+        svc, room_id = self._svc, request.RoomId
+        if isinstance(request, protocol.KickMember):
+            await audience.kick(svc, caller, room_id, request.MemberList_Account, as_member=True)
+        elif isinstance(request, protocol.BanMember):
+            accounts, duration, reason = request.MemberList_Account, request.Duration, request.Reason
+            await members.ban(svc, caller, room_id, accounts, duration, reason, as_member=True)
+        elif isinstance(request, protocol.MuteMember):
+            await members.mute(svc, caller, room_id, request.MemberList_Account, request.MuteTime, as_member=True)
+        elif isinstance(request, protocol.KickUserOffSeat):
+            await seats.kick(svc, caller, room_id, request.Member_Account, request.Data, as_member=True)
+        elif isinstance(request, protocol.LockSeat):
+            await seats.lock(
+                svc,
+                caller,
+                room_id,
+                request.Index,
+                request.ForbidTaken,
+                request.ForbidVideo,
+                request.ForbidAudio,
+                as_member=True,
+            )
+        elif isinstance(request, protocol.MoveUserToSeat):
+            move = (request.SeatIndex, request.Member_Account, request.Policy)
+            await seats.move(svc, caller, room_id, *move, as_member=True)
+        else:
+            is_open = isinstance(request, protocol.OpenMicrophone)
+            await seats.set_microphone(svc, caller, room_id, request.Member_Account, is_open)
+        session.push(protocol.encode({"type": "ok", "ref": request.id}))
 
     async def _leave(self, session: Session, request: protocol.Leave) -> None:
         if request.RoomId not in session.rooms:
