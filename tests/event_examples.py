@@ -26,6 +26,8 @@ from liveroom.domain.events import (
     RoomInfoChanged,
     SeatApplication,
     SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
     SeatListChanged,
     TextMessage,
 )
@@ -54,6 +56,14 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
     (
         MicrophoneChanged(**BY_BOB, member_account="carol", index=2, is_open=False),
         frame("microphone_changed", "bob", '{"Member_Account":"carol","Index":2,"IsOpen":false}'),
+    ),
+    (
+        SeatInvitation(**BY_BOB, recipients=frozenset({"bob", "carol"}), member_account="carol", index=1, timeout=60),
+        frame("seat_invitation", "bob", '{"Member_Account":"carol","Index":1,"Timeout":60}'),
+    ),
+    (
+        SeatInvitationResult(**BY_SERVER, member_account="carol", index=1, result="timeout"),
+        frame("seat_invitation_result", "", '{"Member_Account":"carol","Index":1,"Result":"timeout"}'),
     ),
     (
         KickedOutOfRoom(**BY_ADMIN, recipients=frozenset({"bob"}), member_account="bob", reason="by_admin"),

@@ -239,6 +239,25 @@ def test_members_lists_everyone_online_the_owner_first(admin: Client, run: Run) 
     assert "1 online: alice" in result.stderr
 
 
+def test_the_owner_moderates_with_commands_and_others_are_refused(admin: Client, run: Run) -> None:
+    script = "/mute alice 60\n/ban bob 120\n/kick alice\n/invite alice 0\n/invite alice\n/mic-off alice\n/accept\n"
+    result = run("join", ROOM, "--as", "host", input=script)
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "mute alice: done" in result.stderr
+    assert "ban bob: done" in result.stderr
+    assert "kick alice: done" in result.stderr  # not in the room: passed over
+    assert "not a number: /invite alice" in result.stderr
+    assert result.stderr.count("error 100211 (no_seats)") == 2  # /invite and /mic-off in a room without seats
+    assert "error 100005 (no_invitation)" in result.stderr  # /accept without an invitation
+    body = [line.split(" ", 1)[1] for line in result.stdout.splitlines()[1:]]
+    assert body[:2] == [f"host muted alice until {body[0].split('until ')[1]}", body[1]]
+    assert body[1].startswith("host banned bob until")
+    assert [b.member_account for b in admin.members.list_banned(ROOM).banned_account_list] == ["bob"]
+    refused = run("join", ROOM, "--as", "alice", input="/kick host\n/cancel\n")
+    assert "error 100006 (not_allowed)" in refused.stderr
+    assert "error 100005 (no_application)" in refused.stderr
+
+
 @pytest.mark.slow
 def test_a_kick_ends_the_session_with_1(admin: Client, session: Callable[..., Session]) -> None:
     bob = session(ROOM, "--as", "bob")

@@ -36,6 +36,8 @@ from liveroom.client.realtime import (
     RoomInfoChanged,
     SeatApplication,
     SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
     SeatListChanged,
     TextMessage,
     parse_event,
@@ -455,3 +457,31 @@ async def test_the_owner_moderates_through_the_client_and_the_guests_see_typed_e
     assert [m async for m in host.iter_members("stage")] == ["host"]
     seats = (await admin.seats.list("stage")).seat_list
     assert [s.is_video_disabled for s in seats] == [False, False, True]
+
+
+async def test_invitations_and_a_cancelled_application_through_the_client(admin: AsyncClient, connect: Connect) -> None:
+    await admin.rooms.create("salon", owner_account="host", seat_template="AudioSalon", take_seat_mode="ApplyToTake")
+    host, alice, bob = await connect("host"), await connect("alice"), await connect("bob")
+    for rt in (host, alice, bob):
+        await rt.enter("salon")
+    await host.invite_to_seat("salon", "alice", 2, seconds=30)
+    invited = await next_event(alice, SeatInvitation)
+    assert (invited.member_account, invited.index, invited.timeout, invited.operator_account) == (
+        "alice",
+        2,
+        30,
+        "host",
+    )
+    assert await alice.answer_invitation("salon", True) == "accepted"
+    result = await next_event(host, SeatInvitationResult)
+    assert (result.member_account, result.result) == ("alice", "accepted")
+    with pytest.raises(NotFoundError) as none:
+        await bob.answer_invitation("salon", True)
+    assert none.value.reason == "no_invitation"
+    assert await bob.take_seat("salon", 1) == "applied"
+    await bob.cancel_application("salon")
+    cancelled = await next_event(host, SeatApplicationResult)
+    assert (cancelled.member_account, cancelled.result) == ("bob", "cancelled")
+    await host.invite_to_seat("salon", "bob", 1)
+    await host.cancel_invitation("salon", "bob")
+    assert (await next_event(bob, SeatInvitationResult)).result == "cancelled"

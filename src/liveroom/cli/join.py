@@ -11,6 +11,16 @@ each with the time and who. Lines typed (or piped) on stdin are sent as text mes
     /approve USER      approve USER's seat application (owner and admins)
     /reject USER       reject it
     /members           list the members online (the owner and admins first)
+    /cancel            take back your seat application
+    /accept, /decline  answer your invitation to a seat
+  the owner and admins:
+    /kick USER         take USER out of the room (no ban: they may come back)
+    /ban USER [S]      ban USER for S seconds (default 3600)
+    /mute USER [S]     mute USER for S seconds (default 600; 0 unmutes)
+    /invite USER N     invite USER to seat N
+    /uninvite USER     cancel USER's invitation
+    /kick-seat USER    take USER off their seat
+    /mic-off USER, /mic-on USER   close or open the microphone of USER on a seat
     /quit              leave the room and exit (as do end of input and Ctrl-C)
     //text             send "/text" as a message
 
@@ -53,19 +63,23 @@ from liveroom.client.realtime import (
     MemberUnbanned,
     MetadataChanged,
     MetadataDeleted,
+    MicrophoneChanged,
     PickedOnSeat,
     RobotsChanged,
     RoomDismissed,
     RoomInfoChanged,
     SeatApplication,
     SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
     SeatListChanged,
     TextMessage,
 )
 
 HELP = (
-    "type a message and Enter; /like [N], /gift GIFT [N], /seat N, /leave-seat, /approve USER, /reject USER,"
-    " /members, /quit"
+    "type a message and Enter; /like [N], /gift GIFT [N], /seat N, /leave-seat, /cancel, /accept, /decline, /members,"
+    " /quit; the owner and admins: /approve USER, /reject USER, /kick USER, /ban USER [S], /mute USER [S],"
+    " /invite USER N, /uninvite USER, /kick-seat USER, /mic-off USER, /mic-on USER"
 )
 _LEFT = {
     "left": "left",
@@ -126,6 +140,14 @@ def describe(event: RoomEvent) -> tuple[str, str]:
     if isinstance(event, SeatApplicationResult):
         by = f" by {who}" if event.operator_account else ""
         return escape(event.member_account), f"seat {event.index} application {escape(event.result)}{by}"
+    if isinstance(event, SeatInvitation):
+        return who, f"invites {escape(event.member_account)} to seat {event.index} [dim](/accept or /decline)[/dim]"
+    if isinstance(event, SeatInvitationResult):
+        by = f" by {who}" if event.operator_account else ""
+        return escape(event.member_account), f"seat {event.index} invitation {escape(event.result)}{by}"
+    if isinstance(event, MicrophoneChanged):
+        state = "opened" if event.is_open else "closed"
+        return who, f"{state} the microphone of {escape(event.member_account)} (seat {event.index})"
     if isinstance(event, KickedOutOfRoom):
         return who, f"kicked {escape(event.member_account)} out of the room"
     if isinstance(event, MemberBanned):
@@ -214,6 +236,13 @@ async def _command(client: RealtimeClient, room_id: str, line: str) -> None:
     elif name in {"/approve", "/reject"} and arg:
         result = await client.answer_seat(room_id, arg, approve=name == "/approve")
         _note(f"{escape(arg)}: {escape(result)}")
+    elif name in _MODERATION and arg:
+        await _moderate(client, room_id, name, arg)
+    elif name in {"/accept", "/decline"}:
+        _note(f"invitation: {escape(await client.answer_invitation(room_id, name == '/accept'))}")
+    elif name == "/cancel":
+        await client.cancel_application(room_id)
+        _note("application cancelled")
     elif name == "/members":
         members = [member async for member in client.iter_members(room_id)]
         _note(f"{len(members)} online: {_names(members)}")
@@ -221,6 +250,33 @@ async def _command(client: RealtimeClient, room_id: str, line: str) -> None:
         _note(HELP)
     else:
         _note(f"[red]unknown command[/red] {escape(line)}; {HELP}")
+
+
+_MODERATION = {"/kick", "/ban", "/mute", "/invite", "/uninvite", "/kick-seat", "/mic-off", "/mic-on"}
+
+
+async def _moderate(client: RealtimeClient, room_id: str, name: str, arg: str) -> None:
+    user, _, rest = arg.partition(" ")
+    number = int(rest) if rest.strip() else None
+    if name == "/kick":
+        await client.kick_member(room_id, [user])
+    elif name == "/ban":
+        await client.ban_member(room_id, [user], 3600 if number is None else number)
+    elif name == "/mute":
+        await client.mute_member(room_id, [user], 600 if number is None else number)
+    elif name == "/invite":
+        if number is None:
+            raise ValueError("/invite USER N")
+        await client.invite_to_seat(room_id, user, number)
+    elif name == "/uninvite":
+        await client.cancel_invitation(room_id, user)
+    elif name == "/kick-seat":
+        await client.kick_user_off_seat(room_id, user)
+    elif name == "/mic-off":
+        await client.close_microphone(room_id, user)
+    else:
+        await client.open_microphone(room_id, user)
+    _note(f"{escape(name[1:])} {escape(user)}: done")
 
 
 async def _commands(client: RealtimeClient, room_id: str, lines: asyncio.Queue[str | None]) -> None:

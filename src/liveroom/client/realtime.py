@@ -70,6 +70,8 @@ __all__ = [
     "RoomInfoChanged",
     "SeatApplication",
     "SeatApplicationResult",
+    "SeatInvitation",
+    "SeatInvitationResult",
     "SeatListChanged",
     "TextMessage",
 ]
@@ -204,6 +206,25 @@ class KickedOutOfRoom(RoomEvent, kw_only=True):
     reason: str = field(name="Reason", default="")
 
 
+class SeatInvitation(RoomEvent, kw_only=True):
+    """The owner or an admin (``operator_account``) invites ``member_account`` to seat ``index``: the invitee
+    answers with ``answer_invitation`` within ``timeout`` seconds. To the invitee, the owner and the admins."""
+
+    KIND = "seat_invitation"
+    member_account: str = field(name="Member_Account", default="")
+    index: int = field(name="Index", default=0)
+    timeout: int = field(name="Timeout", default=0)
+
+
+class SeatInvitationResult(RoomEvent, kw_only=True):
+    """``result``: ``accepted``, ``declined``, ``cancelled``, ``timeout`` or ``failed``."""
+
+    KIND = "seat_invitation_result"
+    member_account: str = field(name="Member_Account", default="")
+    index: int = field(name="Index", default=0)
+    result: str = field(name="Result", default="")
+
+
 class MemberBanned(RoomEvent, kw_only=True):
     KIND = "member_banned"
     member_list_account: list[str] = field(name="MemberList_Account", default_factory=list)
@@ -275,6 +296,8 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         MicrophoneChanged,
         SeatApplication,
         SeatApplicationResult,
+        SeatInvitation,
+        SeatInvitationResult,
         MemberBanned,
         MemberUnbanned,
         MemberMuted,
@@ -586,6 +609,32 @@ class RealtimeClient:
 
     async def open_microphone(self, room_id: str, member_account: str) -> None:
         await self._request({"type": "open_microphone", "RoomId": room_id, "Member_Account": member_account})
+
+    # invitations and applications
+
+    async def invite_to_seat(
+        self, room_id: str, member_account: str, index: int, *, seconds: int | None = None
+    ) -> None:
+        """Invite a member to a seat (owner and admins): they get ``SeatInvitation``; a ``SeatInvitationResult``
+        tells how it ended (within ``seconds``, 1-600, by default the server's seat application timeout)."""
+        message: dict[str, Any] = {"type": "invite_to_seat", "RoomId": room_id, "Member_Account": member_account}
+        message["Index"] = index
+        if seconds is not None:
+            message["Timeout"] = seconds
+        await self._request(message)
+
+    async def cancel_invitation(self, room_id: str, member_account: str) -> None:
+        await self._request({"type": "cancel_invitation", "RoomId": room_id, "Member_Account": member_account})
+
+    async def answer_invitation(self, room_id: str, accept: bool) -> str:
+        """Accept or decline your invitation; answers the ``Result`` (``accepted``: you are seated; ``declined``;
+        ``failed``: the seat was taken meanwhile)."""
+        answer = await self._request({"type": "answer_invitation", "RoomId": room_id, "Accept": accept})
+        return str(answer.get("Result", ""))
+
+    async def cancel_application(self, room_id: str) -> None:
+        """Take back your seat application (``take_seat`` answered ``"applied"``)."""
+        await self._request({"type": "cancel_application", "RoomId": room_id})
 
     async def heartbeat(self) -> int:
         """One heartbeat now (they are sent for you); answers the server's Unix time."""

@@ -159,6 +159,23 @@ class SeatApplicationResult(RoomEvent, frozen=True, tag="seat_application_result
     result: str
 
 
+class SeatInvitation(RoomEvent, frozen=True, tag="seat_invitation"):
+    """The owner or an admin (``operator``) invites ``member_account`` to seat ``index``; it ends within ``timeout``
+    seconds. To the invitee, the owner and the admins."""
+
+    member_account: str
+    index: int
+    timeout: int
+
+
+class SeatInvitationResult(RoomEvent, frozen=True, tag="seat_invitation_result"):
+    """``result``: accepted (now seated), declined, cancelled, timeout or failed (the seat was no longer free)."""
+
+    member_account: str
+    index: int
+    result: str
+
+
 # the room -----------------------------------------------------------------------------------------------
 
 
@@ -218,6 +235,8 @@ AnyRoomEvent = (
     | MicrophoneChanged
     | SeatApplication
     | SeatApplicationResult
+    | SeatInvitation
+    | SeatInvitationResult
     | RoomInfoChanged
     | MetadataChanged
     | MetadataDeleted

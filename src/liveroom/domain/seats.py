@@ -158,6 +158,19 @@ async def check_application(svc: Services, caller: Caller, room_id: str, index: 
             raise Refused(ErrorCode.NO_PERMISSION, "already_seated", "Index: you are already on a seat")
 
 
+async def check_invitation(svc: Services, caller: Caller, room_id: str, index: int, user_id: str) -> None:
+    """Refuse an invitation of ``user_id`` to seat ``index`` that could not be accepted now: ``caller`` is neither
+    the owner nor an admin allowed to act on them, no seats, bad index, seat locked or taken, ``user_id`` not in
+    the room or already seated."""
+    await require_moderator(svc, caller, room_id, (user_id,))
+    async with svc.store.read() as tx:
+        seats = await _load(svc, tx, caller, room_id)
+        _require_free(seats.at(index, "Index"))
+        if seats.of(user_id) is not None:
+            raise Refused(ErrorCode.NO_PERMISSION, "already_seated", f"Member_Account: {user_id!r} is already seated")
+    await _require_online(svc, caller, room_id, user_id, "Member_Account")
+
+
 async def approvers(svc: Services, caller: Caller, room_id: str) -> frozenset[str]:
     """Who may approve seat applications in the room: its owner and admins."""
     async with svc.store.read() as tx:

@@ -28,6 +28,7 @@ from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
+from liveroom.realtime.invitations import SeatInvitations
 from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
@@ -75,6 +76,7 @@ class RealtimeGateway:
         self._waiting = Waiting(unauthenticated_per_address)
         self._reconnects = services.store.reconnects
         self._applications = SeatApplications(services, seat_application_timeout, apps)
+        self._invitations = SeatInvitations(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held_gift, gift_frames_per_second)
         services.events.subscribe(self._on_event)
@@ -207,6 +209,8 @@ class RealtimeGateway:
             await self._member_list(session, request)
         elif isinstance(request, protocol.MODERATION):
             await self._moderate(session, request)
+        elif isinstance(request, protocol.INVITATIONS):
+            await self._invitation(session, request)
         else:
             session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
@@ -333,6 +337,20 @@ class RealtimeGateway:
             await seats.set_microphone(svc, caller, room_id, request.Member_Account, is_open)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
 
+    async def _invitation(self, session: Session, request: protocol.Invitations) -> None:
+        caller = self._member_of(session, request.RoomId)
+        answer: dict[str, Any] = {"type": "ok", "ref": request.id}
+        if isinstance(request, protocol.InviteToSeat):
+            invite = (request.Member_Account, request.Index, request.Timeout)
+            await self._invitations.invite(caller, request.RoomId, *invite)
+        elif isinstance(request, protocol.CancelInvitation):
+            await self._invitations.cancel(caller, request.RoomId, request.Member_Account)
+        elif isinstance(request, protocol.AnswerInvitation):
+            answer["Result"] = await self._invitations.answer(caller, request.RoomId, request.Accept)
+        else:
+            await self._applications.cancel(caller, request.RoomId)
+        session.push(protocol.encode(answer))
+
     async def _leave(self, session: Session, request: protocol.Leave) -> None:
         if request.RoomId not in session.rooms:
             raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: not in this room")
@@ -454,6 +472,7 @@ class RealtimeGateway:
         key = (event.sdkappid, event.room_id)
         self._dismissal.observe(event)
         self._applications.observe(event)
+        self._invitations.observe(event)
         if isinstance(event, RoomDismissed):
             self._gifts.forget(*key)
             await members.room_gone(self._svc, *key)

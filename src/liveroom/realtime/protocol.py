@@ -153,6 +153,31 @@ Moderation = KickMember | BanMember | MuteMember | KickUserOffSeat | LockSeat | 
 MODERATION = (KickMember, BanMember, MuteMember, KickUserOffSeat, LockSeat, MoveUserToSeat, CloseMicrophone)
 
 
+class InviteToSeat(Request):
+    RoomId: RoomIdText
+    Member_Account: AccountText
+    Index: int
+    Timeout: Annotated[int, msgspec.Meta(ge=1, le=600)] | None = None
+
+
+class CancelInvitation(Request):
+    RoomId: RoomIdText
+    Member_Account: AccountText
+
+
+class AnswerInvitation(Request):
+    RoomId: RoomIdText
+    Accept: bool
+
+
+class CancelApplication(Request):
+    RoomId: RoomIdText
+
+
+Invitations = InviteToSeat | CancelInvitation | AnswerInvitation | CancelApplication
+INVITATIONS = (InviteToSeat, CancelInvitation, AnswerInvitation, CancelApplication)
+
+
 class AnswerSeat(Request):
     RoomId: RoomIdText
     Member_Account: str
@@ -180,6 +205,10 @@ REQUESTS: dict[str, type[Request]] = {
     "move_user_to_seat": MoveUserToSeat,
     "close_microphone": CloseMicrophone,
     "open_microphone": OpenMicrophone,
+    "invite_to_seat": InviteToSeat,
+    "cancel_invitation": CancelInvitation,
+    "answer_invitation": AnswerInvitation,
+    "cancel_application": CancelApplication,
 }
 
 _decode_object = msgspec.json.Decoder(dict[str, Any]).decode
