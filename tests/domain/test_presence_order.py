@@ -45,8 +45,8 @@ async def test_local_presence_pages_each_room_apart() -> None:
     for user in ["x", "y", "z"]:
         await presence.enter(APP, "r1", user, 10)
     await presence.enter(APP, "r2", "w", 10)
-    assert users(await presence.page(APP, "r1", 0, 10)) == ["x", "y", "z"]
+    assert users((await presence.page(APP, "r1", 0, 10)).members) == ["x", "y", "z"]
     await presence.leave(APP, "r1", "y")
-    assert users(await presence.page(APP, "r1", 0, 10)) == ["x", "z"]
-    assert users(await presence.page(APP, "r2", 0, 10)) == ["w"]
-    assert await presence.page(APP, "nowhere", 0, 10) == []
+    assert await presence.page(APP, "r1", 0, 1) == (2, [(1, "x")])
+    assert users((await presence.page(APP, "r2", 0, 10)).members) == ["w"]
+    assert await presence.page(APP, "nowhere", 0, 10) == (0, [])

@@ -280,17 +280,18 @@ async def test_pages_list_the_members_of_every_node_in_entry_order_and_only_thos
         await nodes[i % 2].enter(SDKAPPID, ROOM, user, capacity=10)
     # A second connection keeps the member's place.
     await b.enter(SDKAPPID, ROOM, "u0", capacity=10)
-    first = await c.page(SDKAPPID, ROOM, 0, 2)
-    assert [user for _, user in first] == ["u0", "u1"]
-    rest = await c.page(SDKAPPID, ROOM, first[-1][0], 10)
-    assert [user for _, user in rest] == ["u2", "u3", "u4"]
+    count, first = await c.page(SDKAPPID, ROOM, 0, 2)
+    assert (count, [user for _, user in first]) == (5, ["u0", "u1"])
+    count, rest = await c.page(SDKAPPID, ROOM, first[-1][0], 10)
+    assert (count, [user for _, user in rest]) == (5, ["u2", "u3", "u4"])
     # Leaving takes the member out of the order; entering again puts them last, after the cursor of any page read.
     assert await b.leave(SDKAPPID, ROOM, "u1") == 4
     await b.enter(SDKAPPID, ROOM, "u1", capacity=10)
-    assert [user for _, user in await c.page(SDKAPPID, ROOM, first[-1][0], 10)] == ["u2", "u3", "u4", "u1"]
+    assert [user for _, user in (await c.page(SDKAPPID, ROOM, first[-1][0], 10)).members] == ["u2", "u3", "u4", "u1"]
     # Node a stops refreshing: its members (u2, u4; u0 is also on b) are not listed once their entries expired.
     for _ in range(3):
         clock.now += TTL / 2
         await b.refresh()
-    assert [user for _, user in await c.page(SDKAPPID, ROOM, 0, 10)] == ["u0", "u3", "u1"]
-    assert [user for _, user in await c.page(SDKAPPID, ROOM, 0, 1)] == ["u0"]
+    assert [user for _, user in (await c.page(SDKAPPID, ROOM, 0, 10)).members] == ["u0", "u3", "u1"]
+    assert await c.page(SDKAPPID, ROOM, 0, 1) == (3, [(1, "u0")])
+    assert await c.page(SDKAPPID, "nobody-here", 0, 10) == (0, [])

@@ -12,7 +12,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
-from liveroom.domain.presence import Admission, Roster
+from liveroom.domain.presence import Admission, Page, Roster
 
 Room = tuple[int, str]
 Member = tuple[int, str, str]
@@ -55,9 +55,9 @@ class OwnMembers:
     def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self.rooms.get((sdkappid, room_id), ()))
 
-    def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+    def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
         users = self.rooms.get((sdkappid, room_id))
-        return [] if users is None else users.page(after, limit)
+        return Page(0, []) if users is None else Page(len(users), users.page(after, limit))
 
     def has(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         users = self.rooms.get((sdkappid, room_id))

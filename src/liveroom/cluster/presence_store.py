@@ -19,7 +19,7 @@ import msgspec
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
-from liveroom.domain.presence import Lost
+from liveroom.domain.presence import Lost, Page
 
 log = logging.getLogger("liveroom.cluster")
 # Node ids have one length: a ``due`` member is the node id followed by the encoded (SDKAppID, RoomId, user).
@@ -212,13 +212,15 @@ _COUNT = _EPOCH + "return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')"
 _MEMBERS = _EPOCH + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')"
 _SCORE = _EPOCH + "return redis.call('ZSCORE', KEYS[1], ARGV[1])"
 
-# KEYS: room, joined. ARGV: now ms, after (a position), limit. Answers (user, position) pairs: at most limit members
-# online who entered after that position, in entry order (members of a lost node not swept yet are skipped).
+# KEYS: room, joined. ARGV: now ms, after (a position), limit. Answers the members online and (user, position) pairs,
+# as one JSON array [count, user, position, user, position ...] (one string for the client to parse, not 200
+# replies): at most limit members online who entered after that position, in entry order (members of a lost node
+# not swept yet are skipped).
 _PAGE = (
     _EPOCH
     + """
 local now, limit = tonumber(ARGV[1]), tonumber(ARGV[3])
-local found, from = {}, '(' .. ARGV[2]
+local found, from = {tostring(redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf'))}, '(' .. ARGV[2]
 while true do
     local batch = redis.call('ZRANGEBYSCORE', KEYS[2], from, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
     for i = 1, #batch, 2 do
@@ -226,10 +228,10 @@ while true do
         if s and tonumber(s) > now then
             found[#found + 1] = batch[i]
             found[#found + 1] = batch[i + 1]
-            if #found == 2 * limit then return found end
+            if #found == 2 * limit + 1 then return cjson.encode(found) end
         end
     end
-    if #batch < 2 * limit then return found end
+    if #batch < 2 * limit then return cjson.encode(found) end
     from = '(' .. batch[#batch]
 end
 """
@@ -250,6 +252,7 @@ _SCRIPTS = {
 }
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(tuple[int, str, str]).decode
+_decode_page = msgspec.json.Decoder(list[str]).decode
 
 
 class PresenceLost(Exception):
@@ -303,10 +306,10 @@ class PresenceStore:
         names = await self._run("members", [self._room(sdkappid, room_id)], [now])
         return frozenset(name.decode() for name in names)
 
-    async def page(self, sdkappid: int, room_id: str, now: int, after: int, limit: int) -> list[tuple[int, str]]:
+    async def page(self, sdkappid: int, room_id: str, now: int, after: int, limit: int) -> Page:
         keys = [self._room(sdkappid, room_id), self._joined(sdkappid, room_id)]
-        found = await self._run("page", keys, [now, after, limit])
-        return [(int(float(position)), name.decode()) for name, position in zip(found[::2], found[1::2], strict=True)]
+        count, *found = _decode_page(await self._run("page", keys, [now, after, limit]))
+        return Page(int(count), [(int(position), name) for name, position in zip(found[::2], found[1::2], strict=True)])
 
     async def is_present(self, member: Member, now: int) -> bool:
         score = await self._run("score", [self._room(member[0], member[1])], [member[2]])

@@ -55,14 +55,14 @@ async def member_list(svc: Services, caller: Caller, room_id: str, next_cursor: 
     wanted = MEMBER_PAGE_MAX - len(listed)
     # The owner and admins are listed first only: skipped where they come in the entry order, so fetch past them.
     privileged = set(first)
-    others = await presence.page(sdkappid, room_id, after, wanted + len(first) + 1)
-    others = [entry for entry in others if entry[1] not in privileged]
+    page = await presence.page(sdkappid, room_id, after, wanted + len(first) + 1)
+    others = [entry for entry in page.members if entry[1] not in privileged]
     more = len(others) > wanted
     others = others[:wanted]
     return MemberPage(
         members=listed + [user for _, user in others],
         next=str(others[-1][0]) if more else "",
-        member_count=await presence.member_count(sdkappid, room_id),
+        member_count=page.member_count,
     )
 
 

@@ -30,6 +30,13 @@ class Admission(NamedTuple):
     member_count: int
 
 
+class Page(NamedTuple):
+    """A page of a room's members: the room's ``member_count`` and (position, user) in entry order, read together."""
+
+    member_count: int
+    members: list[tuple[int, str]]
+
+
 class Lost(NamedTuple):
     sdkappid: int
     room_id: str
@@ -88,10 +95,12 @@ class Roster:
 
     def page(self, after: int, limit: int) -> list[tuple[int, str]]:
         """At most ``limit`` members who entered after position ``after``, as (position, user), in entry order."""
-        start = bisect.bisect_right(self._order, after, key=lambda entry: entry[0])
+        order, positions = self._order, self._position
         found: list[tuple[int, str]] = []
-        for position, user_id in itertools.islice(self._order, start, None):
-            if self._position.get(user_id) == position:
+        # By index: islice would step through the whole list before ``start``.
+        for i in range(bisect.bisect_right(order, after, key=lambda entry: entry[0]), len(order)):
+            position, user_id = order[i]
+            if positions.get(user_id) == position:
                 found.append((position, user_id))
                 if len(found) == limit:
                     break
@@ -103,9 +112,10 @@ class Presence(Protocol):
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]: ...
 
-    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
         """At most ``limit`` members online who entered after position ``after`` (0: from the first), as
-        (position, user) in the order they entered; positions only grow, so a page is a stable cursor."""
+        (position, user) in the order they entered, and how many are online; positions only grow, so a position is
+        a stable cursor."""
         ...
 
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool: ...
@@ -173,9 +183,9 @@ class LocalPresence:
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self._members.get((sdkappid, room_id), ()))
 
-    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> list[tuple[int, str]]:
+    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
         members = self._members.get((sdkappid, room_id))
-        return [] if members is None else members.page(after, limit)
+        return Page(0, []) if members is None else Page(len(members), members.page(after, limit))
 
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         members = self._members.get((sdkappid, room_id))
