@@ -21,7 +21,15 @@ from liveroom.domain import audience, gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
-from liveroom.domain.events import AnyRoomEvent, GiftSent, KickedOutOfRoom, MemberBanned, MemberLeft, RoomDismissed
+from liveroom.domain.events import (
+    AnyRoomEvent,
+    GiftSent,
+    KickedOutOfRoom,
+    MemberBanned,
+    MemberEntered,
+    MemberLeft,
+    RoomDismissed,
+)
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
@@ -29,7 +37,7 @@ from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.invitations import SeatInvitations
-from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer
+from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
@@ -78,7 +86,8 @@ class RealtimeGateway:
         self._applications = SeatApplications(services, seat_application_timeout, apps)
         self._invitations = SeatInvitations(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
-        self._gifts = GiftPacer(self._send_held_gift, gift_frames_per_second)
+        self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
+        self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -475,11 +484,14 @@ class RealtimeGateway:
         self._invitations.observe(event)
         if isinstance(event, RoomDismissed):
             self._gifts.forget(*key)
+            self._member_events.forget(*key)
             await members.room_gone(self._svc, *key)
         sessions = self._rooms.get(key)
         if not sessions:
             return
         if isinstance(event, GiftSent) and not self._gifts.offer(event, len(sessions)):
+            return
+        if isinstance(event, MemberEntered | MemberLeft) and not self._member_events.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
         for session in sessions:
@@ -496,8 +508,11 @@ class RealtimeGateway:
             if not sessions:
                 del self._rooms[key]
 
-    def _send_held_gift(self, event: GiftSent) -> None:
-        """A gift event the pacer held, now that the room's budget allows it (to the members in the room now)."""
+    def _send_held(self, event: GiftSent | MemberEntered | MemberLeft) -> None:
+        """An event a pacer held, now that the room's budget allows it (to the members in the room now; a member
+        event not to the member it is about, who may have entered again since)."""
         frame = protocol.event(event)
+        about = "" if isinstance(event, GiftSent) else event.member_account
         for session in self._rooms.get((event.sdkappid, event.room_id), ()):
-            session.push(frame)
+            if session.user_id != about:
+                session.push(frame)
