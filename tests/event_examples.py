@@ -14,6 +14,7 @@ from liveroom.domain.events import (
     CustomMessage,
     GiftSent,
     KickedOffSeat,
+    KickedOutOfRoom,
     Liked,
     MemberBanned,
     MemberEntered,
@@ -23,12 +24,15 @@ from liveroom.domain.events import (
     MetadataChanged,
     MetadataDeleted,
     MetadataItem,
+    MicrophoneChanged,
     PickedOnSeat,
     RobotsChanged,
     RoomDismissed,
     RoomInfoChanged,
     SeatApplication,
     SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
     SeatListChanged,
     TextMessage,
 )
@@ -53,6 +57,22 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
     (
         MemberLeft(**BY_BOB, member_account="bob", member_count=1, reason="left"),
         frame("member_left", "bob", '{"Member_Account":"bob","MemberCount":1,"Reason":"left"}'),
+    ),
+    (
+        MicrophoneChanged(**BY_BOB, member_account="carol", index=2, is_open=False),
+        frame("microphone_changed", "bob", '{"Member_Account":"carol","Index":2,"IsOpen":false}'),
+    ),
+    (
+        SeatInvitation(**BY_BOB, recipients=frozenset({"bob", "carol"}), member_account="carol", index=1, timeout=60),
+        frame("seat_invitation", "bob", '{"Member_Account":"carol","Index":1,"Timeout":60}'),
+    ),
+    (
+        SeatInvitationResult(**BY_SERVER, member_account="carol", index=1, result="timeout"),
+        frame("seat_invitation_result", "", '{"Member_Account":"carol","Index":1,"Result":"timeout"}'),
+    ),
+    (
+        KickedOutOfRoom(**BY_ADMIN, recipients=frozenset({"bob"}), member_account="bob", reason="by_admin"),
+        frame("kicked_out_of_room", "administrator", '{"Member_Account":"bob","Reason":"by_admin"}'),
     ),
     (
         MemberBanned(**BY_ADMIN, member_list_account=("bob", "carol"), banned_until=1764100000, reason="spam"),

@@ -322,6 +322,28 @@ async def test_a_dismissed_room_takes_its_members_offline_first(
     ]
 
 
+async def test_a_kicked_member_goes_offline_as_kicked_and_comes_back_online(
+    server: LiveroomApp, live: LiveClient, receiver: Receiver
+) -> None:
+    await configure(live, receiver, ["Live.CallbackAfterMemberStateChanged"])
+    await live.import_accounts("alice")
+    await live.create_room(ROOM)
+    async with WSClient(server) as alice:
+        await alice.login("alice")
+        await alice.enter(ROOM)
+        await live.ok("kick_member", {"RoomId": ROOM, "MemberList_Account": ["alice"]})
+        await alice.until_event("kicked_out_of_room")
+        await alice.enter(ROOM)
+    got = await receiver.wait_for(4)
+    assert [(r.body["EventType"], r.body["EventCause"], r.query["OptPlatform"]) for r in got] == [
+        ("Online", "Enter", "Web"),
+        ("Offline", "Kicked", "RESTAPI"),
+        ("Online", "Enter", "Web"),
+        ("Offline", "HeartbeatInterrupt", "Web"),  # the connection closed without leaving
+    ]
+    assert all(r.body["MemberList"] == [{"Member_Account": "alice"}] for r in got)
+
+
 async def test_auto_dismissal_is_destroy_by_system(server: LiveroomApp, live: LiveClient, receiver: Receiver) -> None:
     await configure(live, receiver, ["Live.CallbackAfterDestroyRoom"])
     await live.create_room(ROOM)

@@ -231,3 +231,43 @@ def test_ctrl_c_leaves_the_room_cleanly(admin: Client, session: Callable[..., Se
             return seen
 
     assert asyncio.run(asyncio.wait_for(watch(), WAIT)) == ["see you", "left", 0, True]
+
+
+def test_members_lists_everyone_online_the_owner_first(admin: Client, run: Run) -> None:
+    result = run("join", ROOM, "--as", "alice", input="/members\n")
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "1 online: alice" in result.stderr
+
+
+def test_the_owner_moderates_with_commands_and_others_are_refused(admin: Client, run: Run) -> None:
+    script = "/mute alice 60\n/ban bob 120\n/kick alice\n/invite alice 0\n/invite alice\n/mic-off alice\n/accept\n"
+    result = run("join", ROOM, "--as", "host", input=script)
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "mute alice: done" in result.stderr
+    assert "ban bob: done" in result.stderr
+    assert "kick alice: done" in result.stderr  # not in the room: passed over
+    assert "not a number: /invite alice" in result.stderr
+    assert result.stderr.count("error 100211 (no_seats)") == 2  # /invite and /mic-off in a room without seats
+    assert "error 100005 (no_invitation)" in result.stderr  # /accept without an invitation
+    body = [line.split(" ", 1)[1] for line in result.stdout.splitlines()[1:]]
+    assert body[:2] == [f"host muted alice until {body[0].split('until ')[1]}", body[1]]
+    assert body[1].startswith("host banned bob until")
+    assert [b.member_account for b in admin.members.list_banned(ROOM).banned_account_list] == ["bob"]
+    refused = run("join", ROOM, "--as", "alice", input="/kick host\n/cancel\n")
+    assert "error 100006 (not_allowed)" in refused.stderr
+    assert "error 100005 (no_application)" in refused.stderr
+
+
+@pytest.mark.slow
+def test_a_kick_ends_the_session_with_1(admin: Client, session: Callable[..., Session]) -> None:
+    bob = session(ROOM, "--as", "bob")
+    bob.wait_for("entered party")
+    alice = session(ROOM, "--as", "alice")
+    assert alice.wait_for("entered party").endswith("as alice: 2 online: bob, alice")
+    admin.members.kick(ROOM, ["alice"])
+    assert alice.wait_for("kicked").endswith("administrator kicked alice out of the room")
+    code, stderr = alice.finish()
+    assert code == 1
+    assert "you were kicked out of party" in stderr
+    assert "alice was kicked out (1 online)" in bob.wait_for("was kicked out")
+    assert admin.rooms.get_info(ROOM).room_info.member_count == 1

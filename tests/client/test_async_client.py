@@ -137,6 +137,13 @@ async def test_every_command_of_the_registry_works_through_the_sdk(
         await sdk.seats.kick("seat-room", "guest-1", "bye")
         assert {s.index: s.member_account for s in (await sdk.seats.list("seat-room")).seat_list}[2] == ""
 
+        # the audience
+        page = await sdk.members.list("seat-room")
+        assert (page.member_count, page.next) == (2, "")
+        assert [m.member_account async for m in sdk.members.iter_list("seat-room")] == ["guest-1", "guest-2"]
+        await sdk.members.kick("seat-room", ["guest-2"])
+        assert [m.member_account for m in (await sdk.members.list("seat-room")).member_list] == ["guest-1"]
+
         # gifts
         await sdk.gifts.copy_default_config()
         await sdk.gifts.add("star", 50, "Star", default_desc="Shine")

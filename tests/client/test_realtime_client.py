@@ -24,15 +24,20 @@ from liveroom.client import (
     RoomEvent,
 )
 from liveroom.client.realtime import (
+    KickedOffSeat,
+    KickedOutOfRoom,
     Liked,
     MemberBanned,
     MemberEntered,
     MemberLeft,
     MetadataChanged,
+    MicrophoneChanged,
     RoomDismissed,
     RoomInfoChanged,
     SeatApplication,
     SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
     SeatListChanged,
     TextMessage,
     parse_event,
@@ -126,12 +131,15 @@ async def test_several_users_see_each_other_and_messages_in_order(admin: AsyncCl
     entered = await alice.enter(ROOM)
     assert entered.room_info.owner_account == "host"
     assert (entered.room_info.member_count, entered.room_info.view_count) == (1, 1)
-    assert entered.member_list_account == ["alice"]
+    assert [m.member_account for m in (await alice.get_member_list(ROOM)).member_list] == ["alice"]
     assert alice.rooms == {ROOM}
 
     bob = await connect("bob", usersig=tencent_sig("bob"))  # a UserSig made elsewhere works as well
     entered = await bob.enter(ROOM)
-    assert entered.member_list_account == ["alice", "bob"]
+    page = await bob.get_member_list(ROOM)
+    assert (page.room_id, page.next, page.member_count) == (ROOM, "", 2)
+    assert [m.member_account for m in page.member_list] == ["alice", "bob"]
+    assert [member async for member in alice.iter_members(ROOM)] == ["alice", "bob"]
     seen = await next_event(alice, MemberEntered)
     assert (seen.room_id, seen.member_account, seen.member_count, seen.view_count) == (ROOM, "bob", 2, 2)
     assert seen.operator_account == "bob"
@@ -414,3 +422,66 @@ def test_realtime_settings_come_from_the_environment() -> None:
         Settings.from_env({"LIVEROOM_EMPTY_ROOM_DISMISS_SECONDS": "0"})
     with pytest.raises(SettingsError, match="realtime_heartbeat_timeout_seconds"):
         Settings.from_env({"LIVEROOM_REALTIME_HEARTBEAT_TIMEOUT_SECONDS": "2"})
+
+
+# moderation --------------------------------------------------------------------------------------------------
+
+
+async def test_the_owner_moderates_through_the_client_and_the_guests_see_typed_events(
+    admin: AsyncClient, connect: Connect
+) -> None:
+    await admin.rooms.create("stage", owner_account="host", is_seat_enabled=True, max_seat_count=3)
+    host, alice, bob = await connect("host"), await connect("alice"), await connect("bob")
+    for rt in (host, alice, bob):
+        await rt.enter("stage")
+    assert await alice.take_seat("stage", 1) == "taken"
+    with pytest.raises(PermissionDeniedError) as refused:
+        await bob.kick_member("stage", ["alice"])
+    assert refused.value.reason == "not_allowed"
+    await host.close_microphone("stage", "alice")
+    closed = await next_event(alice, MicrophoneChanged)
+    assert (closed.member_account, closed.index, closed.is_open) == ("alice", 1, False)
+    await host.lock_seat("stage", 2, forbid_video=True)
+    await host.move_user_to_seat("stage", "alice", 0)
+    await host.kick_user_off_seat("stage", "alice", "later")
+    off = await next_event(alice, KickedOffSeat)
+    assert (off.member_account, off.index, off.payload) == ("alice", 0, "later")
+    await host.mute_member("stage", ["bob"], 60)
+    await host.kick_member("stage", ["bob"])
+    kicked = await next_event(bob, KickedOutOfRoom)
+    assert (kicked.member_account, kicked.reason, kicked.operator_account) == ("bob", "by_admin", "host")
+    assert "stage" not in bob.rooms
+    await host.ban_member("stage", ["alice"], 60, reason="spam")
+    banned = await next_event(alice, MemberBanned)
+    assert (banned.member_list_account, banned.reason) == (["alice"], "spam")
+    assert [m async for m in host.iter_members("stage")] == ["host"]
+    seats = (await admin.seats.list("stage")).seat_list
+    assert [s.is_video_disabled for s in seats] == [False, False, True]
+
+
+async def test_invitations_and_a_cancelled_application_through_the_client(admin: AsyncClient, connect: Connect) -> None:
+    await admin.rooms.create("salon", owner_account="host", seat_template="AudioSalon", take_seat_mode="ApplyToTake")
+    host, alice, bob = await connect("host"), await connect("alice"), await connect("bob")
+    for rt in (host, alice, bob):
+        await rt.enter("salon")
+    await host.invite_to_seat("salon", "alice", 2, seconds=30)
+    invited = await next_event(alice, SeatInvitation)
+    assert (invited.member_account, invited.index, invited.timeout, invited.operator_account) == (
+        "alice",
+        2,
+        30,
+        "host",
+    )
+    assert await alice.answer_invitation("salon", True) == "accepted"
+    result = await next_event(host, SeatInvitationResult)
+    assert (result.member_account, result.result) == ("alice", "accepted")
+    with pytest.raises(NotFoundError) as none:
+        await bob.answer_invitation("salon", True)
+    assert none.value.reason == "no_invitation"
+    assert await bob.take_seat("salon", 1) == "applied"
+    await bob.cancel_application("salon")
+    cancelled = await next_event(host, SeatApplicationResult)
+    assert (cancelled.member_account, cancelled.result) == ("bob", "cancelled")
+    await host.invite_to_seat("salon", "bob", 1)
+    await host.cancel_invitation("salon", "bob")
+    assert (await next_event(bob, SeatInvitationResult)).result == "cancelled"

@@ -84,6 +84,10 @@ def scenario(sdk: Client, room_id: str, enter: Callable[[str, str], None] | None
         seats = {s.index: s for s in sdk.seats.list(seated).seat_list}
         assert (seats[3].member_account, seats[0].is_audio_disabled) == ("guest-1", True)
         sdk.seats.kick(seated, "guest-1", "bye")
+        assert [m.member_account for m in sdk.members.iter_list(seated)] == ["guest-1"]
+    assert sdk.members.list(seated).member_count == (1 if enter is not None else 0)
+    sdk.members.kick(seated, ["guest-1"])
+    assert sdk.members.list(seated).member_list == []
     assert all(s.member_account == "" for s in sdk.seats.list(seated).seat_list)
     sdk.rooms.destroy(seated)
     sdk.gifts.copy_default_config()

@@ -21,6 +21,7 @@ import pytest
 from liveroom.client import NotFoundError, PermissionDeniedError, RealtimeClient, RoomEvent
 from liveroom.client.errors import ConnectionClosedError
 from liveroom.client.realtime import (
+    KickedOutOfRoom,
     MemberBanned,
     MemberEntered,
     MemberLeft,
@@ -29,6 +30,9 @@ from liveroom.client.realtime import (
     MetadataChanged,
     MetadataDeleted,
     RoomInfoChanged,
+    SeatInvitation,
+    SeatInvitationResult,
+    SeatListChanged,
     TextMessage,
 )
 from liveroom.errors import ErrorCode
@@ -327,7 +331,7 @@ async def test_members_online_on_any_node_count_on_every_node_up_to_max_member_c
         await alice.enter("tiny")
         assert await counts() == [1, 1, 1]
         entered = await bob.enter("tiny")
-        assert sorted(entered.member_list_account) == ["alice", "bob"]
+        assert [member async for member in bob.iter_members("tiny")] == ["alice", "bob"]
         assert entered.room_info.member_count == 2
         seen = await next_event(alice)
         assert isinstance(seen, MemberEntered) and (seen.member_account, seen.member_count) == ("bob", 2)
@@ -406,5 +410,38 @@ async def test_the_members_of_a_killed_node_leave_the_rooms_on_the_surviving_nod
         # Whoever enters now is told the members still online.
         async with b.member("dave") as dave:
             entered = await dave.enter(ROOM)
-            assert sorted(entered.member_list_account) == ["alice", "bob", "dave"]
+            # In the order they entered, whichever node each is connected through.
+            assert [member async for member in dave.iter_members(ROOM)] == ["alice", "bob", "dave"]
             assert entered.room_info.member_count == 3
+
+
+async def test_an_invitation_and_a_kick_from_node_a_reach_a_member_on_node_b_and_the_answer_returns(
+    nodes: Nodes,
+) -> None:
+    a, b, c = nodes
+    await a.live.import_accounts("host", "alice", "bob")
+    await a.live.create_room("stage", Owner_Account="host", IsSeatEnabled=True, MaxSeatCount=2)
+    async with members_in("stage", (a, "host"), (b, "alice"), (c, "bob")) as (host, alice, bob):
+        await host.invite_to_seat("stage", "alice", 1)
+        invited = await next_event(alice)
+        assert isinstance(invited, SeatInvitation) and (invited.index, invited.operator_account) == (1, "host")
+        assert await alice.answer_invitation("stage", True) == "accepted"
+        seen = await events_until(host, lambda e: isinstance(e, SeatInvitationResult))
+        assert [type(e) for e in seen] == [SeatInvitation, SeatListChanged, SeatInvitationResult]
+        result = seen[-1]
+        assert isinstance(result, SeatInvitationResult) and (result.result, result.operator_account) == (
+            "accepted",
+            "alice",
+        )
+        changed = await next_event(bob)  # not the invitation's events: only the seat list
+        assert isinstance(changed, SeatListChanged) and changed.seat_list[1].member_account == "alice"
+
+        await host.kick_member("stage", ["alice"])
+        kicked = (await events_until(alice, lambda e: isinstance(e, KickedOutOfRoom)))[-1]
+        assert isinstance(kicked, KickedOutOfRoom) and kicked.operator_account == "host"
+        assert "stage" not in alice.rooms
+        seen = await events_until(bob, lambda e: isinstance(e, MemberLeft))
+        assert [type(e) for e in seen] == [SeatListChanged, MemberLeft]
+        left = seen[-1]
+        assert isinstance(left, MemberLeft) and (left.member_account, left.reason) == ("alice", "kicked")
+        assert [m async for m in bob.iter_members("stage")] == ["host", "bob"]

@@ -117,7 +117,8 @@ async def test_entering_counts_views_and_members(connect: Callable[[], WSClient]
     assert entered["RoomInfo"]["Owner_Account"] == "host"
     assert entered["RoomInfo"]["ViewCount"] == 2
     assert entered["RoomInfo"]["MemberCount"] == 2
-    assert entered["MemberList_Account"] == ["alice", "bob"]
+    # The members are paged with get_member_list, never sent whole to a newcomer.
+    assert set(entered) == {"type", "ref", "RoomId", "RoomInfo", "Admin_Account"}
 
     event = await alice.event("member_entered")
     assert event["RoomId"] == room
@@ -135,6 +136,33 @@ async def test_entering_counts_views_and_members(connect: Callable[[], WSClient]
     assert (info["MemberCount"], info["ViewCount"]) == (2, 3)
     stats = await live.ok("get_room_stats", {"RoomId": room})
     assert stats["Response"]["TotalViewers"] == 3
+
+
+async def test_members_page_through_the_member_list_the_owner_first(
+    connect: Callable[[], WSClient], live: LiveClient, room: str
+) -> None:
+    alice = await joined(connect, "alice")
+    await joined(connect, "bob")
+    await joined(connect, "host")
+    page = await alice.request("get_member_list", RoomId=room)
+    assert page == {
+        "type": "member_list",
+        "ref": page["ref"],
+        "RoomId": room,
+        "Next": "",
+        "MemberCount": 3,
+        "MemberList": [{"Member_Account": "host"}, {"Member_Account": "alice"}, {"Member_Account": "bob"}],
+    }
+    # The same page as REST get_member_list's.
+    rest = await live.ok("get_member_list", {"RoomId": room, "Next": ""})
+    assert rest["Response"] == {k: page[k] for k in ("Next", "MemberCount", "MemberList")}
+    bad = await alice.request("get_member_list", RoomId=room, Next="bogus")
+    assert (bad["type"], bad["code"], bad["reason"]) == ("error", 100002, "invalid")
+    assert bad["info"].startswith("Next:")
+    carol = await connect().__aenter__()
+    await carol.login("carol")
+    outside = await carol.request("get_member_list", RoomId=room)
+    assert (outside["code"], outside["reason"]) == (100005, "not_in_room")
 
 
 async def test_a_disconnected_member_leaves_the_room(

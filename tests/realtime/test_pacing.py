@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from liveroom.domain.events import GiftSent
-from liveroom.realtime.pacing import GiftPacer
+from liveroom.domain.events import GiftSent, MemberEntered, MemberLeft
+from liveroom.realtime.pacing import GiftPacer, Pacer
 
 
 def gift(sequence: int, room_id: str = "big") -> GiftSent:
@@ -64,3 +64,21 @@ async def test_a_dismissed_room_has_nothing_sent_after_it() -> None:
     pacer.forget(1, "big")
     await asyncio.sleep(0.4)
     assert sent == []
+
+
+def entered(member: str, count: int) -> MemberEntered:
+    return MemberEntered(
+        sdkappid=1, room_id="big", operator=member, member_account=member, member_count=count, view_count=count
+    )
+
+
+async def test_members_entering_a_crowded_room_are_paced_the_last_with_the_room_s_count_sent() -> None:
+    sent: list[MemberEntered | MemberLeft] = []
+    pacer = Pacer[MemberEntered | MemberLeft](sent.append, frames_per_second=4000)
+    assert pacer.offer(entered("m1", 1001), 1000)
+    assert not pacer.offer(entered("m2", 1002), 1000)
+    left = MemberLeft(sdkappid=1, room_id="big", operator="m1", member_account="m1", member_count=1001, reason="left")
+    assert not pacer.offer(left, 1000)
+    assert not pacer.offer(entered("m3", 1002), 1000)
+    await asyncio.sleep(0.4)
+    assert [(e.member_account, e.member_count) for e in sent] == [("m3", 1002)]  # the last, whatever its kind

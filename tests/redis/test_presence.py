@@ -23,8 +23,10 @@ ROOM = "party"
 
 
 def entries_under(prefix: str) -> list[bytes]:
-    """The keys presence left under ``prefix``, but its epoch (which stays while Redis keeps its data)."""
-    return [key for key in service.keys_under(prefix) if key != f"{prefix}:presence:epoch".encode()]
+    """The keys presence left under ``prefix``, but its epoch and the counter of entry positions (which stay while
+    Redis keeps its data)."""
+    kept = {f"{prefix}:presence:epoch".encode(), f"{prefix}:presence:seq".encode()}
+    return [key for key in service.keys_under(prefix) if key not in kept]
 
 
 @pytest.fixture
@@ -240,6 +242,7 @@ async def test_clearing_a_room_leaves_nothing_behind(nodes: list[RedisPresence],
     assert set(entries_under(redis_prefix)) == {
         f"{redis_prefix}:presence:due".encode(),
         f"{redis_prefix}:presence:{SDKAPPID}:other".encode(),
+        f"{redis_prefix}:presence:joined:{SDKAPPID}:other".encode(),
         f"{redis_prefix}:presence:nodes:".encode() + msgspec.msgpack.encode((SDKAPPID, "other", "bob")),
     }
 
@@ -267,3 +270,28 @@ async def test_while_redis_is_unreachable_a_node_answers_from_its_own_members(
         assert len(warnings) == 1 and "Redis unreachable" in warnings[0], warnings
     finally:
         await client.aclose()
+
+
+async def test_pages_list_the_members_of_every_node_in_entry_order_and_only_those_online(
+    nodes: list[RedisPresence], clock: Clock
+) -> None:
+    _, b, c = nodes
+    for i, user in enumerate(["u0", "u1", "u2", "u3", "u4"]):
+        await nodes[i % 2].enter(SDKAPPID, ROOM, user, capacity=10)
+    # A second connection keeps the member's place.
+    await b.enter(SDKAPPID, ROOM, "u0", capacity=10)
+    count, first = await c.page(SDKAPPID, ROOM, 0, 2)
+    assert (count, [user for _, user in first]) == (5, ["u0", "u1"])
+    count, rest = await c.page(SDKAPPID, ROOM, first[-1][0], 10)
+    assert (count, [user for _, user in rest]) == (5, ["u2", "u3", "u4"])
+    # Leaving takes the member out of the order; entering again puts them last, after the cursor of any page read.
+    assert await b.leave(SDKAPPID, ROOM, "u1") == 4
+    await b.enter(SDKAPPID, ROOM, "u1", capacity=10)
+    assert [user for _, user in (await c.page(SDKAPPID, ROOM, first[-1][0], 10)).members] == ["u2", "u3", "u4", "u1"]
+    # Node a stops refreshing: its members (u2, u4; u0 is also on b) are not listed once their entries expired.
+    for _ in range(3):
+        clock.now += TTL / 2
+        await b.refresh()
+    assert [user for _, user in (await c.page(SDKAPPID, ROOM, 0, 10)).members] == ["u0", "u3", "u1"]
+    assert await c.page(SDKAPPID, ROOM, 0, 1) == (3, [(1, "u0")])
+    assert await c.page(SDKAPPID, "nobody-here", 0, 10) == (0, [])

@@ -379,3 +379,68 @@ async def test_a_seat_application_made_on_one_node_is_answered_on_the_other(
         await clients[0].ok("modify_admin", {"RoomId": "stage", "Admin_Account": ["alice"], "OpType": "add"})
         again = await alice.request("answer_seat", RoomId="stage", Member_Account="alice", Approve=True)
         assert again["reason"] == "no_application", again
+
+
+async def test_an_invitation_made_on_one_node_reaches_the_member_on_the_other_and_the_answer_returns(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    await clients[0].create_room("stage", Owner_Account="host", IsSeatEnabled=True, MaxSeatCount=2)
+    async with contextlib.AsyncExitStack() as stack:
+        host = await stack.enter_async_context(WSClient(a))
+        await host.login("host")
+        await host.enter("stage")
+        alice = await stack.enter_async_context(WSClient(b))
+        await alice.login("alice")
+        await alice.enter("stage")
+        await host.event("member_entered")
+
+        invited = await host.request("invite_to_seat", RoomId="stage", Member_Account="alice", Index=1)
+        assert invited["type"] == "ok", invited
+        seen = await alice.until_event("seat_invitation")
+        assert (seen["Operator_Account"], seen["data"]["Index"]) == ("host", 1)
+        answer = await alice.request("answer_invitation", RoomId="stage", Accept=True)
+        assert (answer["type"], answer["Result"]) == ("ok", "accepted")
+        result = await host.until_event("seat_invitation_result")
+        assert (result["Operator_Account"], result["data"]["Result"]) == ("alice", "accepted")
+        seats = await clients[1].ok("get_seat_list", {"RoomId": "stage"}, service=MIC)
+        assert seats["Response"]["SeatList"][1]["Member_Account"] == "alice"
+
+        # Cancelled on A: B forgets it, and answering it there is refused.
+        await alice.request("leave_seat", RoomId="stage")
+        await host.request("invite_to_seat", RoomId="stage", Member_Account="alice", Index=0)
+        await alice.until_event("seat_invitation")
+        await host.request("cancel_invitation", RoomId="stage", Member_Account="alice")
+        cancelled = await alice.until_event("seat_invitation_result")
+        assert cancelled["data"]["Result"] == "cancelled"
+        late = await alice.request("answer_invitation", RoomId="stage", Accept=True)
+        assert (late["code"], late["reason"]) == (100005, "no_invitation")
+
+        # Timed out by A, the inviter's node, once: B's member hears it.
+        await host.request("invite_to_seat", RoomId="stage", Member_Account="alice", Index=0, Timeout=1)
+        await alice.until_event("seat_invitation")
+        ended = await alice.until_event("seat_invitation_result")
+        assert (ended["Operator_Account"], ended["data"]["Result"]) == ("", "timeout")
+        assert [f for f in await alice.sync() if f["type"] == "event"] == []
+
+
+async def test_a_kick_on_one_node_takes_the_member_out_through_the_other(
+    nodes: tuple[LiveroomApp, LiveroomApp], clients: tuple[LiveClient, LiveClient], room: str
+) -> None:
+    a, b = nodes
+    async with contextlib.AsyncExitStack() as stack:
+        host = await joined(stack, a, "host")
+        alice = await joined(stack, a, "alice")
+        bob = await joined(stack, b, "bob")
+        await alice.until_event("member_entered")
+        assert (await host.request("kick_member", RoomId=room, MemberList_Account=["bob"]))["type"] == "ok"
+        kicked = await bob.until_event("kicked_out_of_room")
+        assert kicked["data"] == {"Member_Account": "bob", "Reason": "by_admin"}
+        left = await alice.until_event("member_left")
+        assert left["data"] == {"Member_Account": "bob", "MemberCount": 2, "Reason": "kicked"}
+        refused = await bob.request("send_text", RoomId=room, TextContent="hello?")
+        assert refused["reason"] == "not_in_room"
+        page = await clients[1].ok("get_member_list", {"RoomId": room})
+        assert page["Response"]["MemberList"] == [{"Member_Account": "host"}, {"Member_Account": "alice"}]
+        await bob.enter(room)
+        assert (await clients[0].ok("get_member_list", {"RoomId": room}))["Response"]["MemberCount"] == 3

@@ -1,4 +1,4 @@
-"""Member management, ``v4/live_engine_http_srv``: admins, bans and mutes."""
+"""Member management, ``v4/live_engine_http_srv``: the member list, kicks, admins, bans and mutes."""
 
 from __future__ import annotations
 
@@ -9,11 +9,66 @@ from msgspec import Meta, field
 from liveroom.api.registry import command
 from liveroom.api.rooms import SERVICE, RoomRequest
 from liveroom.api.wire import INT64_MAX, UINT32_MAX, AccountId, RoomId, Wire, text
-from liveroom.domain import members
+from liveroom.domain import audience, members
 from liveroom.domain.context import Caller, Services
 from liveroom.errors import ErrorCode
 
 Seconds = Annotated[int, Meta(ge=1, le=UINT32_MAX, description="seconds, 1..4294967295")]
+
+
+# get_member_list / kick_member --------------------------------------------------------------------------
+
+
+class MemberListRequest(Wire):
+    room_id: RoomId
+    next: Annotated[str, text(0, 64)] = ""
+
+
+class ListedMember(Wire):
+    member_account: str = field(name="Member_Account")
+
+
+class MemberListResponse(Wire):
+    next: str
+    member_count: int
+    member_list: list[ListedMember]
+
+
+@command(
+    SERVICE,
+    "get_member_list",
+    request=MemberListRequest,
+    response=MemberListResponse,
+    errors=(ErrorCode.ROOM_NOT_FOUND,),
+)
+async def get_member_list(svc: Services, caller: Caller, req: MemberListRequest) -> MemberListResponse:
+    """One page (at most 100) of the members online now, the owner and admins first, then in the order they
+    entered; pass the answered ``Next`` for the following page ("" after the last)."""
+    page = await audience.member_list(svc, caller, req.room_id, req.next)
+    return MemberListResponse(
+        next=page.next,
+        member_count=page.member_count,
+        member_list=[ListedMember(member_account=m) for m in page.members],
+    )
+
+
+class KickMemberRequest(Wire):
+    room_id: RoomId
+    member_list_account: Annotated[list[AccountId], Meta(min_length=1, max_length=audience.KICK_BATCH_MAX)] = field(
+        name="MemberList_Account"
+    )
+
+
+@command(
+    SERVICE,
+    "kick_member",
+    request=KickMemberRequest,
+    errors=(ErrorCode.ROOM_NOT_FOUND, ErrorCode.ACCOUNT_NOT_FOUND, ErrorCode.NO_PERMISSION),
+)
+async def kick_member(svc: Services, caller: Caller, req: KickMemberRequest) -> None:
+    """liveroom's own: take up to 20 members out of the room without a ban (they may enter again at once); members
+    not in the room are passed over, the owner cannot be kicked."""
+    await audience.kick(svc, caller, req.room_id, req.member_list_account)
 
 
 # get_admin_list / modify_admin --------------------------------------------------------------------------

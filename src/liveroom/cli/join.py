@@ -10,11 +10,22 @@ each with the time and who. Lines typed (or piped) on stdin are sent as text mes
     /leave-seat        leave your seat
     /approve USER      approve USER's seat application (owner and admins)
     /reject USER       reject it
+    /members           list the members online (the owner and admins first)
+    /cancel            take back your seat application
+    /accept, /decline  answer your invitation to a seat
+  the owner and admins:
+    /kick USER         take USER out of the room (no ban: they may come back)
+    /ban USER [S]      ban USER for S seconds (default 3600)
+    /mute USER [S]     mute USER for S seconds (default 600; 0 unmutes)
+    /invite USER N     invite USER to seat N
+    /uninvite USER     cancel USER's invitation
+    /kick-seat USER    take USER off their seat
+    /mic-off USER, /mic-on USER   close or open the microphone of USER on a seat
     /quit              leave the room and exit (as do end of input and Ctrl-C)
     //text             send "/text" as a message
 
 Events go to stdout, answers and errors to stderr. Exit status: 0 after leaving or when the room is dismissed;
-1 when the connection or entering fails, the server closes the connection, or USER is banned from the room;
+1 when the connection or entering fails, the server closes the connection, or USER is banned or kicked out;
 2 for a usage or configuration error.
 """
 
@@ -43,6 +54,7 @@ from liveroom.client.realtime import (
     CustomMessage,
     GiftSent,
     KickedOffSeat,
+    KickedOutOfRoom,
     Liked,
     MemberBanned,
     MemberEntered,
@@ -51,18 +63,33 @@ from liveroom.client.realtime import (
     MemberUnbanned,
     MetadataChanged,
     MetadataDeleted,
+    MicrophoneChanged,
     PickedOnSeat,
     RobotsChanged,
     RoomDismissed,
     RoomInfoChanged,
     SeatApplication,
     SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
     SeatListChanged,
     TextMessage,
 )
 
-HELP = "type a message and Enter; /like [N], /gift GIFT [N], /seat N, /leave-seat, /approve USER, /reject USER, /quit"
-_LEFT = {"left": "left", "disconnected": "disconnected", "timeout": "timed out", "banned": "was removed (banned)"}
+HELP = (
+    "type a message and Enter; /like [N], /gift GIFT [N], /seat N, /leave-seat, /cancel, /accept, /decline, /members,"
+    " /quit; the owner and admins: /approve USER, /reject USER, /kick USER, /ban USER [S], /mute USER [S],"
+    " /invite USER N, /uninvite USER, /kick-seat USER, /mic-off USER, /mic-on USER"
+)
+_LEFT = {
+    "left": "left",
+    "disconnected": "disconnected",
+    "timeout": "timed out",
+    "banned": "was removed (banned)",
+    "kicked": "was kicked out",
+}
+# How many names the line that says the room was entered shows (the first page of the member list).
+_ENTRY_NAMES = 20
 
 
 class _Quit(Exception):
@@ -113,6 +140,16 @@ def describe(event: RoomEvent) -> tuple[str, str]:
     if isinstance(event, SeatApplicationResult):
         by = f" by {who}" if event.operator_account else ""
         return escape(event.member_account), f"seat {event.index} application {escape(event.result)}{by}"
+    if isinstance(event, SeatInvitation):
+        return who, f"invites {escape(event.member_account)} to seat {event.index} [dim](/accept or /decline)[/dim]"
+    if isinstance(event, SeatInvitationResult):
+        by = f" by {who}" if event.operator_account else ""
+        return escape(event.member_account), f"seat {event.index} invitation {escape(event.result)}{by}"
+    if isinstance(event, MicrophoneChanged):
+        state = "opened" if event.is_open else "closed"
+        return who, f"{state} the microphone of {escape(event.member_account)} (seat {event.index})"
+    if isinstance(event, KickedOutOfRoom):
+        return who, f"kicked {escape(event.member_account)} out of the room"
     if isinstance(event, MemberBanned):
         why = f": {escape(event.reason)}" if event.reason else ""
         return who, f"banned {_names(event.member_list_account)} until {_until(event.banned_until)}{why}"
@@ -199,10 +236,47 @@ async def _command(client: RealtimeClient, room_id: str, line: str) -> None:
     elif name in {"/approve", "/reject"} and arg:
         result = await client.answer_seat(room_id, arg, approve=name == "/approve")
         _note(f"{escape(arg)}: {escape(result)}")
+    elif name in _MODERATION and arg:
+        await _moderate(client, room_id, name, arg)
+    elif name in {"/accept", "/decline"}:
+        _note(f"invitation: {escape(await client.answer_invitation(room_id, name == '/accept'))}")
+    elif name == "/cancel":
+        await client.cancel_application(room_id)
+        _note("application cancelled")
+    elif name == "/members":
+        members = [member async for member in client.iter_members(room_id)]
+        _note(f"{len(members)} online: {_names(members)}")
     elif name == "/help":
         _note(HELP)
     else:
         _note(f"[red]unknown command[/red] {escape(line)}; {HELP}")
+
+
+_MODERATION = {"/kick", "/ban", "/mute", "/invite", "/uninvite", "/kick-seat", "/mic-off", "/mic-on"}
+
+
+async def _moderate(client: RealtimeClient, room_id: str, name: str, arg: str) -> None:
+    user, _, rest = arg.partition(" ")
+    number = int(rest) if rest.strip() else None
+    if name == "/kick":
+        await client.kick_member(room_id, [user])
+    elif name == "/ban":
+        await client.ban_member(room_id, [user], 3600 if number is None else number)
+    elif name == "/mute":
+        await client.mute_member(room_id, [user], 600 if number is None else number)
+    elif name == "/invite":
+        if number is None:
+            raise ValueError("/invite USER N")
+        await client.invite_to_seat(room_id, user, number)
+    elif name == "/uninvite":
+        await client.cancel_invitation(room_id, user)
+    elif name == "/kick-seat":
+        await client.kick_user_off_seat(room_id, user)
+    elif name == "/mic-off":
+        await client.close_microphone(room_id, user)
+    else:
+        await client.open_microphone(room_id, user)
+    _note(f"{escape(name[1:])} {escape(user)}: done")
 
 
 async def _commands(client: RealtimeClient, room_id: str, lines: asyncio.Queue[str | None]) -> None:
@@ -240,6 +314,9 @@ async def _print_events(client: RealtimeClient, room_id: str, user: str) -> int:
         if isinstance(event, MemberBanned) and user in event.member_list_account:
             _note(f"[red]you were banned from {escape(room_id)}[/red]")
             return 1
+        if isinstance(event, KickedOutOfRoom) and event.member_account == user:
+            _note(f"[red]you were kicked out of {escape(room_id)}[/red]")
+            return 1
     return 0
 
 
@@ -256,9 +333,11 @@ async def _session(target: Target, room_id: str, user: str, stream: TextIO) -> i
     ) as rt:
         entered = await rt.enter(room_id)
         info = entered.room_info
+        first = [m.member_account for m in (await rt.get_member_list(room_id)).member_list[:_ENTRY_NAMES]]
+        more = " ..." if info.member_count > len(first) else ""
         out.print(
             f"entered [bold]{escape(room_id)}[/bold] ({escape(info.room_name)}, owner {escape(info.owner_account)})"
-            f" as {escape(user)}: {len(entered.member_list_account)} online: {_names(entered.member_list_account)}",
+            f" as {escape(user)}: {info.member_count} online: {_names(first)}{more}",
             soft_wrap=True,
         )
         _note(f"[dim]{HELP}[/dim]")
@@ -276,9 +355,10 @@ async def _session(target: Target, room_id: str, user: str, stream: TextIO) -> i
             status = await printer  # what came before leaving is still printed
             _note(f"left {escape(room_id)}")
             return status
-        commands.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await commands
+        # Until it ends: before Python 3.12 a cancel that lands as a request's answer arrives is lost (wait_for).
+        while not commands.done():
+            commands.cancel()
+            await asyncio.wait({commands}, timeout=0.1)
         return printer.result()
 
 

@@ -70,10 +70,14 @@ __all__ = [
     "GiftNames",
     "GiftRequest",
     "ImportAccountRequest",
+    "KickMemberRequest",
     "KickRequest",
     "ListedGiftInfo",
+    "ListedMember",
     "ListedRoom",
     "LockRequest",
+    "MemberListRequest",
+    "MemberListResponse",
     "MetadataResponse",
     "ModifyAdminRequest",
     "MoveRequest",
@@ -497,6 +501,21 @@ class GiftLanguageResponse(Model, kw_only=True):
     language: GiftNames = field(name="Language")
 
 
+class MemberListRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    next: str | UnsetType = field(name="Next", default=UNSET)
+
+
+class ListedMember(Model, kw_only=True):
+    member_account: str = field(name="Member_Account", default="")
+
+
+class MemberListResponse(Model, kw_only=True):
+    next: str = field(name="Next", default="")
+    member_count: int = field(name="MemberCount", default=0)
+    member_list: list[ListedMember] = field(name="MemberList", default_factory=list)
+
+
 class MutedListRequest(Model, kw_only=True):
     room_id: str = field(name="RoomId")
 
@@ -583,6 +602,11 @@ class RoomStatsResponse(Model, kw_only=True):
     total_unique_gift_senders: int = field(name="TotalUniqueGiftSenders", default=0)
     total_likes_received: int = field(name="TotalLikesReceived", default=0)
     total_msg_count: int = field(name="TotalMsgCount", default=0)
+
+
+class KickMemberRequest(Model, kw_only=True):
+    room_id: str = field(name="RoomId")
+    member_list_account: list[str] = field(name="MemberList_Account")
 
 
 class ModifyAdminRequest(Model, kw_only=True):
@@ -746,12 +770,14 @@ _GET_GIFT_CATEGORY_LANGUAGE = Endpoint("live_engine_http_srv", "get_gift_categor
 _GET_GIFT_COUNT = Endpoint("live_engine_http_srv", "get_gift_count", top_level=False)
 _GET_GIFT_INFO_LIST = Endpoint("live_engine_http_srv", "get_gift_info_list", top_level=False)
 _GET_GIFT_LANGUAGE = Endpoint("live_engine_http_srv", "get_gift_language", top_level=False)
+_GET_MEMBER_LIST = Endpoint("live_engine_http_srv", "get_member_list", top_level=False)
 _GET_MUTED_MEMBER_LIST = Endpoint("live_engine_http_srv", "get_muted_member_list", top_level=False)
 _GET_ROBOT = Endpoint("live_engine_http_srv", "get_robot", top_level=False)
 _GET_ROOM_INFO = Endpoint("live_engine_http_srv", "get_room_info", top_level=False)
 _GET_ROOM_LIST = Endpoint("live_engine_http_srv", "get_room_list", top_level=False)
 _GET_ROOM_METADATA = Endpoint("live_engine_http_srv", "get_room_metadata", top_level=False)
 _GET_ROOM_STATS = Endpoint("live_engine_http_srv", "get_room_stats", top_level=False)
+_KICK_MEMBER = Endpoint("live_engine_http_srv", "kick_member", top_level=False)
 _MODIFY_ADMIN = Endpoint("live_engine_http_srv", "modify_admin", top_level=False)
 _MUTE_MEMBER = Endpoint("live_engine_http_srv", "mute_member", top_level=False)
 _SEND_CUSTOM_MSG = Endpoint("live_engine_http_srv", "send_custom_msg", top_level=False)
@@ -812,12 +838,14 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation(_GET_GIFT_COUNT, "gifts", "count", GiftCountRequest, GiftCountResponse),
     Operation(_GET_GIFT_INFO_LIST, "gifts", "list", GiftInfoListRequest, GiftInfoListResponse),
     Operation(_GET_GIFT_LANGUAGE, "gifts", "get_language", GiftLanguageRequest, GiftLanguageResponse),
+    Operation(_GET_MEMBER_LIST, "members", "list", MemberListRequest, MemberListResponse),
     Operation(_GET_MUTED_MEMBER_LIST, "members", "list_muted", MutedListRequest, MutedListResponse),
     Operation(_GET_ROBOT, "robots", "get", RoomRequest, RobotsResponse),
     Operation(_GET_ROOM_INFO, "rooms", "get_info", RoomRequest, GetRoomInfoResponse),
     Operation(_GET_ROOM_LIST, "rooms", "list", GetRoomListRequest, GetRoomListResponse),
     Operation(_GET_ROOM_METADATA, "metadata", "get", GetMetadataRequest, MetadataResponse),
     Operation(_GET_ROOM_STATS, "rooms", "stats", RoomRequest, RoomStatsResponse),
+    Operation(_KICK_MEMBER, "members", "kick", KickMemberRequest, None),
     Operation(_MODIFY_ADMIN, "members", "modify_admins", ModifyAdminRequest, None),
     Operation(_MUTE_MEMBER, "members", "mute", MuteMemberRequest, None),
     Operation(_SEND_CUSTOM_MSG, "messages", "send_custom", SendCustomRequest, None),
@@ -1507,6 +1535,38 @@ class Members:
                 raise stuck_cursor("/v4/live_engine_http_srv/get_banned_member_list")
             cursor = page.next_offset
 
+    def list(
+        self,
+        room_id: str,
+        *,
+        next: str | None = None,
+    ) -> MemberListResponse:
+        """One page (at most 100) of the members online now, the owner and admins first, then in the order they entered;
+        pass the answered ``Next`` for the following page ("" after the last).
+
+        ``POST /v4/live_engine_http_srv/get_member_list``
+        """
+        return self._caller._call(
+            _GET_MEMBER_LIST,
+            MemberListRequest(room_id=room_id, next=given(next)),
+            MemberListResponse,
+        )
+
+    def iter_list(
+        self,
+        room_id: str,
+    ) -> Iterator[ListedMember]:
+        """Every item of ``list``, page after page (follows ``Next``)."""
+        cursor = ""
+        while True:
+            page = self.list(room_id=room_id, next=cursor)
+            yield from page.member_list
+            if not page.next:
+                return
+            if page.next == cursor:
+                raise stuck_cursor("/v4/live_engine_http_srv/get_member_list")
+            cursor = page.next
+
     def list_muted(
         self,
         room_id: str,
@@ -1519,6 +1579,22 @@ class Members:
             _GET_MUTED_MEMBER_LIST,
             MutedListRequest(room_id=room_id),
             MutedListResponse,
+        )
+
+    def kick(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+    ) -> None:
+        """liveroom's own: take up to 20 members out of the room without a ban (they may enter again at once); members
+        not in the room are passed over, the owner cannot be kicked.
+
+        ``POST /v4/live_engine_http_srv/kick_member``
+        """
+        self._caller._call(
+            _KICK_MEMBER,
+            KickMemberRequest(room_id=room_id, member_list_account=list(accounts)),
+            None,
         )
 
     def modify_admins(
@@ -2715,6 +2791,39 @@ class AsyncMembers:
                 raise stuck_cursor("/v4/live_engine_http_srv/get_banned_member_list")
             cursor = page.next_offset
 
+    async def list(
+        self,
+        room_id: str,
+        *,
+        next: str | None = None,
+    ) -> MemberListResponse:
+        """One page (at most 100) of the members online now, the owner and admins first, then in the order they entered;
+        pass the answered ``Next`` for the following page ("" after the last).
+
+        ``POST /v4/live_engine_http_srv/get_member_list``
+        """
+        return await self._caller._call(
+            _GET_MEMBER_LIST,
+            MemberListRequest(room_id=room_id, next=given(next)),
+            MemberListResponse,
+        )
+
+    async def iter_list(
+        self,
+        room_id: str,
+    ) -> AsyncIterator[ListedMember]:
+        """Every item of ``list``, page after page (follows ``Next``)."""
+        cursor = ""
+        while True:
+            page = await self.list(room_id=room_id, next=cursor)
+            for item in page.member_list:
+                yield item
+            if not page.next:
+                return
+            if page.next == cursor:
+                raise stuck_cursor("/v4/live_engine_http_srv/get_member_list")
+            cursor = page.next
+
     async def list_muted(
         self,
         room_id: str,
@@ -2727,6 +2836,22 @@ class AsyncMembers:
             _GET_MUTED_MEMBER_LIST,
             MutedListRequest(room_id=room_id),
             MutedListResponse,
+        )
+
+    async def kick(
+        self,
+        room_id: str,
+        accounts: Sequence[str],
+    ) -> None:
+        """liveroom's own: take up to 20 members out of the room without a ban (they may enter again at once); members
+        not in the room are passed over, the owner cannot be kicked.
+
+        ``POST /v4/live_engine_http_srv/kick_member``
+        """
+        await self._caller._call(
+            _KICK_MEMBER,
+            KickMemberRequest(room_id=room_id, member_list_account=list(accounts)),
+            None,
         )
 
     async def modify_admins(

@@ -41,7 +41,7 @@ from websockets.exceptions import ConnectionClosed
 
 from liveroom import usersig as usersigs
 from liveroom.client._core import USER_AGENT
-from liveroom.client._generated import Pair, RoomInfo, Seat
+from liveroom.client._generated import ListedMember, Pair, RoomInfo, Seat
 from liveroom.client._models import Model
 from liveroom.client.errors import ConnectionClosedError, LiveroomError, error_for
 
@@ -56,14 +56,17 @@ __all__ = [
     "Entered",
     "GiftSent",
     "KickedOffSeat",
+    "KickedOutOfRoom",
     "Liked",
     "MemberBanned",
     "MemberEntered",
     "MemberLeft",
     "MemberMuted",
+    "MemberPage",
     "MemberUnbanned",
     "MetadataChanged",
     "MetadataDeleted",
+    "MicrophoneChanged",
     "PickedOnSeat",
     "RealtimeClient",
     "RobotsChanged",
@@ -72,6 +75,8 @@ __all__ = [
     "RoomInfoChanged",
     "SeatApplication",
     "SeatApplicationResult",
+    "SeatInvitation",
+    "SeatInvitationResult",
     "SeatListChanged",
     "TextMessage",
 ]
@@ -105,7 +110,7 @@ class MemberEntered(RoomEvent, kw_only=True):
 
 
 class MemberLeft(RoomEvent, kw_only=True):
-    """``reason``: ``left``, ``disconnected``, ``timeout`` or ``banned``."""
+    """``reason``: ``left``, ``disconnected``, ``timeout``, ``banned`` or ``kicked``."""
 
     KIND = "member_left"
     member_account: str = field(name="Member_Account", default="")
@@ -216,6 +221,16 @@ class KickedOffSeat(RoomEvent, kw_only=True):
     payload: str = field(name="Data", default="")
 
 
+class MicrophoneChanged(RoomEvent, kw_only=True):
+    """The owner or an admin closed (``is_open`` False) or opened the microphone of the guest on seat ``index``;
+    the guest's app acts on it."""
+
+    KIND = "microphone_changed"
+    member_account: str = field(name="Member_Account", default="")
+    index: int = field(name="Index", default=0)
+    is_open: bool = field(name="IsOpen", default=False)
+
+
 class SeatApplication(RoomEvent, kw_only=True):
     """Only the owner and admins get it; answer with ``answer_seat``."""
 
@@ -228,6 +243,34 @@ class SeatApplicationResult(RoomEvent, kw_only=True):
     """``result``: ``approved``, ``rejected``, ``failed`` or ``timeout``."""
 
     KIND = "seat_application_result"
+    member_account: str = field(name="Member_Account", default="")
+    index: int = field(name="Index", default=0)
+    result: str = field(name="Result", default="")
+
+
+class KickedOutOfRoom(RoomEvent, kw_only=True):
+    """Only to the member kicked (by the owner, an admin or the app backend); the connection is out of the room,
+    and may ``enter`` again at once (a kick is not a ban). ``reason``: ``by_admin``."""
+
+    KIND = "kicked_out_of_room"
+    member_account: str = field(name="Member_Account", default="")
+    reason: str = field(name="Reason", default="")
+
+
+class SeatInvitation(RoomEvent, kw_only=True):
+    """The owner or an admin (``operator_account``) invites ``member_account`` to seat ``index``: the invitee
+    answers with ``answer_invitation`` within ``timeout`` seconds. To the invitee, the owner and the admins."""
+
+    KIND = "seat_invitation"
+    member_account: str = field(name="Member_Account", default="")
+    index: int = field(name="Index", default=0)
+    timeout: int = field(name="Timeout", default=0)
+
+
+class SeatInvitationResult(RoomEvent, kw_only=True):
+    """``result``: ``accepted``, ``declined``, ``cancelled``, ``timeout`` or ``failed``."""
+
+    KIND = "seat_invitation_result"
     member_account: str = field(name="Member_Account", default="")
     index: int = field(name="Index", default=0)
     result: str = field(name="Result", default="")
@@ -304,8 +347,12 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         SeatListChanged,
         PickedOnSeat,
         KickedOffSeat,
+        KickedOutOfRoom,
+        MicrophoneChanged,
         SeatApplication,
         SeatApplicationResult,
+        SeatInvitation,
+        SeatInvitationResult,
         MemberBanned,
         MemberUnbanned,
         MemberMuted,
@@ -338,12 +385,22 @@ def parse_event(frame: dict[str, Any]) -> RoomEvent:
 
 
 class Entered(Model, kw_only=True):
-    """The answer to ``enter``: the room as it is now, its admins and the members online (you included)."""
+    """The answer to ``enter``: the room as it is now (``room_info.member_count`` members online, you included) and
+    its admins; page through the members with ``get_member_list``."""
 
     room_id: str = field(name="RoomId", default="")
     room_info: RoomInfo = field(name="RoomInfo", default_factory=RoomInfo)
     admin_account: list[str] = field(name="Admin_Account", default_factory=list)
-    member_list_account: list[str] = field(name="MemberList_Account", default_factory=list)
+
+
+class MemberPage(Model, kw_only=True):
+    """One page of a room's members online (``get_member_list``): the owner and admins first, then in the order
+    they entered; ``next`` ("" after the last page) asks for the following one."""
+
+    room_id: str = field(name="RoomId", default="")
+    next: str = field(name="Next", default="")
+    member_count: int = field(name="MemberCount", default=0)
+    member_list: list[ListedMember] = field(name="MemberList", default_factory=list)
 
 
 # the connection -------------------------------------------------------------------------------------------------
@@ -484,6 +541,23 @@ class RealtimeClient:
         self.rooms.add(room_id)
         return msgspec.convert(answer, Entered)
 
+    async def get_member_list(self, room_id: str, next: str = "") -> MemberPage:
+        """One page (at most 100) of the members online in a room you are in; pass ``next`` of the previous page for
+        the following one. Raises ``InvalidParameterError`` for a ``next`` the server never answered."""
+        answer = await self._request({"type": "get_member_list", "RoomId": room_id, "Next": next})
+        return msgspec.convert(answer, MemberPage)
+
+    async def iter_members(self, room_id: str) -> AsyncIterator[str]:
+        """Every member online, page after page (the list is live: who enters meanwhile comes last)."""
+        cursor = ""
+        while True:
+            page = await self.get_member_list(room_id, cursor)
+            for member in page.member_list:
+                yield member.member_account
+            if not page.next or page.next == cursor:
+                return
+            cursor = page.next
+
     async def leave(self, room_id: str) -> None:
         await self._request({"type": "leave", "RoomId": room_id})
         self.rooms.discard(room_id)
@@ -533,6 +607,96 @@ class RealtimeClient:
         ``NotFoundError`` when you own no room in it (or it does not exist), ``PermissionDeniedError`` when it has
         ended."""
         await self._request({"type": "exit_battle", "BattleId": battle_id})
+
+    # moderation: the owner and admins of the room (PermissionDeniedError "not_allowed" for anyone else, and for an
+    # admin acting on the owner or another admin)
+
+    async def kick_member(self, room_id: str, accounts: list[str]) -> None:
+        """Take members out of the room without a ban: each gets ``KickedOutOfRoom``, the room ``MemberLeft``."""
+        await self._request({"type": "kick_member", "RoomId": room_id, "MemberList_Account": accounts})
+
+    async def ban_member(self, room_id: str, accounts: list[str], duration: int, *, reason: str = "") -> None:
+        """Ban members for ``duration`` seconds (REST ban_member's rules and events)."""
+        await self._request(
+            {
+                "type": "ban_member",
+                "RoomId": room_id,
+                "MemberList_Account": accounts,
+                "Duration": duration,
+                "Reason": reason,
+            }
+        )
+
+    async def mute_member(self, room_id: str, accounts: list[str], mute_time: int) -> None:
+        """Mute members' messages for ``mute_time`` seconds (0 unmutes)."""
+        await self._request(
+            {"type": "mute_member", "RoomId": room_id, "MemberList_Account": accounts, "MuteTime": mute_time}
+        )
+
+    async def kick_user_off_seat(self, room_id: str, member_account: str, data: str = "") -> None:
+        await self._request(
+            {"type": "kick_user_off_seat", "RoomId": room_id, "Member_Account": member_account, "Data": data}
+        )
+
+    async def lock_seat(
+        self,
+        room_id: str,
+        index: int,
+        *,
+        forbid_taken: bool | None = None,
+        forbid_video: bool | None = None,
+        forbid_audio: bool | None = None,
+    ) -> None:
+        """Lock a seat (its user is taken off) or switch its video or audio off or on; ``None`` leaves it."""
+        message: dict[str, Any] = {"type": "lock_seat", "RoomId": room_id, "Index": index}
+        switches = {"ForbidTaken": forbid_taken, "ForbidVideo": forbid_video, "ForbidAudio": forbid_audio}
+        message.update({name: value for name, value in switches.items() if value is not None})
+        await self._request(message)
+
+    async def move_user_to_seat(self, room_id: str, member_account: str, index: int, *, policy: int = 0) -> None:
+        """Move a member to seat ``index``; when it is taken ``policy`` 0 refuses, 1 kicks its user off, 2 swaps."""
+        await self._request(
+            {
+                "type": "move_user_to_seat",
+                "RoomId": room_id,
+                "Member_Account": member_account,
+                "SeatIndex": index,
+                "Policy": policy,
+            }
+        )
+
+    async def close_microphone(self, room_id: str, member_account: str) -> None:
+        """Close a seated guest's microphone: the room (the guest too) gets ``MicrophoneChanged``."""
+        await self._request({"type": "close_microphone", "RoomId": room_id, "Member_Account": member_account})
+
+    async def open_microphone(self, room_id: str, member_account: str) -> None:
+        await self._request({"type": "open_microphone", "RoomId": room_id, "Member_Account": member_account})
+
+    # invitations and applications
+
+    async def invite_to_seat(
+        self, room_id: str, member_account: str, index: int, *, seconds: int | None = None
+    ) -> None:
+        """Invite a member to a seat (owner and admins): they get ``SeatInvitation``; a ``SeatInvitationResult``
+        tells how it ended (within ``seconds``, 1-600, by default the server's seat application timeout)."""
+        message: dict[str, Any] = {"type": "invite_to_seat", "RoomId": room_id, "Member_Account": member_account}
+        message["Index"] = index
+        if seconds is not None:
+            message["Timeout"] = seconds
+        await self._request(message)
+
+    async def cancel_invitation(self, room_id: str, member_account: str) -> None:
+        await self._request({"type": "cancel_invitation", "RoomId": room_id, "Member_Account": member_account})
+
+    async def answer_invitation(self, room_id: str, accept: bool) -> str:
+        """Accept or decline your invitation; answers the ``Result`` (``accepted``: you are seated; ``declined``;
+        ``failed``: the seat was taken meanwhile)."""
+        answer = await self._request({"type": "answer_invitation", "RoomId": room_id, "Accept": accept})
+        return str(answer.get("Result", ""))
+
+    async def cancel_application(self, room_id: str) -> None:
+        """Take back your seat application (``take_seat`` answered ``"applied"``)."""
+        await self._request({"type": "cancel_application", "RoomId": room_id})
 
     async def heartbeat(self) -> int:
         """One heartbeat now (they are sent for you); answers the server's Unix time."""
@@ -623,6 +787,7 @@ class RealtimeClient:
             if (
                 isinstance(event, RoomDismissed)
                 or (isinstance(event, MemberBanned) and self.identifier in event.member_list_account)
+                or (isinstance(event, KickedOutOfRoom) and event.member_account == self.identifier)
                 # About this user: the node took this connection out of the room (docs/realtime.md, several nodes).
                 or (isinstance(event, MemberLeft) and event.member_account == self.identifier)
             ):

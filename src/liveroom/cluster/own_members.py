@@ -8,10 +8,11 @@ next, then the entries of the members admitted meanwhile written, so that a memb
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 
-from liveroom.domain.presence import Admission
+from liveroom.domain.presence import Admission, Page, Roster
 
 Room = tuple[int, str]
 Member = tuple[int, str, str]
@@ -19,7 +20,9 @@ Member = tuple[int, str, str]
 
 class OwnMembers:
     def __init__(self) -> None:
-        self.rooms: defaultdict[Room, set[str]] = defaultdict(set)
+        self.rooms: defaultdict[Room, Roster] = defaultdict(Roster)
+        # Positions of this node only: a page read while Redis cannot be reached is of this node's members.
+        self._positions = itertools.count(1)
         # Admitted while Redis could not be told: their entries are written when it is back.
         self.entered: set[Member] = set()
         # Gone while Redis could not be told: True when from every node (a ban), else this node's entry only.
@@ -34,7 +37,7 @@ class OwnMembers:
         return [(sdkappid, room_id, user) for (sdkappid, room_id), users in self.rooms.items() for user in users]
 
     def add(self, sdkappid: int, room_id: str, user_id: str) -> None:
-        self.rooms[(sdkappid, room_id)].add(user_id)
+        self.rooms[(sdkappid, room_id)].add(user_id, next(self._positions))
 
     def discard(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         users = self.rooms.get((sdkappid, room_id))
@@ -51,6 +54,10 @@ class OwnMembers:
 
     def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self.rooms.get((sdkappid, room_id), ()))
+
+    def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
+        users = self.rooms.get((sdkappid, room_id))
+        return Page(0, []) if users is None else Page(len(users), users.page(after, limit))
 
     def has(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         users = self.rooms.get((sdkappid, room_id))

@@ -40,7 +40,7 @@ from redis.exceptions import RedisError
 from liveroom import background
 from liveroom.cluster.own_members import Member, OwnMembers
 from liveroom.cluster.presence_store import NODE_ID_LENGTH, PresenceLost, PresenceStore
-from liveroom.domain.presence import Admission, Evicted, Lost
+from liveroom.domain.presence import Admission, Evicted, Lost, Page
 
 log = logging.getLogger("liveroom.cluster")
 SWEEP_BATCH = 200
@@ -116,6 +116,12 @@ class RedisPresence:
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return await self._shared(
             lambda: self._store.members(sdkappid, room_id, self._now_ms()), lambda: self._own.members(sdkappid, room_id)
+        )
+
+    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
+        return await self._shared(
+            lambda: self._store.page(sdkappid, room_id, self._now_ms(), after, limit),
+            lambda: self._own.page(sdkappid, room_id, after, limit),
         )
 
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:

@@ -19,7 +19,7 @@ import msgspec
 import redis.asyncio as redis
 from redis.exceptions import ResponseError
 
-from liveroom.domain.presence import Lost
+from liveroom.domain.presence import Lost, Page
 
 log = logging.getLogger("liveroom.cluster")
 # Node ids have one length: a ``due`` member is the node id followed by the encoded (SDKAppID, RoomId, user).
@@ -58,20 +58,26 @@ end
 local function count(room, now)
     return redis.call('ZCOUNT', room, '(' .. now, '+inf')
 end
--- One of the member's entries is gone: they stay while another is left (scored by the latest), else they leave.
--- Answers the members left when they left, -1 otherwise.
-local function settle(room, nodes, due, sp, user, p, now, keep)
+-- One of the member's entries is gone: they stay while another is left (scored by the latest), else they leave
+-- (and their place in ``joined``, the room's entry order, goes). Answers the members left when they left, -1
+-- otherwise.
+local function settle(room, joined, nodes, due, sp, user, p, now, keep)
     local latest = prune(nodes, due, sp, p, now, keep)
     if latest then
         redis.call('ZADD', room, latest, user)
         return -1
     end
+    redis.call('ZREM', joined, user)
     if redis.call('ZREM', room, user) == 0 then return -1 end
     return count(room, now)
 end
+-- A member without a place in the room's entry order gets the next one (``seq`` counts for every room).
+local function place(joined, seq, user)
+    if not redis.call('ZSCORE', joined, user) then redis.call('ZADD', joined, redis.call('INCR', seq), user) end
+end
 """
 
-# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, expiry ms, capacity, node, p.
+# KEYS: room, due, nodes, this node's swept set, joined, seq. ARGV: user, now ms, expiry ms, capacity, node, p.
 # Answers {admitted, already, count}. A user whose entry is still in the room (through another node, or expired,
 # their node gone) is coming back: not a new member.
 _ENTER = (
@@ -88,11 +94,12 @@ if not s or tonumber(s) < tonumber(ARGV[3]) then redis.call('ZADD', KEYS[1], ARG
 redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5] .. ARGV[6])
 redis.call('SREM', KEYS[4], ARGV[6])
+place(KEYS[5], KEYS[6], ARGV[1])
 return {1, s and 1 or 0, count(KEYS[1], now)}
 """
 )
 
-# KEYS: room, due, nodes, this node's swept set. ARGV: user, now ms, node, p, swept prefix, keep ms.
+# KEYS: room, due, nodes, this node's swept set, joined. ARGV: user, now ms, node, p, swept prefix, keep ms.
 # Removes this node's entry; answers the members left when that ended the membership, -1 when the user is still
 # a member through another node or was not in the room.
 _LEAVE = (
@@ -103,11 +110,11 @@ local now = tonumber(ARGV[2])
 redis.call('SREM', KEYS[4], ARGV[4])
 redis.call('HDEL', KEYS[3], ARGV[3])
 redis.call('ZREM', KEYS[2], ARGV[3] .. ARGV[4])
-return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
+return settle(KEYS[1], KEYS[5], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
 """
 )
 
-# KEYS: room, due, nodes. ARGV: user, now ms, p. Removes the user's entries on every node; answers the members
+# KEYS: room, due, nodes, joined. ARGV: user, now ms, p. Removes the user's entries on every node; answers the members
 # left, or -1 when the user was not in the room.
 _REMOVE = (
     _EPOCH
@@ -115,12 +122,13 @@ _REMOVE = (
 local entries = redis.call('HGETALL', KEYS[3])
 for i = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[i] .. ARGV[3]) end
 redis.call('DEL', KEYS[3])
+redis.call('ZREM', KEYS[4], ARGV[1])
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
 return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
 """
 )
 
-# KEYS: room, due. ARGV: nodes prefix, then (user, p) pairs. Removes those users' entries on every node.
+# KEYS: room, due, joined. ARGV: nodes prefix, then (user, p) pairs. Removes those users' entries on every node.
 _CLEAR = (
     _EPOCH
     + """
@@ -130,13 +138,14 @@ for i = 2, #ARGV, 2 do
     for j = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[j] .. ARGV[i + 1]) end
     redis.call('DEL', nodes)
     redis.call('ZREM', KEYS[1], ARGV[i])
+    redis.call('ZREM', KEYS[3], ARGV[i])
 end
 """
 )
 
-# KEYS: room, due, nodes. ARGV: user, now ms, node, p, swept prefix, keep ms. Removes the node's entry only if it
-# has expired; answers the members left when that was the member's last entry (this caller tells the room), -1
-# otherwise.
+# KEYS: room, due, nodes, joined. ARGV: user, now ms, node, p, swept prefix, keep ms. Removes the node's entry only
+# if it has expired; answers the members left when that was the member's last entry (this caller tells the room),
+# -1 otherwise.
 _EXPIRE = (
     _EPOCH
     + _PRUNE
@@ -151,45 +160,46 @@ if tonumber(e) > now then
     redis.call('ZADD', KEYS[2], e, ARGV[3] .. ARGV[4])
     return -1
 end
-return settle(KEYS[1], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
+return settle(KEYS[1], KEYS[4], KEYS[3], KEYS[2], ARGV[5], ARGV[1], ARGV[4], now, ARGV[6])
 """
 )
 
-# KEYS: due, this node's swept set. ARGV: expiry ms, now ms, node, nodes prefix, restore (1 or 0), then (room key,
-# user, p) triples. Pushes this node's entries that still exist forward. Of those that are gone it answers (0-based
-# index, count) pairs: count -1 when the entry was removed on purpose (a ban, a dismissal: the room's event says
-# so), else the members now, the entry having been swept as lost (the room was told the user left). A swept entry
-# of a user still a member through another node is put back: the room was never told they left. With restore, every
-# entry is written whatever Redis holds (members this node admitted while Redis could not tell, or all of them
-# after Redis lost its data).
+# KEYS: due, this node's swept set, seq. ARGV: expiry ms, now ms, node, nodes prefix, restore (1 or 0), then (room
+# key, joined key, user, p) quadruples. Pushes this node's entries that still exist forward (giving a member without
+# a place in the room's entry order one). Of those that are gone it answers (0-based index, count) pairs: count -1
+# when the entry was removed on purpose (a ban, a dismissal: the room's event says so), else the members now, the
+# entry having been swept as lost (the room was told the user left). A swept entry of a user still a member through
+# another node is put back: the room was never told they left. With restore, every entry is written whatever Redis
+# holds (members this node admitted while Redis could not tell, or all of them after Redis lost its data).
 _REFRESH = (
     _EPOCH
     + _PRUNE
     + """
 local gone = {}
 local expiry, now = tonumber(ARGV[1]), tonumber(ARGV[2])
-local function keep(room, user, nodes, p)
+local function keep(room, joined, user, nodes, p)
     redis.call('HSET', nodes, ARGV[3], ARGV[1])
     redis.call('ZADD', KEYS[1], ARGV[1], ARGV[3] .. p)
     local s = redis.call('ZSCORE', room, user)
     if not s or tonumber(s) < expiry then redis.call('ZADD', room, ARGV[1], user) end
+    place(joined, KEYS[3], user)
 end
 local restore = ARGV[5] == '1'
-for i = 6, #ARGV, 3 do
-    local room, user, p = ARGV[i], ARGV[i + 1], ARGV[i + 2]
+for i = 6, #ARGV, 4 do
+    local room, joined, user, p = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
     local nodes = ARGV[4] .. p
     if restore or redis.call('HEXISTS', nodes, ARGV[3]) == 1 then
-        keep(room, user, nodes, p)
+        keep(room, joined, user, nodes, p)
     elseif redis.call('SREM', KEYS[2], p) == 1 then
         local s = redis.call('ZSCORE', room, user)
         if s and tonumber(s) > now then
-            keep(room, user, nodes, p)
+            keep(room, joined, user, nodes, p)
         else
-            gone[#gone + 1] = (i - 6) / 3
+            gone[#gone + 1] = (i - 6) / 4
             gone[#gone + 1] = count(room, now)
         end
     else
-        gone[#gone + 1] = (i - 6) / 3
+        gone[#gone + 1] = (i - 6) / 4
         gone[#gone + 1] = -1
     end
 end
@@ -202,6 +212,31 @@ _COUNT = _EPOCH + "return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')"
 _MEMBERS = _EPOCH + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')"
 _SCORE = _EPOCH + "return redis.call('ZSCORE', KEYS[1], ARGV[1])"
 
+# KEYS: room, joined. ARGV: now ms, after (a position), limit. Answers the members online and (user, position) pairs,
+# as one JSON array [count, user, position, user, position ...] (one string for the client to parse, not 200
+# replies): at most limit members online who entered after that position, in entry order (members of a lost node
+# not swept yet are skipped).
+_PAGE = (
+    _EPOCH
+    + """
+local now, limit = tonumber(ARGV[1]), tonumber(ARGV[3])
+local found, from = {tostring(redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf'))}, '(' .. ARGV[2]
+while true do
+    local batch = redis.call('ZRANGEBYSCORE', KEYS[2], from, '+inf', 'WITHSCORES', 'LIMIT', 0, limit)
+    for i = 1, #batch, 2 do
+        local s = redis.call('ZSCORE', KEYS[1], batch[i])
+        if s and tonumber(s) > now then
+            found[#found + 1] = batch[i]
+            found[#found + 1] = batch[i + 1]
+            if #found == 2 * limit + 1 then return cjson.encode(found) end
+        end
+    end
+    if #batch < 2 * limit then return cjson.encode(found) end
+    from = '(' .. batch[#batch]
+end
+"""
+)
+
 
 _SCRIPTS = {
     "enter": _ENTER,
@@ -213,9 +248,11 @@ _SCRIPTS = {
     "count": _COUNT,
     "members": _MEMBERS,
     "score": _SCORE,
+    "page": _PAGE,
 }
 _encode = msgspec.msgpack.Encoder().encode
 _decode = msgspec.msgpack.Decoder(tuple[int, str, str]).decode
+_decode_page = msgspec.json.Decoder(list[str]).decode
 
 
 class PresenceLost(Exception):
@@ -236,11 +273,16 @@ class PresenceStore:
         self._swept_prefix = f"{self._prefix}:swept:"
         self._swept = f"{self._swept_prefix}{node_id}"
         self._epoch_key = f"{self._prefix}:epoch"
+        self._seq = f"{self._prefix}:seq"
         self.epoch: bytes | None = None
         self._scripts = {name: client.register_script(script) for name, script in _SCRIPTS.items()}
 
     def _room(self, sdkappid: int, room_id: str) -> str:
         return f"{self._prefix}:{sdkappid}:{room_id}"
+
+    def _joined(self, sdkappid: int, room_id: str) -> str:
+        """The room's members by their place in its entry order (an SDKAppID is a number: no room key is this)."""
+        return f"{self._prefix}:joined:{sdkappid}:{room_id}"
 
     def _keys(self, member: Member) -> tuple[bytes, list[Any]]:
         """The encoded member, and the room, ``due`` and the member's entries as keys."""
@@ -264,6 +306,11 @@ class PresenceStore:
         names = await self._run("members", [self._room(sdkappid, room_id)], [now])
         return frozenset(name.decode() for name in names)
 
+    async def page(self, sdkappid: int, room_id: str, now: int, after: int, limit: int) -> Page:
+        keys = [self._room(sdkappid, room_id), self._joined(sdkappid, room_id)]
+        count, *found = _decode_page(await self._run("page", keys, [now, after, limit]))
+        return Page(int(count), [(int(position), name) for name, position in zip(found[::2], found[1::2], strict=True)])
+
     async def is_present(self, member: Member, now: int) -> bool:
         score = await self._run("score", [self._room(member[0], member[1])], [member[2]])
         return score is not None and float(score) > now
@@ -274,18 +321,20 @@ class PresenceStore:
         """(admitted, already a member, members now)."""
         encoded, keys = self._keys(member)
         args = [member[2], now, now + self._ttl_ms, capacity, self.node_id, encoded]
-        admitted, already, count = await self._run("enter", [*keys, self._swept], args)
+        joined = self._joined(member[0], member[1])
+        admitted, already, count = await self._run("enter", [*keys, self._swept, joined, self._seq], args)
         return bool(admitted), bool(already), int(count)
 
     async def leave(self, member: Member, now: int) -> int:
         """This node's entry goes: the members left when that ended the membership, else -1."""
         encoded, keys = self._keys(member)
         args = [member[2], now, self.node_id, encoded, self._swept_prefix, SWEPT_KEEP_MS]
-        return int(await self._run("leave", [*keys, self._swept], args))
+        return int(await self._run("leave", [*keys, self._swept, self._joined(member[0], member[1])], args))
 
     async def remove(self, member: Member, now: int) -> int:
         """Every node's entry goes: the members left, or -1 when the user was not in the room."""
         encoded, keys = self._keys(member)
+        keys.append(self._joined(member[0], member[1]))
         return int(await self._run("remove", keys, [member[2], now, encoded]))
 
     async def clear(self, sdkappid: int, room_id: str) -> frozenset[str]:
@@ -295,7 +344,7 @@ class PresenceStore:
             args: list[Any] = [self._nodes]
             for name in names:
                 args += [name, _encode((sdkappid, room_id, name.decode()))]
-            await self._run("clear", [key, self._due], args)
+            await self._run("clear", [key, self._due, self._joined(sdkappid, room_id)], args)
         return frozenset(name.decode() for name in names)
 
     async def write(self, batch: Sequence[Member], now: int, *, restore: bool) -> list[tuple[int, int]]:
@@ -303,8 +352,9 @@ class PresenceStore:
         ``batch``, count) of those gone: count -1 removed on purpose, else swept as lost, the members now."""
         args: list[Any] = [now + self._ttl_ms, now, self.node_id, self._nodes, int(restore)]
         for sdkappid, room_id, user in batch:
-            args += [self._room(sdkappid, room_id), user, _encode((sdkappid, room_id, user))]
-        gone = await self._run("refresh", [self._due, self._swept], args)
+            args += [self._room(sdkappid, room_id), self._joined(sdkappid, room_id), user]
+            args.append(_encode((sdkappid, room_id, user)))
+        gone = await self._run("refresh", [self._due, self._swept, self._seq], args)
         return [(int(index), int(count)) for index, count in zip(gone[::2], gone[1::2], strict=True)]
 
     # nodes that went away --------------------------------------------------------------------------------------
@@ -323,6 +373,7 @@ class PresenceStore:
             await self._redis.zrem(self._due, entry)
             return None
         _, keys = self._keys(member)
+        keys.append(self._joined(member[0], member[1]))
         left = int(await self._run("expire", keys, [member[2], now, node, encoded, self._swept_prefix, SWEPT_KEEP_MS]))
         return None if left < 0 else Lost(*member, left)
 

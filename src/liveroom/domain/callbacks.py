@@ -79,7 +79,13 @@ ENTER, LEAVE, HEARTBEAT_INTERRUPT, KICKED, BANNED, ROOM_DISMISSED = (
     "RoomDismissed",
 )
 # How a member left (the reason of ``events.MemberLeft``) as an EventCause.
-LEAVE_CAUSES = {"left": LEAVE, "disconnected": HEARTBEAT_INTERRUPT, "timeout": HEARTBEAT_INTERRUPT, "banned": BANNED}
+LEAVE_CAUSES = {
+    "left": LEAVE,
+    "disconnected": HEARTBEAT_INTERRUPT,
+    "timeout": HEARTBEAT_INTERRUPT,
+    "banned": BANNED,
+    "kicked": KICKED,
+}
 
 
 class Fact(msgspec.Struct, frozen=True, kw_only=True, tag_field="kind"):

@@ -38,10 +38,18 @@ class MemberEntered(RoomEvent, frozen=True, tag="member_entered"):
 
 
 class MemberLeft(RoomEvent, frozen=True, tag="member_left"):
-    """``reason``: left, disconnected, timeout or banned."""
+    """``reason``: left, disconnected, timeout, banned or kicked."""
 
     member_account: str
     member_count: int
+    reason: str
+
+
+class KickedOutOfRoom(RoomEvent, frozen=True, tag="kicked_out_of_room"):
+    """To the member taken out of the room (``recipients``), who may enter again at once; ``reason``: by_admin
+    (the owner, a room admin or the app backend)."""
+
+    member_account: str
     reason: str
 
 
@@ -185,6 +193,14 @@ class KickedOffSeat(RoomEvent, frozen=True, tag="kicked_off_seat"):
     data: str
 
 
+class MicrophoneChanged(RoomEvent, frozen=True, tag="microphone_changed"):
+    """The owner or an admin closed (``is_open`` False) or opened the microphone of the guest on seat ``index``."""
+
+    member_account: str
+    index: int
+    is_open: bool
+
+
 class SeatApplication(RoomEvent, frozen=True, tag="seat_application"):
     member_account: str
     index: int
@@ -192,6 +208,23 @@ class SeatApplication(RoomEvent, frozen=True, tag="seat_application"):
 
 class SeatApplicationResult(RoomEvent, frozen=True, tag="seat_application_result"):
     """``result``: approved, rejected, failed or timeout."""
+
+    member_account: str
+    index: int
+    result: str
+
+
+class SeatInvitation(RoomEvent, frozen=True, tag="seat_invitation"):
+    """The owner or an admin (``operator``) invites ``member_account`` to seat ``index``; it ends within ``timeout``
+    seconds. To the invitee, the owner and the admins."""
+
+    member_account: str
+    index: int
+    timeout: int
+
+
+class SeatInvitationResult(RoomEvent, frozen=True, tag="seat_invitation_result"):
+    """``result``: accepted (now seated), declined, cancelled, timeout or failed (the seat was no longer free)."""
 
     member_account: str
     index: int
@@ -241,6 +274,7 @@ class RoomDismissed(RoomEvent, frozen=True, tag="room_dismissed"):
 AnyRoomEvent = (
     MemberEntered
     | MemberLeft
+    | KickedOutOfRoom
     | MemberBanned
     | MemberUnbanned
     | MemberMuted
@@ -257,8 +291,11 @@ AnyRoomEvent = (
     | SeatListChanged
     | PickedOnSeat
     | KickedOffSeat
+    | MicrophoneChanged
     | SeatApplication
     | SeatApplicationResult
+    | SeatInvitation
+    | SeatInvitationResult
     | RoomInfoChanged
     | MetadataChanged
     | MetadataDeleted

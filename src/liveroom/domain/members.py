@@ -26,6 +26,7 @@ from liveroom.domain.events import (
     RobotsChanged,
     RoomDismissed,
 )
+from liveroom.domain.moderation import require_moderator
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import record_dismissal, require_room, require_room_exists
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
@@ -37,16 +38,16 @@ MAX_ROBOTS = 3
 BAN_BATCH_MAX = 20
 MUTE_BATCH_MAX = 100
 BANNED_PAGE_MAX = 100
+REASON_MAX_BYTES = 200
 OP_TYPES = ("add", "delete")
 
 
 class Entry(msgspec.Struct, frozen=True, kw_only=True):
-    """A member's view of the room they entered."""
+    """A member's view of the room they entered (who else is in it is paged with ``audience.member_list``)."""
 
     room: RoomRecord
     member_count: int
     admins: list[str]
-    members: list[str]
 
 
 # admins -------------------------------------------------------------------------------------------------
@@ -86,16 +87,29 @@ async def modify_admins(svc: Services, caller: Caller, room_id: str, accounts: S
 # bans ---------------------------------------------------------------------------------------------------
 
 
-async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], duration: int, reason: str) -> int:
-    """Ban until now + ``duration`` seconds; members online are removed at once. Answers BannedUntil."""
+async def ban(
+    svc: Services,
+    caller: Caller,
+    room_id: str,
+    accounts: Sequence[str],
+    duration: int,
+    reason: str,
+    *,
+    as_member: bool = False,
+) -> int:
+    """Ban until now + ``duration`` seconds; members online are removed at once. Answers BannedUntil.
+    ``as_member``: ``caller`` is a member on the client gateway, who must be the owner or an admin."""
     wanted = list(dict.fromkeys(accounts))
+    if len(reason.encode()) > REASON_MAX_BYTES:
+        raise InvalidParameter(f"Reason: at most {REASON_MAX_BYTES} bytes")
+    if as_member:
+        await require_moderator(svc, caller, room_id, wanted, "MemberList_Account")
     banned_until = svc.now() + duration
     async with svc.store.write() as tx:
         owner = await require_room_exists(tx, caller, room_id)
         if owner in wanted:
-            raise LiveError(
-                ErrorCode.NO_PERMISSION, f"MemberList_Account: {owner!r} owns the room and cannot be banned"
-            )
+            info = f"MemberList_Account: {owner!r} owns the room and cannot be banned"
+            raise Refused(ErrorCode.NO_PERMISSION, "not_allowed", info)
         await require_imported(tx, caller, wanted, "MemberList_Account")
         await tx.put_bans(caller.sdkappid, room_id, wanted, banned_until, reason)
     await svc.events.publish(
@@ -112,7 +126,7 @@ async def ban(svc: Services, caller: Caller, room_id: str, accounts: Sequence[st
         for user_id in wanted:
             remaining = await svc.presence.remove(caller.sdkappid, room_id, user_id)
             if remaining is not None:
-                await _left(svc, caller, room_id, user_id, remaining, "banned")
+                await left_room(svc, caller, room_id, user_id, remaining, "banned")
     except Exception:
         # The ban is committed and answers success; a member it could not take out now cannot enter again.
         log.exception("banned members of room %r still online were not all taken out", room_id)
@@ -146,9 +160,13 @@ async def banned(
 # mutes --------------------------------------------------------------------------------------------------
 
 
-async def mute(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], mute_time: int) -> int:
-    """Mute for ``mute_time`` seconds (0 unmutes). Answers MutedUntil (0 when unmuted)."""
+async def mute(
+    svc: Services, caller: Caller, room_id: str, accounts: Sequence[str], mute_time: int, *, as_member: bool = False
+) -> int:
+    """Mute for ``mute_time`` seconds (0 unmutes). Answers MutedUntil (0 when unmuted). ``as_member``: as ``ban``."""
     wanted = list(dict.fromkeys(accounts))
+    if as_member:
+        await require_moderator(svc, caller, room_id, wanted, "MemberList_Account")
     muted_until = svc.now() + mute_time if mute_time else 0
     async with svc.store.write() as tx:
         await require_room_exists(tx, caller, room_id)
@@ -214,7 +232,7 @@ async def enter(
             remaining = await presence.leave(sdkappid, room_id, user_id)
             if admission.already and remaining is not None:
                 # They were a member (back before their old entry expired) and now are not: the room is told.
-                await _left(svc, caller, room_id, user_id, remaining, "disconnected")
+                await left_room(svc, caller, room_id, user_id, remaining, "disconnected")
         raise
     room = msgspec.structs.replace(room, view_count=view_count)
     if not admission.already:
@@ -228,12 +246,7 @@ async def enter(
                 view_count=view_count,
             )
         )
-    return Entry(
-        room=room,
-        member_count=admission.member_count,
-        admins=admins,
-        members=sorted(await presence.members(sdkappid, room_id)),
-    )
+    return Entry(room=room, member_count=admission.member_count, admins=admins)
 
 
 async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left") -> bool:
@@ -242,7 +255,7 @@ async def leave(svc: Services, caller: Caller, room_id: str, reason: str = "left
     remaining = await svc.presence.leave(caller.sdkappid, room_id, caller.identifier)
     if remaining is None:
         return False
-    await _left(svc, caller, room_id, caller.identifier, remaining, reason)
+    await left_room(svc, caller, room_id, caller.identifier, remaining, reason)
     return True
 
 
@@ -257,7 +270,9 @@ def _state(caller: Caller, room_id: str, user_id: str, *, online: bool, cause: s
     )
 
 
-async def _left(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
+async def left_room(svc: Services, caller: Caller, room_id: str, user_id: str, remaining: int, reason: str) -> None:
+    """``user_id`` is no longer in the room (``remaining`` members are): their seat is freed, the app backend and the
+    room are told (``reason``: left, disconnected, timeout, banned, kicked)."""
     offline = None
     if callbacks.wanted(caller, callbacks.MEMBER_STATE_CHANGED):
         cause = callbacks.LEAVE_CAUSES.get(reason, callbacks.LEAVE)
@@ -282,7 +297,7 @@ async def sweep_lost(svc: Services, apps: Callable[[int], AppRecord | None]) -> 
         app = apps(lost.sdkappid)
         if app is not None:
             caller = Caller(app, lost.user_id)
-            await _left(svc, caller, lost.room_id, lost.user_id, lost.member_count, "disconnected")
+            await left_room(svc, caller, lost.room_id, lost.user_id, lost.member_count, "disconnected")
     return len(gone)
 
 

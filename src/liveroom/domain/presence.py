@@ -12,9 +12,10 @@ their connections on every node have left. ``remove`` (a ban) takes them out eve
 
 from __future__ import annotations
 
+import bisect
+import itertools
 import time
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import NamedTuple, Protocol
 
 MAX_REMEMBERED_DROPS = 100_000
@@ -27,6 +28,13 @@ class Admission(NamedTuple):
     admitted: bool
     already: bool
     member_count: int
+
+
+class Page(NamedTuple):
+    """A page of a room's members: the room's ``member_count`` and (position, user) in entry order, read together."""
+
+    member_count: int
+    members: list[tuple[int, str]]
 
 
 class Lost(NamedTuple):
@@ -47,10 +55,68 @@ class Evicted(NamedTuple):
     member_count: int
 
 
+class Roster:
+    """One room's members in the order they entered, each at a position that only grows (``add`` is given it):
+    a page after a position costs O(log n + page size), not O(n). Removal leaves a gap in ``_order`` that is
+    skipped, and squeezed out once gaps are half of it."""
+
+    __slots__ = ("_gaps", "_order", "_position")
+
+    def __init__(self) -> None:
+        self._position: dict[str, int] = {}
+        self._order: list[tuple[int, str]] = []
+        self._gaps = 0
+
+    def __len__(self) -> int:
+        return len(self._position)
+
+    def __contains__(self, user_id: object) -> bool:
+        return user_id in self._position
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._position)
+
+    def add(self, user_id: str, position: int) -> bool:
+        """False when ``user_id`` is already a member (keeping their place)."""
+        if user_id in self._position:
+            return False
+        self._position[user_id] = position
+        self._order.append((position, user_id))
+        return True
+
+    def discard(self, user_id: str) -> bool:
+        if self._position.pop(user_id, None) is None:
+            return False
+        self._gaps += 1
+        if self._gaps > 64 and self._gaps * 2 > len(self._order):
+            self._order = [entry for entry in self._order if self._position.get(entry[1]) == entry[0]]
+            self._gaps = 0
+        return True
+
+    def page(self, after: int, limit: int) -> list[tuple[int, str]]:
+        """At most ``limit`` members who entered after position ``after``, as (position, user), in entry order."""
+        order, positions = self._order, self._position
+        found: list[tuple[int, str]] = []
+        # By index: islice would step through the whole list before ``start``.
+        for i in range(bisect.bisect_right(order, after, key=lambda entry: entry[0]), len(order)):
+            position, user_id = order[i]
+            if positions.get(user_id) == position:
+                found.append((position, user_id))
+                if len(found) == limit:
+                    break
+        return found
+
+
 class Presence(Protocol):
     async def member_count(self, sdkappid: int, room_id: str) -> int: ...
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]: ...
+
+    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
+        """At most ``limit`` members online who entered after position ``after`` (0: from the first), as
+        (position, user) in the order they entered, and how many are online; positions only grow, so a position is
+        a stable cursor."""
+        ...
 
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool: ...
 
@@ -106,7 +172,8 @@ class LocalPresence:
     complete = True
 
     def __init__(self) -> None:
-        self._members: defaultdict[tuple[int, str], set[str]] = defaultdict(set)
+        self._members: dict[tuple[int, str], Roster] = {}
+        self._positions = itertools.count(1)
         self._drops: dict[tuple[int, str, str], float] = {}
 
     async def member_count(self, sdkappid: int, room_id: str) -> int:
@@ -115,6 +182,10 @@ class LocalPresence:
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return frozenset(self._members.get((sdkappid, room_id), ()))
+
+    async def page(self, sdkappid: int, room_id: str, after: int, limit: int) -> Page:
+        members = self._members.get((sdkappid, room_id))
+        return Page(0, []) if members is None else Page(len(members), members.page(after, limit))
 
     async def is_present(self, sdkappid: int, room_id: str, user_id: str) -> bool:
         members = self._members.get((sdkappid, room_id))
@@ -127,7 +198,9 @@ class LocalPresence:
             return Admission(True, True, count)
         if count >= capacity:
             return Admission(False, False, count)
-        self._members[(sdkappid, room_id)].add(user_id)
+        if members is None:
+            members = self._members[(sdkappid, room_id)] = Roster()
+        members.add(user_id, next(self._positions))
         return Admission(True, False, count + 1)
 
     async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:

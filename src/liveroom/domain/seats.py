@@ -13,7 +13,8 @@ from typing import Any
 from liveroom.domain import callbacks
 from liveroom.domain.callbacks import MembersChanged
 from liveroom.domain.context import Caller, Services
-from liveroom.domain.events import KickedOffSeat, PickedOnSeat, SeatListChanged
+from liveroom.domain.events import KickedOffSeat, MicrophoneChanged, PickedOnSeat, SeatListChanged
+from liveroom.domain.moderation import require_moderator
 from liveroom.domain.refused import Refused
 from liveroom.domain.rooms import require_room
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
@@ -157,6 +158,19 @@ async def check_application(svc: Services, caller: Caller, room_id: str, index: 
             raise Refused(ErrorCode.NO_PERMISSION, "already_seated", "Index: you are already on a seat")
 
 
+async def check_invitation(svc: Services, caller: Caller, room_id: str, index: int, user_id: str) -> None:
+    """Refuse an invitation of ``user_id`` to seat ``index`` that could not be accepted now: ``caller`` is neither
+    the owner nor an admin allowed to act on them, no seats, bad index, seat locked or taken, ``user_id`` not in
+    the room or already seated."""
+    await require_moderator(svc, caller, room_id, (user_id,))
+    async with svc.store.read() as tx:
+        seats = await _load(svc, tx, caller, room_id)
+        _require_free(seats.at(index, "Index"))
+        if seats.of(user_id) is not None:
+            raise Refused(ErrorCode.NO_PERMISSION, "already_seated", f"Member_Account: {user_id!r} is already seated")
+    await _require_online(svc, caller, room_id, user_id, "Member_Account")
+
+
 async def approvers(svc: Services, caller: Caller, room_id: str) -> frozenset[str]:
     """Who may approve seat applications in the room: its owner and admins."""
     async with svc.store.read() as tx:
@@ -227,8 +241,13 @@ async def _seat(svc: Services, caller: Caller, room_id: str, index: int, user_id
     await _publish(svc, caller, seats, notes)
 
 
-async def kick(svc: Services, caller: Caller, room_id: str, user_id: str, data: str) -> None:
-    """Take a seated user off their seat; ``data`` is delivered to them."""
+async def kick(
+    svc: Services, caller: Caller, room_id: str, user_id: str, data: str, *, as_member: bool = False
+) -> None:
+    """Take a seated user off their seat; ``data`` is delivered to them. ``as_member``: ``caller`` is a member on
+    the client gateway, who must be the owner or an admin (as for every admin call below)."""
+    if as_member:
+        await require_moderator(svc, caller, room_id, (user_id,))
     async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)
         seat = _require_seated(seats, user_id, "Member_Account")
@@ -245,8 +264,12 @@ async def lock(
     forbid_taken: bool | None,
     forbid_video: bool | None,
     forbid_audio: bool | None,
+    *,
+    as_member: bool = False,
 ) -> None:
     """Change the given switches of a seat; locking an occupied seat removes its user first."""
+    if as_member:
+        await require_moderator(svc, caller, room_id)
     notes = []
     async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)
@@ -281,11 +304,15 @@ async def switch(svc: Services, caller: Caller, room_id: str, to_index: int, use
     await _publish(svc, caller, seats)
 
 
-async def move(svc: Services, caller: Caller, room_id: str, index: int, user_id: str, policy: int) -> None:
+async def move(
+    svc: Services, caller: Caller, room_id: str, index: int, user_id: str, policy: int, *, as_member: bool = False
+) -> None:
     """Move a member online to seat ``index``. When it is taken: 0 refuse, 1 its user is kicked off, 2 swap
     (its user takes the mover's old seat, or is kicked off when the mover had none)."""
     if policy not in (POLICY_CANCEL, POLICY_FORCE, POLICY_SWAP):
         raise InvalidParameter("Policy: must be 0 (cancel), 1 (force) or 2 (swap)")
+    if as_member:
+        await require_moderator(svc, caller, room_id, (user_id,))
     notes = []
     async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)
@@ -310,3 +337,25 @@ async def move(svc: Services, caller: Caller, room_id: str, index: int, user_id:
         seats.set(index, member_account=user_id)
         await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats, notes)
+
+
+async def set_microphone(svc: Services, caller: Caller, room_id: str, user_id: str, is_open: bool) -> None:
+    """The owner or an admin closes (or opens again) the microphone of a guest on a seat: the room hears it as
+    ``microphone_changed`` and the guest's client acts on it. Microphones are media, not liveroom's: nothing is
+    stored. Opening on a seat whose audio is locked (lock_seat ForbidAudio) is refused."""
+    await require_moderator(svc, caller, room_id, (user_id,))
+    async with svc.store.read() as tx:
+        seats = await _load(svc, tx, caller, room_id)
+    seat = _require_seated(seats, user_id, "Member_Account")
+    if is_open and seat.is_audio_disabled:
+        raise Refused(ErrorCode.NO_PERMISSION, "seat_locked", f"Member_Account: seat {seat.index} has its audio locked")
+    await svc.events.publish(
+        MicrophoneChanged(
+            sdkappid=caller.sdkappid,
+            room_id=room_id,
+            operator=caller.identifier,
+            member_account=user_id,
+            index=seat.index,
+            is_open=is_open,
+        )
+    )

@@ -1,4 +1,5 @@
-"""ApplyToTake: a member's application for a seat, which the owner or an admin approves or rejects in time.
+"""ApplyToTake: a member's application for a seat, which the owner or an admin approves or rejects in time, and
+which the applicant may cancel first (``Result`` ``cancelled``).
 
 An application that nobody answers within the timeout ends with ``Result`` ``timeout``; one approved for a seat
 that is no longer free ends with ``failed``. With many nodes, every node learns of an application from its
@@ -77,6 +78,13 @@ class SeatApplications:
                 result = "failed"
         await self._result(pending, room_id, result, approver.identifier)
         return result
+
+    async def cancel(self, applicant: Caller, room_id: str) -> None:
+        pending = self._pending.pop((applicant.sdkappid, room_id, applicant.identifier), None)
+        if pending is None:
+            raise Refused(ErrorCode.NOT_A_MEMBER, "no_application", "RoomId: you have no pending application")
+        pending.timer.cancel()
+        await self._result(pending, room_id, "cancelled", applicant.identifier)
 
     def observe(self, event: AnyRoomEvent) -> None:
         """Applications made and answered on other nodes (and, harmlessly, on this one)."""

@@ -17,18 +17,27 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import battles, gifts, members, messages, seats
+from liveroom.domain import audience, battles, gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
-from liveroom.domain.events import AnyRoomEvent, GiftSent, MemberBanned, MemberLeft, RoomDismissed
+from liveroom.domain.events import (
+    AnyRoomEvent,
+    GiftSent,
+    KickedOutOfRoom,
+    MemberBanned,
+    MemberEntered,
+    MemberLeft,
+    RoomDismissed,
+)
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
 from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
-from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer
+from liveroom.realtime.invitations import SeatInvitations
+from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
@@ -75,8 +84,10 @@ class RealtimeGateway:
         self._waiting = Waiting(unauthenticated_per_address)
         self._reconnects = services.store.reconnects
         self._applications = SeatApplications(services, seat_application_timeout, apps)
+        self._invitations = SeatInvitations(services, seat_application_timeout, apps)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
-        self._gifts = GiftPacer(self._send_held_gift, gift_frames_per_second)
+        self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
+        self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -206,6 +217,12 @@ class RealtimeGateway:
         elif isinstance(request, protocol.ExitBattle):
             await battles.exit_battle(self._svc, session.caller, request.BattleId)
             session.push(protocol.encode({"type": "ok", "ref": request.id}))
+        elif isinstance(request, protocol.GetMemberList):
+            await self._member_list(session, request)
+        elif isinstance(request, protocol.MODERATION):
+            await self._moderate(session, request)
+        elif isinstance(request, protocol.INVITATIONS):
+            await self._invitation(session, request)
         else:
             session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
@@ -272,10 +289,79 @@ class RealtimeGateway:
                     "RoomId": room_id,
                     "RoomInfo": protocol.room_info(entry.room, entry.member_count),
                     "Admin_Account": entry.admins,
-                    "MemberList_Account": entry.members,
                 }
             )
         )
+
+    def _member_of(self, session: Session, room_id: str) -> Caller:
+        """The connection's caller, refused (``not_in_room``) unless the connection is in ``room_id``."""
+        assert session.caller is not None
+        if room_id not in session.rooms:
+            raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        return session.caller
+
+    async def _member_list(self, session: Session, request: protocol.GetMemberList) -> None:
+        """REST get_member_list's page (the same domain call), for a member of the room."""
+        caller = self._member_of(session, request.RoomId)
+        page = await audience.member_list(self._svc, caller, request.RoomId, request.Next)
+        session.push(
+            protocol.encode(
+                {
+                    "type": "member_list",
+                    "ref": request.id,
+                    "RoomId": request.RoomId,
+                    "Next": page.next,
+                    "MemberCount": page.member_count,
+                    "MemberList": [{"Member_Account": user} for user in page.members],
+                }
+            )
+        )
+
+    async def _moderate(self, session: Session, request: protocol.Moderation) -> None:
+        """The owner's and admins' requests: the REST API's domain calls (``as_member``: who may is checked)."""
+        caller = self._member_of(session, request.RoomId)
+        svc, room_id = self._svc, request.RoomId
+        if isinstance(request, protocol.KickMember):
+            await audience.kick(svc, caller, room_id, request.MemberList_Account, as_member=True)
+        elif isinstance(request, protocol.BanMember):
+            accounts, duration, reason = request.MemberList_Account, request.Duration, request.Reason
+            await members.ban(svc, caller, room_id, accounts, duration, reason, as_member=True)
+        elif isinstance(request, protocol.MuteMember):
+            await members.mute(svc, caller, room_id, request.MemberList_Account, request.MuteTime, as_member=True)
+        elif isinstance(request, protocol.KickUserOffSeat):
+            await seats.kick(svc, caller, room_id, request.Member_Account, request.Data, as_member=True)
+        elif isinstance(request, protocol.LockSeat):
+            await seats.lock(
+                svc,
+                caller,
+                room_id,
+                request.Index,
+                request.ForbidTaken,
+                request.ForbidVideo,
+                request.ForbidAudio,
+                as_member=True,
+            )
+        elif isinstance(request, protocol.MoveUserToSeat):
+            move = (request.SeatIndex, request.Member_Account, request.Policy)
+            await seats.move(svc, caller, room_id, *move, as_member=True)
+        else:
+            is_open = isinstance(request, protocol.OpenMicrophone)
+            await seats.set_microphone(svc, caller, room_id, request.Member_Account, is_open)
+        session.push(protocol.encode({"type": "ok", "ref": request.id}))
+
+    async def _invitation(self, session: Session, request: protocol.Invitations) -> None:
+        caller = self._member_of(session, request.RoomId)
+        answer: dict[str, Any] = {"type": "ok", "ref": request.id}
+        if isinstance(request, protocol.InviteToSeat):
+            invite = (request.Member_Account, request.Index, request.Timeout)
+            await self._invitations.invite(caller, request.RoomId, *invite)
+        elif isinstance(request, protocol.CancelInvitation):
+            await self._invitations.cancel(caller, request.RoomId, request.Member_Account)
+        elif isinstance(request, protocol.AnswerInvitation):
+            answer["Result"] = await self._invitations.answer(caller, request.RoomId, request.Accept)
+        else:
+            await self._applications.cancel(caller, request.RoomId)
+        session.push(protocol.encode(answer))
 
     async def _leave(self, session: Session, request: protocol.Leave) -> None:
         if request.RoomId not in session.rooms:
@@ -398,13 +484,17 @@ class RealtimeGateway:
         key = (event.sdkappid, event.room_id)
         self._dismissal.observe(event)
         self._applications.observe(event)
+        self._invitations.observe(event)
         if isinstance(event, RoomDismissed):
             self._gifts.forget(*key)
+            self._member_events.forget(*key)
             await members.room_gone(self._svc, *key)
         sessions = self._rooms.get(key)
         if not sessions:
             return
         if isinstance(event, GiftSent) and not self._gifts.offer(event, len(sessions)):
+            return
+        if isinstance(event, MemberEntered | MemberLeft) and not self._member_events.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
         for session in sessions:
@@ -413,16 +503,19 @@ class RealtimeGateway:
         if isinstance(event, RoomDismissed):
             for session in self._rooms.pop(key):
                 session.rooms.discard(event.room_id)
-        elif isinstance(event, MemberBanned):
-            banned = set(event.member_list_account)
-            for session in [s for s in sessions if s.user_id in banned]:
+        elif isinstance(event, MemberBanned | KickedOutOfRoom):
+            gone = set(event.member_list_account if isinstance(event, MemberBanned) else event.recipients)
+            for session in [s for s in sessions if s.user_id in gone]:
                 sessions.discard(session)
                 session.rooms.discard(event.room_id)
             if not sessions:
                 del self._rooms[key]
 
-    def _send_held_gift(self, event: GiftSent) -> None:
-        """A gift event the pacer held, now that the room's budget allows it (to the members in the room now)."""
+    def _send_held(self, event: GiftSent | MemberEntered | MemberLeft) -> None:
+        """An event a pacer held, now that the room's budget allows it (to the members in the room now; a member
+        event not to the member it is about, who may have entered again since)."""
         frame = protocol.event(event)
+        about = "" if isinstance(event, GiftSent) else event.member_account
         for session in self._rooms.get((event.sdkappid, event.room_id), ()):
-            session.push(frame)
+            if session.user_id != about:
+                session.push(frame)

@@ -91,6 +91,93 @@ class LeaveSeat(Request):
     RoomId: RoomIdText
 
 
+class GetMemberList(Request):
+    RoomId: RoomIdText
+    Next: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+# Moderation: the owner and admins of the room, with the REST API's field names and limits.
+
+Seconds = Annotated[int, msgspec.Meta(ge=1, le=2**32 - 1)]
+
+
+class KickMember(Request):
+    RoomId: RoomIdText
+    MemberList_Account: Annotated[list[AccountText], msgspec.Meta(min_length=1, max_length=20)]
+
+
+class BanMember(Request):
+    RoomId: RoomIdText
+    MemberList_Account: Annotated[list[AccountText], msgspec.Meta(min_length=1, max_length=20)]
+    Duration: Seconds
+    Reason: str = ""
+
+
+class MuteMember(Request):
+    RoomId: RoomIdText
+    MemberList_Account: Annotated[list[AccountText], msgspec.Meta(min_length=1, max_length=100)]
+    MuteTime: Annotated[int, msgspec.Meta(ge=0, le=2**32 - 1)]
+
+
+class KickUserOffSeat(Request):
+    RoomId: RoomIdText
+    Member_Account: AccountText
+    Data: str = ""
+
+
+class LockSeat(Request):
+    RoomId: RoomIdText
+    Index: int
+    ForbidTaken: bool | None = None
+    ForbidVideo: bool | None = None
+    ForbidAudio: bool | None = None
+
+
+class MoveUserToSeat(Request):
+    RoomId: RoomIdText
+    SeatIndex: int
+    Member_Account: AccountText
+    Policy: int = 0
+
+
+class CloseMicrophone(Request):
+    RoomId: RoomIdText
+    Member_Account: AccountText
+
+
+class OpenMicrophone(CloseMicrophone):
+    pass
+
+
+Moderation = KickMember | BanMember | MuteMember | KickUserOffSeat | LockSeat | MoveUserToSeat | CloseMicrophone
+MODERATION = (KickMember, BanMember, MuteMember, KickUserOffSeat, LockSeat, MoveUserToSeat, CloseMicrophone)
+
+
+class InviteToSeat(Request):
+    RoomId: RoomIdText
+    Member_Account: AccountText
+    Index: int
+    Timeout: Annotated[int, msgspec.Meta(ge=1, le=600)] | None = None
+
+
+class CancelInvitation(Request):
+    RoomId: RoomIdText
+    Member_Account: AccountText
+
+
+class AnswerInvitation(Request):
+    RoomId: RoomIdText
+    Accept: bool
+
+
+class CancelApplication(Request):
+    RoomId: RoomIdText
+
+
+Invitations = InviteToSeat | CancelInvitation | AnswerInvitation | CancelApplication
+INVITATIONS = (InviteToSeat, CancelInvitation, AnswerInvitation, CancelApplication)
+
+
 class AnswerSeat(Request):
     RoomId: RoomIdText
     Member_Account: str
@@ -114,6 +201,19 @@ REQUESTS: dict[str, type[Request]] = {
     "leave_seat": LeaveSeat,
     "answer_seat": AnswerSeat,
     "exit_battle": ExitBattle,
+    "get_member_list": GetMemberList,
+    "kick_member": KickMember,
+    "ban_member": BanMember,
+    "mute_member": MuteMember,
+    "kick_user_off_seat": KickUserOffSeat,
+    "lock_seat": LockSeat,
+    "move_user_to_seat": MoveUserToSeat,
+    "close_microphone": CloseMicrophone,
+    "open_microphone": OpenMicrophone,
+    "invite_to_seat": InviteToSeat,
+    "cancel_invitation": CancelInvitation,
+    "answer_invitation": AnswerInvitation,
+    "cancel_application": CancelApplication,
 }
 
 _decode_object = msgspec.json.Decoder(dict[str, Any]).decode
