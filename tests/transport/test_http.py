@@ -146,19 +146,24 @@ async def test_headers_sent_a_byte_at_a_time_are_cut_off_at_the_header_timeout(
     request = head(live, LIST, "Content-Length: 2")
     status, body, seconds = await exchange(address, *(request[i : i + 1] for i in range(40)), pause=0.1)
     assert refused(status, body, 200) == "request: headers not received within 1 s"
-    assert LIMITS.header_timeout <= seconds < LIMITS.header_timeout + 1
+    assert LIMITS.header_timeout - EARLY <= seconds < LIMITS.header_timeout + 1
+
+
+# The server's clock starts when it accepts the connection, which on a loaded machine can be a little before the
+# client's (it starts once its own connect has returned).
+EARLY = 0.1
 
 
 async def test_a_connection_that_sends_nothing_is_closed_at_the_header_timeout(address: Address) -> None:
     status, body, seconds = await exchange(address)
     refused(status, body, 400)
-    assert LIMITS.header_timeout <= seconds < LIMITS.header_timeout + 1
+    assert LIMITS.header_timeout - EARLY <= seconds < LIMITS.header_timeout + 1
 
 
 async def test_a_body_that_stops_short_is_answered_at_the_body_timeout(address: Address, live: LiveClient) -> None:
     status, body, seconds = await exchange(address, head(live, LIST, "Content-Length: 100") + b'{"Count": 5')
     assert refused(status, body, 200) == "body: not received in full within 1 s"
-    assert LIMITS.body_timeout <= seconds < LIMITS.body_timeout + 1
+    assert LIMITS.body_timeout - EARLY <= seconds < LIMITS.body_timeout + 1
 
 
 async def test_a_chunked_body_that_stops_is_answered_at_the_body_timeout(address: Address, live: LiveClient) -> None:
