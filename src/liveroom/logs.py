@@ -87,6 +87,8 @@ def uvicorn_config(log_format: str) -> dict[str, Any]:
             "disable_existing_loggers": False,
             "formatters": {"json": {"()": "liveroom.logs.JsonFormatter"}},
             "handlers": {"default": handler},
+            # Other libraries' warnings (asyncio's loop exception handler, a driver's) as JSON lines too.
+            "root": {"handlers": ["default"], "level": "WARNING"},
             "loggers": {
                 "uvicorn": {"handlers": ["default"], "level": "INFO", "propagate": False},
                 "uvicorn.error": {"level": "INFO"} | filtered,

@@ -9,6 +9,7 @@ import logging
 import re
 import signal
 import socket
+import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -242,6 +243,22 @@ def test_json_formatter_includes_the_exception() -> None:
     assert line["RequestId"] == "rid-1"
     assert line["message"] == "internal error (rid-1)"
     assert "ValueError: boom" in line["exception"]
+
+
+def test_json_log_config_writes_other_libraries_warnings_as_json() -> None:
+    """asyncio's loop exception handler (asyncpg reports a pool misuse through it) logs on the root logger."""
+    script = (
+        "import asyncio, logging.config; from liveroom import logs\n"
+        "logging.config.dictConfig(logs.uvicorn_config('json'))\n"
+        "async def main():\n"
+        "    asyncio.get_running_loop().call_exception_handler({'message': 'a library complains'})\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    lines = [json.loads(line) for line in done.stderr.splitlines()]
+    assert [(line["logger"], line["level"], line["message"]) for line in lines] == [
+        ("asyncio", "error", "a library complains")
+    ]
 
 
 # graceful shutdown (a real `liveroom serve` process) -----------------------------------------------------------

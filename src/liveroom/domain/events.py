@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveroom.store.interface import SeatRecord
+from liveroom.store.interface import ConnectionLost, SeatRecord
 
 log = logging.getLogger("liveroom.events")
 
@@ -331,5 +331,7 @@ class EventBus:
         for subscriber in self._subscribers:
             try:
                 await subscriber(event)
+            except ConnectionLost as lost:
+                log.warning("handing a %s event of room %r on failed (%s)", type(event).__name__, event.room_id, lost)
             except Exception:
                 log.exception("handing a %s event of room %r on failed", type(event).__name__, event.room_id)

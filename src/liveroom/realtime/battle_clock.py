@@ -19,6 +19,7 @@ from liveroom.domain import battles
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.context import Services
 from liveroom.domain.events import AnyRoomEvent, BattleStarted
+from liveroom.store.interface import ConnectionLost
 
 log = logging.getLogger("liveroom.battles")
 
@@ -54,6 +55,10 @@ class BattleClock:
             self._wake.clear()
             try:
                 wait = await self.tick()
+            except ConnectionLost as lost:
+                # The database is restarting or out of reach; the end times are stored and wait for it.
+                log.warning("battles: ending due battles failed (%s); trying again", lost)
+                wait = 1.0
             except Exception:
                 log.exception("battles: ending due battles failed; trying again")
                 wait = 1.0

@@ -102,6 +102,8 @@ class RealtimeGateway:
             await asyncio.sleep(interval)
             try:
                 await members.sweep_lost(self._svc, self._apps)
+            except ConnectionLost as lost:
+                log.warning("removing the members of lost nodes failed (%s); trying again", lost)
             except Exception:
                 log.exception("removing the members of lost nodes failed")
 

@@ -97,7 +97,7 @@ class _Scope:
                 await db.execute(self._begin)
             except BaseException as exc:
                 if not _lost(exc, db):
-                    await pool.release(db)
+                    await _release(pool, db, exc)
                     raise
                 await _drop(pool, db)
                 if attempt:
@@ -119,6 +119,9 @@ class _Scope:
         if _lost(exc, db):
             await _drop(pool, db)
             raise ConnectionLost("database: the connection was lost; retry later") from exc
+        if not isinstance(exc, Exception):
+            await _release(pool, db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
+            return
         try:
             await db.execute("ROLLBACK")
         except BaseException:
@@ -138,7 +141,7 @@ class _Scope:
             if self._write and not unsent:
                 count_commit()
             if not _lost(exc, db):
-                await pool.release(db)
+                await _release(pool, db, exc)
                 raise
             await _drop(pool, db)
             if not self._write:
@@ -185,6 +188,18 @@ async def _drop(pool: Pool, db: Connection) -> None:
     with contextlib.suppress(asyncpg.InterfaceError):
         db.terminate()
     await pool.expire_connections()
+    await pool.release(db)
+
+
+async def _release(pool: Pool, db: Connection, exc: BaseException) -> None:
+    """Give ``db`` back after ``exc`` ended a BEGIN or a COMMIT on a sound connection. A cancellation (a request
+    whose client left, a background task stopped at shutdown) may leave the statement half done, the transaction
+    open: that connection is closed rather than rolled back by the pool, which would complain on stderr."""
+    if isinstance(exc, Exception):
+        await pool.release(db)
+        return
+    with contextlib.suppress(asyncpg.InterfaceError):
+        db.terminate()
     await pool.release(db)
 
 

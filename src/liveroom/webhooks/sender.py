@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from liveroom import background
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.callbacks import decode_fact
-from liveroom.store.interface import AppRecord, Store, WebhookEvent
+from liveroom.store.interface import AppRecord, ConnectionLost, Store, WebhookEvent
 from liveroom.webhooks import payloads, signing
 from liveroom.webhooks.http import Poster, Reply
 
@@ -119,6 +119,11 @@ class Sender:
             if free > 0:
                 try:
                     claimed = await self._claim(free)
+                except ConnectionLost as lost:
+                    # The database is restarting or out of reach: expected, and the events wait in the outbox.
+                    log.warning("webhooks: claiming events failed (%s); trying again", lost)
+                    await asyncio.sleep(1.0)
+                    continue
                 except Exception:
                     log.exception("webhooks: claiming events failed; trying again")
                     await asyncio.sleep(1.0)
@@ -148,8 +153,14 @@ class Sender:
     def _room_done(self, task: asyncio.Task[None]) -> None:
         self._inflight.discard(task)
         self._wake.set()
-        if not task.cancelled() and task.exception() is not None:
-            log.error("webhooks: a room's delivery failed", exc_info=task.exception())
+        if task.cancelled():
+            return
+        exc = task.exception()
+        if isinstance(exc, ConnectionLost):
+            # Its lease runs out and the room is sent again: nothing is lost.
+            log.warning("webhooks: giving a room back failed (%s); it is sent again when its lease ends", exc)
+        elif exc is not None:
+            log.error("webhooks: a room's delivery failed", exc_info=exc)
 
     async def _room(self, sdkappid: int, room_id: str, owner: str, events: list[WebhookEvent], deadline: float) -> None:
         """Send the room's events in order until one fails (or the lease is about to end), then give it back."""
