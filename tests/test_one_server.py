@@ -159,6 +159,39 @@ def test_a_lock_that_cannot_be_opened_is_one_line(
     assert "Is a directory" in line
 
 
+def alive(pid: int) -> bool:
+    """Running (a zombie that nobody reaps serves nothing)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def still_alive(pids: list[int], timeout: float) -> list[int]:
+    """The processes of ``pids`` still running once all have stopped or ``timeout`` has passed."""
+    deadline = time.monotonic() + timeout
+    while (running := [pid for pid in pids if alive(pid)]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return running
+
+
+async def test_workers_stop_when_their_serve_process_is_killed_with_9(
+    app_db: str, redis_url: str, redis_prefix: str, start_server: StartServer
+) -> None:
+    """The lock is the serve process's: workers left serving after it died would be a second server beside the
+    next serve on the same file."""
+    server = start_server(app_db, *workers_args(2, redis_url, redis_prefix))
+    await wait_for_workers(server, 2)
+    workers = [pid for pid in group_of(server.process.pid) if pid != server.process.pid and alive(pid)]
+    assert len(workers) >= 2, workers
+    server.process.kill()  # the serve process only, as a crash of it would
+    server.process.wait(WAIT)
+    # 30 s is a guard: the workers shut down gracefully within uvicorn's 10 s.
+    assert not await asyncio.to_thread(still_alive, workers, 30.0), server.stderr
+    after = start_server(app_db, port=server.port)
+    assert serve_lock.lock_path(app_db).read_text() == f"{after.process.pid}\n"
+
+
 # --workers N with Redis on SQLite: one server ---------------------------------------------------------------------
 
 # Long enough that a test's pinned connections stay open (and on their worker) between its steps.

@@ -15,7 +15,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket
 
-from liveroom import logs, store
+from liveroom import logs, parent_watch, store
 from liveroom.api import console, openapi
 from liveroom.api.commands import REGISTRY
 from liveroom.api.gateway import Gateway, Receive, Scope, Send
@@ -202,6 +202,7 @@ def create_app(settings: Settings | None = None) -> LiveroomApp:
 
 def app_from_env() -> LiveroomApp:
     """The uvicorn factory for worker processes: settings come from ``LIVEROOM_*`` variables."""
+    parent_watch.stop_with_serve()
     settings = Settings.from_env(os.environ)
     logs.configure(settings.log_level, settings.log_format)
     return create_app(settings)

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from liveroom import __version__, logs, usersig
+from liveroom import __version__, logs, parent_watch, usersig
 from liveroom.cli import preflight, serve_lock
 from liveroom.cli.exits import ExitStatus, fail
 from liveroom.settings import DEV_ADMIN, DEV_SDKAPPID, Settings, SettingsError
@@ -185,8 +185,9 @@ def _serve(settings: Settings, forwarded_allow_ips: str | None) -> None:
     server_database.prepare(settings.database_url, create=True)
     if settings.dev:
         server_database.dev_setup(settings)
-    # Workers rebuild the same settings from the environment.
+    # Workers rebuild the same settings from the environment, and stop when this process dies.
     os.environ.update(settings.to_env())
+    os.environ[parent_watch.SERVE_PID] = str(os.getpid())
     metrics_dir = None
     if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         # The workers' metrics meet in files there, and any worker answers /metrics with their sum.
