@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import msgspec
 
-from liveroom.domain import battles, callbacks, seats
+from liveroom.domain import battles, callbacks, cohosting, seats
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.callbacks import MembersChanged
 from liveroom.domain.context import Caller, Services
@@ -318,7 +318,8 @@ async def dismiss_if_empty(svc: Services, app: AppRecord, room_id: str) -> bool:
         if room is None:
             return False
         await record_dismissal(svc, tx, Caller(app, ""), room, by_system=True)
-        ended = await battles.leave_battles(svc, tx, Caller(app, ""), room_id)
+        ended = await cohosting.room_gone(svc, tx, Caller(app, ""), room_id)
+        ended += await battles.leave_battles(svc, tx, Caller(app, ""), room_id)
     await svc.events.publish(RoomDismissed(sdkappid=sdkappid, room_id=room_id, operator="", reason="empty"))
     await battles.publish(svc, ended)
     return True
