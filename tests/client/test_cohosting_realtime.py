@@ -5,6 +5,8 @@ hosts join and leave."""
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -27,7 +29,7 @@ from liveroom.client.realtime import (
     RealtimeClient,
 )
 from tests.client.servers import ThreadedServer
-from tests.client.test_realtime_client import Connect, admin, connect, next_event
+from tests.client.test_realtime_client import WAIT, Connect, TunedServer, admin, connect, next_event
 
 __all__ = ["admin", "connect"]  # fixtures, imported to be found by pytest
 
@@ -35,10 +37,14 @@ ROOMS = {"red": "ann", "blue": "ben", "green": "cat", "purple": "dan"}
 RED, BLUE, GREEN, PURPLE = (CoHost(room_id=room, owner_account=owner) for room, owner in ROOMS.items())
 
 
+# Seconds a dropped member has to come back (the heartbeat timeout); short, for the test of an owner who drops.
+RECONNECT = 5.0
+
+
 @pytest.fixture
 def threaded(backend_url: str) -> Iterator[ThreadedServer]:
     """The served app on the test's backend (the one of ``tests.client.servers`` is SQLite only)."""
-    server = ThreadedServer(backend_url)
+    server = TunedServer(backend_url, realtime_heartbeat_timeout_seconds=RECONNECT, battle_poll_seconds=0.2)
     server.start()
     yield server
     server.stop()
@@ -68,6 +74,17 @@ async def connect_rooms(people: dict[str, RealtimeClient], inviter: CoHost, invi
     await next_event(people[invitee.owner_account], ConnectionRequestReceived)
     await people[invitee.owner_account].accept_connection(invitee.room_id, inviter.room_id)
     assert (await next_event(asking, ConnectionRequestAccepted)).invitee == invitee
+
+
+async def left(client: RealtimeClient, host: CoHost, within: float = WAIT) -> ConnectionUserListChanged:
+    """The next change in which ``host``'s room left (earlier changes passed over)."""
+
+    async def find() -> ConnectionUserListChanged:
+        while host not in (changed := await next_event(client, ConnectionUserListChanged)).left_list:
+            pass
+        return changed
+
+    return await asyncio.wait_for(find(), within)
 
 
 async def test_two_hosts_connect_battle_on_request_and_disconnect(admin: AsyncClient, connect: Connect) -> None:
@@ -227,3 +244,35 @@ async def test_three_rooms_linked_until_dismissals_leave_one(admin: AsyncClient,
         await ann.disconnect("red")
     # Red is free to connect again.
     assert codes(await ann.request_connection("red", ["purple"])) == {"purple": 0}
+
+
+async def test_an_owner_who_leaves_drops_for_good_or_is_banned_takes_the_room_out(
+    admin: AsyncClient, connect: Connect
+) -> None:
+    people = await hosts(admin, connect)
+    ann, ben, cat, alice = people["ann"], people["ben"], people["cat"], people["alice"]
+    await connect_rooms(people, RED, BLUE)
+    await connect_rooms(people, RED, GREEN)
+
+    # Ben drops and comes back within the reconnect window: blue stays connected.
+    await ben.close()
+    ben = people["ben"] = await connect("ben")
+    await ben.enter("blue")
+    # Cat leaves green: green leaves the group at once (red and blue stay connected).
+    await cat.leave("green")
+    changed = await left(alice, GREEN)
+    assert (changed.connected_list, changed.left_list) == ([RED, BLUE], [GREEN])
+
+    # Ann bans ben from red: a room is not connected to a room that banned its host.
+    await ann.ban_member("red", ["ben"], 60)
+    changed = await left(ben, RED)
+    assert (changed.room_id, changed.connected_list, changed.left_list) == ("blue", [], [RED])
+    assert (await left(alice, BLUE)).connected_list == []
+
+    # Ben and dan connect; dan drops and does not come back: purple leaves once the window has passed.
+    await connect_rooms(people, BLUE, PURPLE)
+    await people["dan"].close()
+    dropped = time.monotonic()
+    changed = await left(ben, PURPLE, within=RECONNECT + WAIT)
+    assert time.monotonic() - dropped >= RECONNECT - 1, "left before the reconnect window had passed"
+    assert changed.connected_list == []

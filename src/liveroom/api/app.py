@@ -57,7 +57,9 @@ class LiveroomApp:
         self.settings = settings
         self.registry = registry
         self.store = open_store(settings)
-        self.services = Services(store=self.store, clock=clock)
+        self.services = Services(
+            store=self.store, clock=clock, reconnect_seconds=settings.realtime_heartbeat_timeout_seconds
+        )
         self.apps = AppDirectory(self.store)
         lockout: Lockout
         self.cluster: Cluster | None = None

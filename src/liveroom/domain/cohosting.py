@@ -416,6 +416,43 @@ async def room_gone(svc: Services, tx: Transaction, caller: Caller, room_id: str
     return events
 
 
+async def owner_left(svc: Services, caller: Caller, room_id: str, owner: str, reason: str) -> None:
+    """The owner left the room (``reason`` as members leave). A room whose owner dropped (disconnected, timed out)
+    stays connected for the reconnect window; otherwise, or when they are not back by then, it leaves its group
+    (``expire_due``). The deadline is stored, so any node ends it, once."""
+    grace = svc.reconnect_seconds if reason in {"disconnected", "timeout"} else 0
+    async with svc.store.write() as tx:
+        await tx.note_owner_gone(caller.sdkappid, room_id, owner, now_ms(svc) + round(grace * 1000))
+
+
+async def owners_banned(svc: Services, caller: Caller, room_id: str, accounts: Sequence[str]) -> None:
+    """Members of ``room_id`` were banned: the rooms connected with it that they own leave its group (a room is not
+    connected to a room that banned its host), and their battles."""
+    sdkappid = caller.sdkappid
+    async with svc.store.read() as tx:
+        mine = (await tx.connections_of(sdkappid, [room_id])).get(room_id)
+        group = await tx.connection_group(sdkappid, mine.group_id) if mine is not None else []
+    banned = [c.room_id for c in group if c.owner_account in accounts and c.room_id != room_id]
+    for room in banned:
+        await _take_out(svc, caller, room)
+
+
+async def _take_out(svc: Services, caller: Caller, room_id: str, *, due_ms: int | None = None) -> bool:
+    """The room leaves its group and its battle (its owner is gone, or banned by a linked room); ``due_ms``: only
+    if its owner's deadline has passed then, and this transaction is the one to take it. False: nothing to do."""
+    linked = await _group_rooms(svc, caller.sdkappid, [room_id])
+    async with svc.store.write() as tx:
+        await tx.lock_battle_rooms(caller.sdkappid, [room_id, *linked])
+        if due_ms is not None and not await tx.take_owner_gone(caller.sdkappid, room_id, due_ms):
+            return False
+        events = await _leave_group(svc, tx, caller, room_id)
+        if events is None:
+            return False
+        events += await battles.leave_battles(svc, tx, caller, room_id)
+    await publish(svc, events)
+    return True
+
+
 # battle requests ----------------------------------------------------------------------------------------
 
 
@@ -650,8 +687,9 @@ async def next_deadline(svc: Services) -> int | None:
 
 
 async def expire_due(svc: Services, apps: Callable[[int], AppRecord | None], limit: int = 100) -> int:
-    """Time out up to ``limit`` connection requests and ``limit`` battle requests whose deadline has passed, each
-    exactly once across every node (the transaction that removed its row tells it): how many this call ended."""
+    """Time out up to ``limit`` connection requests, battle requests and connected rooms whose owner did not come
+    back, whose deadline has passed, each exactly once across every node (the transaction that removed its row, or
+    cleared its deadline, tells it): how many this call ended."""
     at = now_ms(svc)
     events: list[AnyRoomEvent] = []
     async with svc.store.write() as tx:
@@ -704,4 +742,10 @@ async def expire_due(svc: Services, apps: Callable[[int], AppRecord | None], lim
             events += await _start_requested(svc, tx, app, request, rooms)
         ended += 1
     await publish(svc, events)
+    async with svc.store.read() as tx:
+        gone = await tx.due_owners_gone(at, limit)
+    for sdkappid, room_id in gone:
+        app = apps(sdkappid)
+        if app is not None and await _take_out(svc, Caller(app, ""), room_id, due_ms=at):
+            ended += 1
     return ended

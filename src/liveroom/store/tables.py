@@ -279,7 +279,8 @@ Index("battle_rooms_room", battle_rooms.c.sdkappid, battle_rooms.c.room_id)
 
 # Co-hosting (decisions.md section 10). Rooms connected together share a ``group_id`` (at most 9 rooms a group); a
 # room is in one group at most. A room leaves its group when it disconnects or is dismissed (the dismissal tells the
-# other rooms, so the row outlives the room's other rows until then).
+# other rooms, so the row outlives the room's other rows until then). ``owner_gone_ms``: the owner left the room
+# and, unless back before then (Unix ms), the room leaves its group (any node, once); NULL while the owner is in.
 room_connections = Table(
     "room_connections",
     metadata,
@@ -288,9 +289,11 @@ room_connections = Table(
     Column("group_id", _ident(64), nullable=False),
     Column("owner_account", _ident(32), nullable=False),
     Column("connected_ms", BigInteger, nullable=False),
+    Column("owner_gone_ms", BigInteger, nullable=True),
 )
 
 Index("room_connections_group", room_connections.c.sdkappid, room_connections.c.group_id)
+Index("room_connections_owner_gone", room_connections.c.owner_gone_ms)
 
 # A connection request waiting for its answer until ``deadline_ms`` (Unix ms); any node times it out once, by a
 # DELETE that hands each request to one transaction.

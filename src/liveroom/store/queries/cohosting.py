@@ -36,6 +36,17 @@ _CONNECT = Statement(
     f"INSERT INTO room_connections (sdkappid, {_CONNECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?)"  # noqa: S608
 )
 _DISCONNECT = Statement("DELETE FROM room_connections WHERE sdkappid = ? AND room_id = ANY(?)")
+# The owner of a connected room left it (``?`` the deadline to come back by), or came back (NULL).
+_OWNER_GONE = Statement(
+    "UPDATE room_connections SET owner_gone_ms = ? WHERE sdkappid = ? AND room_id = ? AND owner_account = ?"
+)
+_DUE_OWNERS_GONE = Statement(
+    "SELECT sdkappid, room_id FROM room_connections WHERE owner_gone_ms <= ? ORDER BY owner_gone_ms LIMIT ?"
+)
+# Taken by one transaction: the one that cleared the deadline, which then takes the room out of its group.
+_TAKE_OWNER_GONE = Statement(
+    "UPDATE room_connections SET owner_gone_ms = NULL WHERE sdkappid = ? AND room_id = ? AND owner_gone_ms <= ?"
+)
 
 _INSERT_REQUEST = Statement(
     f"INSERT INTO connection_requests ({_REQUEST_COLUMNS}) "  # noqa: S608
@@ -60,7 +71,8 @@ _EXPIRE_REQUESTS = Statement(
 )
 _NEXT_DEADLINE = Statement(
     "SELECT min(d) FROM (SELECT min(deadline_ms) AS d FROM connection_requests "
-    "UNION ALL SELECT min(deadline_ms) AS d FROM battle_requests) AS deadlines"
+    "UNION ALL SELECT min(deadline_ms) AS d FROM battle_requests "
+    "UNION ALL SELECT min(owner_gone_ms) AS d FROM room_connections) AS deadlines"
 )
 
 _INSERT_BATTLE_REQUEST = Statement(
@@ -133,6 +145,19 @@ class CoHostingQueries(Queries):
 
     async def disconnect_rooms(self, sdkappid: int, room_ids: Sequence[str]) -> None:
         await self._db.execute(_DISCONNECT, (sdkappid, list(room_ids)))
+
+    async def note_owner_gone(self, sdkappid: int, room_id: str, owner: str, deadline_ms: int | None) -> bool:
+        """The owner of the connected room left it, to come back by ``deadline_ms`` (None: they are back)."""
+        return await self._db.execute(_OWNER_GONE, (deadline_ms, sdkappid, room_id, owner)) == 1
+
+    async def due_owners_gone(self, now_ms: int, limit: int) -> list[tuple[int, str]]:
+        """Connected rooms whose owner left and did not come back in time: (SDKAppID, RoomId)."""
+        rows = await self._db.fetchall(_DUE_OWNERS_GONE, (now_ms, limit))
+        return [(int(row[0]), str(row[1])) for row in rows]
+
+    async def take_owner_gone(self, sdkappid: int, room_id: str, now_ms: int) -> bool:
+        """Clear the room's passed deadline: True only for the one transaction that did."""
+        return await self._db.execute(_TAKE_OWNER_GONE, (sdkappid, room_id, now_ms)) == 1
 
     # connection requests
 

@@ -28,8 +28,10 @@ def upgrade() -> None:
         sa.Column("group_id", _ident(64), nullable=False),
         sa.Column("owner_account", _ident(32), nullable=False),
         sa.Column("connected_ms", sa.BigInteger, nullable=False),
+        sa.Column("owner_gone_ms", sa.BigInteger, nullable=True),
     )
     op.create_index("room_connections_group", "room_connections", ["sdkappid", "group_id"])
+    op.create_index("room_connections_owner_gone", "room_connections", ["owner_gone_ms"])
     op.create_table(
         "connection_requests",
         sa.Column("sdkappid", sa.BigInteger, primary_key=True, autoincrement=False),
@@ -75,5 +77,6 @@ def downgrade() -> None:
     op.drop_index("connection_requests_deadline", table_name="connection_requests")
     op.drop_index("connection_requests_to", table_name="connection_requests")
     op.drop_table("connection_requests")
+    op.drop_index("room_connections_owner_gone", table_name="room_connections")
     op.drop_index("room_connections_group", table_name="room_connections")
     op.drop_table("room_connections")
