@@ -267,7 +267,8 @@ async def cancel_connection_request(svc: Services, caller: Caller, room_id: str,
     sdkappid = caller.sdkappid
     async with svc.store.write() as tx:
         _require_owner(await tx.lock_battle_rooms(sdkappid, [room_id]), caller, room_id)
-        taken = [r for target in room_ids if (r := await tx.take_connection_request(sdkappid, room_id, target))]
+        at = now_ms(svc)
+        taken = [r for target in room_ids if (r := await tx.take_connection_request(sdkappid, room_id, target, at))]
     if not taken:
         raise _no_request("RoomIdList: no request of yours to these rooms is waiting")
     await publish(
@@ -293,7 +294,7 @@ async def accept_connection(svc: Services, caller: Caller, room_id: str, from_ro
     async with svc.store.write() as tx:
         owners = await tx.lock_battle_rooms(sdkappid, [room_id, from_room_id, *linked])
         _require_owner(owners, caller, room_id)
-        request = await tx.take_connection_request(sdkappid, from_room_id, room_id)
+        request = await tx.take_connection_request(sdkappid, from_room_id, room_id, at)
         if request is None or from_room_id not in owners:
             raise _no_request(f"FromRoomId: no request from {from_room_id!r} to your room is waiting")
         connections = await tx.connections_of(sdkappid, [room_id, from_room_id])
@@ -332,10 +333,10 @@ async def accept_connection(svc: Services, caller: Caller, room_id: str, from_ro
 async def reject_connection(svc: Services, caller: Caller, room_id: str, from_room_id: str) -> None:
     """The owner of ``room_id`` rejects the request of ``from_room_id``: the inviter gets
     ``connection_request_rejected``."""
-    sdkappid = caller.sdkappid
+    sdkappid, at = caller.sdkappid, now_ms(svc)
     async with svc.store.write() as tx:
         _require_owner(await tx.lock_battle_rooms(sdkappid, [room_id]), caller, room_id)
-        request = await tx.take_connection_request(sdkappid, from_room_id, room_id)
+        request = await tx.take_connection_request(sdkappid, from_room_id, room_id, at)
     if request is None:
         raise _no_request(f"FromRoomId: no request from {from_room_id!r} to your room is waiting")
     rejected = ConnectionRequestRejected(
@@ -583,7 +584,7 @@ async def _locked_request(
     owners = await tx.lock_battle_rooms(sdkappid, [room_id, seen.from_room_id, *(r.room_id for r in rooms)])
     _require_owner(owners, caller, room_id)
     request = await tx.get_battle_request(sdkappid, battle_id)
-    if request is None:
+    if request is None or request.deadline_ms <= now_ms(svc):  # past its deadline it times out, unanswered
         raise _no_request(f"BattleId: no battle request {battle_id!r} is waiting")
     return request, await tx.battle_request_rooms(sdkappid, battle_id)
 

@@ -56,9 +56,10 @@ _REQUESTS_OF = Statement(
     f"SELECT {_REQUEST_COLUMNS} FROM connection_requests "  # noqa: S608
     "WHERE sdkappid = ? AND (from_room_id = ? OR to_room_id = ?)"
 )
+# A request whose deadline has passed is not answered or cancelled any more: it times out.
 _TAKE_REQUEST = Statement(
     "DELETE FROM connection_requests WHERE sdkappid = ? AND from_room_id = ? AND to_room_id = ? "  # noqa: S608
-    f"RETURNING {_REQUEST_COLUMNS}"
+    f"AND deadline_ms > ? RETURNING {_REQUEST_COLUMNS}"
 )
 _TAKE_REQUESTS_OF = Statement(
     "DELETE FROM connection_requests WHERE sdkappid = ? AND (from_room_id = ? OR to_room_id = ?) "  # noqa: S608
@@ -169,10 +170,10 @@ class CoHostingQueries(Queries):
         return [_request(row) for row in await self._db.fetchall(_REQUESTS_OF, (sdkappid, room_id, room_id))]
 
     async def take_connection_request(
-        self, sdkappid: int, from_room_id: str, to_room_id: str
+        self, sdkappid: int, from_room_id: str, to_room_id: str, now_ms: int
     ) -> ConnectionRequestRecord | None:
-        """Remove the request (it is answered or cancelled): None when it was not there (any more)."""
-        row = await self._db.fetchone(_TAKE_REQUEST, (sdkappid, from_room_id, to_room_id))
+        """Remove the request (it is answered or cancelled): None when it is not waiting (any more) at ``now_ms``."""
+        row = await self._db.fetchone(_TAKE_REQUEST, (sdkappid, from_room_id, to_room_id, now_ms))
         return None if row is None else _request(row)
 
     async def take_connection_requests_of(self, sdkappid: int, room_id: str) -> list[ConnectionRequestRecord]:
