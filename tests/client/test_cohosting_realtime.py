@@ -110,6 +110,8 @@ async def test_two_hosts_connect_battle_on_request_and_disconnect(admin: AsyncCl
     offer = await ann.request_battle("red", 30000, room_ids=["blue"], seconds=30, extension_info="round 1")
     assert (offer.start_time, offer.inviter, offer.invitee_list) == (0, RED, [BLUE])
     assert [(r.room_id, r.result_code, r.user_id) for r in offer.result] == [("blue", 0, "ben")]
+    waiting = await admin.battles.get_info(battle_id=offer.battle_id)  # Status 1 while its answers are awaited
+    assert (waiting.status, waiting.start_time, [r.room_id for r in waiting.to_room_list]) == (1, 0, ["blue"])
     asked = await next_event(ben, BattleRequestReceived)
     assert (asked.battle_id, asked.inviter, asked.duration, asked.timeout) == (offer.battle_id, RED, 30000, 30)
     await ben.accept_battle("blue", offer.battle_id)
@@ -194,6 +196,12 @@ async def test_codes_rejections_cancellations_and_timeouts(admin: AsyncClient, c
     await next_event(ben, BattleRequestTimeout)
     ended = await next_event(ann, BattleEnded)
     assert (ended.battle_id, ended.reason, ended.to_room_list) == (offer.battle_id, 2, [])
+    with pytest.raises(InvalidParameterError) as short:
+        await ann.request_battle("red", 9999, room_ids=["blue"])
+    assert "Duration" in str(short.value)
+    with pytest.raises(InvalidParameterError) as both:
+        await ann.request_battle("red", 20000, room_ids=["blue"], user_ids=["ben"])
+    assert "UserIdList" in str(both.value)
     refused = await ann.request_battle("red", 20000, room_ids=["purple"])
     assert (refused.battle_id, [r.result_code for r in refused.result]) == ("", [3])
 

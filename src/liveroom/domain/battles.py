@@ -271,11 +271,39 @@ async def get_battle(svc: Services, caller: Caller, battle_id: str | None, room_
                 raise _battle_not_found(f"RoomId: room {room_id!r} takes part in no running battle")
         record = await tx.get_battle(sdkappid, battle_id)
         if record is None:
-            raise _battle_not_found(f"BattleId: battle {battle_id!r} does not exist")
-        rooms = tuple(await tx.battle_rooms(sdkappid, battle_id))
-    if room_id and all(r.room_id != room_id for r in rooms):
+            battle = await _requested(tx, sdkappid, battle_id)
+            if battle is None:
+                raise _battle_not_found(f"BattleId: battle {battle_id!r} does not exist")
+        else:
+            battle = Battle(record, tuple(await tx.battle_rooms(sdkappid, battle_id)), status_at(record, at))
+    if room_id and all(r.room_id != room_id for r in battle.rooms):
         raise _battle_not_found(f"RoomId: room {room_id!r} takes no part in battle {battle_id!r}")
-    return Battle(record, rooms, status_at(record, at))
+    return battle
+
+
+async def _requested(tx: Transaction, sdkappid: int, battle_id: str) -> Battle | None:
+    """A battle a host asked for over the realtime gateway whose answers are awaited (Status 1): the rooms asked,
+    no times yet (StartTime and EndTime 0)."""
+    request = await tx.get_battle_request(sdkappid, battle_id)
+    if request is None:
+        return None
+    record = BattleRecord(
+        sdkappid=sdkappid,
+        battle_id=battle_id,
+        from_room_id=request.from_room_id,
+        operator=request.inviter,
+        duration_ms=request.duration_ms,
+        extension_info=request.extension_info,
+        create_ms=request.deadline_ms - request.timeout_ms,
+        start_ms=0,
+        end_ms=0,
+        status=WAITING,
+        end_reason=None,
+    )
+    asked = await tx.battle_request_rooms(sdkappid, battle_id)
+    rooms = [BattleRoomRecord(request.from_room_id, 0, request.inviter, 0, False)]
+    rooms += [BattleRoomRecord(r.room_id, position, r.owner_account, 0, False) for position, r in enumerate(asked, 1)]
+    return Battle(record, tuple(rooms), WAITING)
 
 
 def op_type(value: int | str) -> int:
