@@ -284,3 +284,31 @@ async def test_an_owner_who_leaves_drops_for_good_or_is_banned_takes_the_room_ou
     changed = await left(ben, PURPLE, within=RECONNECT + WAIT)
     assert time.monotonic() - dropped >= RECONNECT - 1, "left before the reconnect window had passed"
     assert changed.connected_list == []
+
+
+async def test_at_most_nine_rooms_are_connected_together(admin: AsyncClient, connect: Connect) -> None:
+    owners = [f"h{i}" for i in range(10)]
+    await admin.accounts.import_many(accounts=owners)
+    people = []
+    for i, owner in enumerate(owners):
+        await admin.rooms.create(f"r{i}", owner_account=owner)
+        people.append(await connect(owner))
+        await people[i].enter(f"r{i}")
+    first = people[0]
+    with pytest.raises(InvalidParameterError) as nine:
+        await first.request_connection("r0", [f"r{i}" for i in range(1, 10)])
+    assert "RoomIdList" in str(nine.value)
+
+    asked = await first.request_connection("r0", [f"r{i}" for i in range(1, 9)])
+    assert codes(asked) == {f"r{i}": 0 for i in range(1, 9)}
+    # Eight requests waiting count: a ninth room would make ten.
+    assert codes(await first.request_connection("r0", ["r9"])) == {"r9": 4}
+    for i in range(1, 9):
+        await next_event(people[i], ConnectionRequestReceived)
+        await people[i].accept_connection(f"r{i}", "r0")
+    changed = await next_event(people[8], ConnectionUserListChanged)
+    while len(changed.connected_list) < 9:
+        changed = await next_event(people[8], ConnectionUserListChanged)
+    assert [c.room_id for c in changed.connected_list] == [f"r{i}" for i in range(9)]
+    assert codes(await first.request_connection("r0", ["r9"])) == {"r9": 4}
+    assert codes(await people[9].request_connection("r9", ["r4"])) == {"r4": 3}
