@@ -235,17 +235,20 @@ async def test_three_rooms_linked_until_dismissals_leave_one(admin: AsyncClient,
     for who in ("ann", "ben", "cat", "bob"):
         await next_event(people[who], BattleStarted)
 
+    # Green changes hands: its linked rooms see dan as its host from now on.
+    await admin.rooms.change_owner("green", "dan")
+    green = CoHost(room_id="green", owner_account="dan")
     # Blue is dismissed: the others see it leave, and the battle goes on between red and green.
     await admin.rooms.destroy("blue")
     for who in ("ann", "cat", "bob"):
         changed = await next_event(people[who], ConnectionUserListChanged)
-        assert (changed.connected_list, changed.left_list) == ([RED, GREEN], [BLUE])
+        assert (changed.connected_list, changed.left_list) == ([RED, green], [BLUE])
     assert (await admin.battles.get_info(battle_id=offer.battle_id)).status == 2
 
     # Green is dismissed too: red is connected to none, and its battle ends with one room left.
     await admin.rooms.destroy("green")
     changed = await next_event(ann, ConnectionUserListChanged)
-    assert (changed.connected_list, changed.left_list) == ([], [GREEN])
+    assert (changed.connected_list, changed.left_list) == ([], [green])
     ended = await next_event(ann, BattleEnded)
     assert (ended.battle_id, ended.reason) == (offer.battle_id, 1)
     with pytest.raises(NotFoundError):

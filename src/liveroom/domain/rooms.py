@@ -336,6 +336,7 @@ async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: s
                 f"NewOwner_Account: {new_owner!r} is banned in this room; unban first",
             )
         await tx.update_room(caller.sdkappid, room_id, RoomChanges(owner_account=new_owner))
+        await tx.set_connection_owner(caller.sdkappid, room_id, new_owner)
         fact = OwnerChanged(
             sdkappid=caller.sdkappid,
             room_id=room_id,

@@ -40,6 +40,7 @@ _DISCONNECT = Statement("DELETE FROM room_connections WHERE sdkappid = ? AND roo
 _OWNER_GONE = Statement(
     "UPDATE room_connections SET owner_gone_ms = ? WHERE sdkappid = ? AND room_id = ? AND owner_account = ?"
 )
+_NEW_OWNER = Statement("UPDATE room_connections SET owner_account = ? WHERE sdkappid = ? AND room_id = ?")
 _DUE_OWNERS_GONE = Statement(
     "SELECT sdkappid, room_id FROM room_connections WHERE owner_gone_ms <= ? ORDER BY owner_gone_ms LIMIT ?"
 )
@@ -150,6 +151,10 @@ class CoHostingQueries(Queries):
     async def note_owner_gone(self, sdkappid: int, room_id: str, owner: str, deadline_ms: int | None) -> bool:
         """The owner of the connected room left it, to come back by ``deadline_ms`` (None: they are back)."""
         return await self._db.execute(_OWNER_GONE, (deadline_ms, sdkappid, room_id, owner)) == 1
+
+    async def set_connection_owner(self, sdkappid: int, room_id: str, owner: str) -> None:
+        """The connected room has a new owner (change_room_owner): the host its linked rooms see."""
+        await self._db.execute(_NEW_OWNER, (owner, sdkappid, room_id))
 
     async def due_owners_gone(self, now_ms: int, limit: int) -> list[tuple[int, str]]:
         """Connected rooms whose owner left and did not come back in time: (SDKAppID, RoomId)."""
