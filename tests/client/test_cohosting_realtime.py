@@ -15,6 +15,7 @@ from liveroom.client import AsyncClient, InvalidParameterError, NotFoundError, P
 from liveroom.client.realtime import (
     BattleEnded,
     BattleRequestAccepted,
+    BattleRequestCancelled,
     BattleRequestReceived,
     BattleRequestRejected,
     BattleRequestTimeout,
@@ -209,6 +210,20 @@ async def test_codes_rejections_cancellations_and_timeouts(admin: AsyncClient, c
     await ben.reject_battle("blue", offer.battle_id)
     assert (await next_event(ann, BattleRequestRejected)).invitee == BLUE
     assert (await next_event(ann, BattleEnded)).reason == 2
+
+    # The inviter takes a battle request back: the owner asked is told, and has nothing left to answer.
+    offer = await ann.request_battle("red", 20000, room_ids=["blue"], seconds=60)
+    await next_event(ben, BattleRequestReceived)
+    with pytest.raises(NotFoundError) as not_theirs:
+        await ben.cancel_battle_request("blue", offer.battle_id)
+    assert not_theirs.value.reason == "no_request"
+    await ann.cancel_battle_request("red", offer.battle_id)
+    cancelled = await next_event(ben, BattleRequestCancelled)
+    assert (cancelled.battle_id, cancelled.inviter) == (offer.battle_id, RED)
+    with pytest.raises(NotFoundError):
+        await ben.accept_battle("blue", offer.battle_id)
+    with pytest.raises(NotFoundError):
+        await admin.battles.get_info(battle_id=offer.battle_id)
 
 
 async def test_three_rooms_linked_until_dismissals_leave_one(admin: AsyncClient, connect: Connect) -> None:
