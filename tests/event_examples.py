@@ -7,10 +7,22 @@ from liveroom.domain.events import (
     AdminsChanged,
     AnyRoomEvent,
     BattleEnded,
+    BattleRequestAccepted,
+    BattleRequestCancelled,
+    BattleRequestReceived,
+    BattleRequestRejected,
+    BattleRequestTimeout,
     BattleRoom,
     BattleScoreChanged,
     BattleStarted,
     BattleUserExited,
+    CoHost,
+    ConnectionRequestAccepted,
+    ConnectionRequestCancelled,
+    ConnectionRequestReceived,
+    ConnectionRequestRejected,
+    ConnectionRequestTimeout,
+    ConnectionUserListChanged,
     CustomMessage,
     GiftSent,
     KickedOffSeat,
@@ -194,6 +206,103 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
             '{"BattleId":"b-1","Duration":60000,"CreateTime":1764100000,"StartTime":1764100000,"EndTime":1764100060,'
             '"ExtensionInfo":"round 1","FromRoomInfo":{"RoomId":"party","Owner_Account":"host","Score":30},'
             '"ToRoomList":[{"RoomId":"other","Owner_Account":"ann","Score":12}],"Reason":0}',
+        ),
+    ),
+    (
+        ConnectionUserListChanged(
+            **BY_BOB,
+            connected_list=(CoHost("party", "host"), CoHost("other", "ann")),
+            joined_list=(CoHost("other", "ann"),),
+            left_list=(),
+        ),
+        frame(
+            "connection_user_list_changed",
+            "bob",
+            '{"ConnectedList":[{"RoomId":"party","Owner_Account":"host"},{"RoomId":"other","Owner_Account":"ann"}],'
+            '"JoinedList":[{"RoomId":"other","Owner_Account":"ann"}],"LeftList":[]}',
+        ),
+    ),
+    (
+        ConnectionRequestReceived(
+            **BY_BOB,
+            recipients=frozenset({"host"}),
+            inviter=CoHost("other", "ann"),
+            invitee_list=(CoHost("party", "host"),),
+            extension_info="",
+            timeout=10,
+        ),
+        frame(
+            "connection_request_received",
+            "bob",
+            '{"Inviter":{"RoomId":"other","Owner_Account":"ann"},'
+            '"InviteeList":[{"RoomId":"party","Owner_Account":"host"}],"ExtensionInfo":"","Timeout":10}',
+        ),
+    ),
+    (
+        ConnectionRequestCancelled(**BY_BOB, inviter=CoHost("other", "ann")),
+        frame("connection_request_cancelled", "bob", '{"Inviter":{"RoomId":"other","Owner_Account":"ann"}}'),
+    ),
+    (
+        ConnectionRequestAccepted(**BY_BOB, invitee=CoHost("other", "ann")),
+        frame("connection_request_accepted", "bob", '{"Invitee":{"RoomId":"other","Owner_Account":"ann"}}'),
+    ),
+    (
+        ConnectionRequestRejected(**BY_BOB, invitee=CoHost("other", "ann")),
+        frame("connection_request_rejected", "bob", '{"Invitee":{"RoomId":"other","Owner_Account":"ann"}}'),
+    ),
+    (
+        ConnectionRequestTimeout(**BY_SERVER, inviter=CoHost("party", "host"), invitee=CoHost("other", "ann")),
+        frame(
+            "connection_request_timeout",
+            "",
+            '{"Inviter":{"RoomId":"party","Owner_Account":"host"},"Invitee":{"RoomId":"other","Owner_Account":"ann"}}',
+        ),
+    ),
+    (
+        BattleRequestReceived(
+            **BY_BOB,
+            battle_id="b-1",
+            inviter=CoHost("other", "ann"),
+            invitee_list=(CoHost("party", "host"),),
+            duration=60000,
+            extension_info="",
+            timeout=10,
+        ),
+        frame(
+            "battle_request_received",
+            "bob",
+            '{"BattleId":"b-1","Inviter":{"RoomId":"other","Owner_Account":"ann"},'
+            '"InviteeList":[{"RoomId":"party","Owner_Account":"host"}],"Duration":60000,"ExtensionInfo":"",'
+            '"Timeout":10}',
+        ),
+    ),
+    (
+        BattleRequestCancelled(**BY_BOB, battle_id="b-1", inviter=CoHost("other", "ann")),
+        frame(
+            "battle_request_cancelled", "bob", '{"BattleId":"b-1","Inviter":{"RoomId":"other","Owner_Account":"ann"}}'
+        ),
+    ),
+    (
+        BattleRequestAccepted(**BY_BOB, battle_id="b-1", invitee=CoHost("other", "ann")),
+        frame(
+            "battle_request_accepted", "bob", '{"BattleId":"b-1","Invitee":{"RoomId":"other","Owner_Account":"ann"}}'
+        ),
+    ),
+    (
+        BattleRequestRejected(**BY_BOB, battle_id="b-1", invitee=CoHost("other", "ann")),
+        frame(
+            "battle_request_rejected", "bob", '{"BattleId":"b-1","Invitee":{"RoomId":"other","Owner_Account":"ann"}}'
+        ),
+    ),
+    (
+        BattleRequestTimeout(
+            **BY_SERVER, battle_id="b-1", inviter=CoHost("party", "host"), invitee=CoHost("other", "ann")
+        ),
+        frame(
+            "battle_request_timeout",
+            "",
+            '{"BattleId":"b-1","Inviter":{"RoomId":"party","Owner_Account":"host"},'
+            '"Invitee":{"RoomId":"other","Owner_Account":"ann"}}',
         ),
     ),
     (

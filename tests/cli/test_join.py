@@ -271,3 +271,17 @@ def test_a_kick_ends_the_session_with_1(admin: Client, session: Callable[..., Se
     assert "you were kicked out of party" in stderr
     assert "alice was kicked out (1 online)" in bob.wait_for("was kicked out")
     assert admin.rooms.get_info(ROOM).room_info.member_count == 1
+
+
+def test_the_owner_asks_for_connections_and_battles_with_commands(admin: Client, run: Run) -> None:
+    admin.accounts.import_("ann")
+    admin.rooms.create("red", owner_account="ann")
+    script = "/connect red nowhere\n/uncall red\n/link red\n/disconnect\n/battle 30 red\n/fight x\n"
+    result = run("join", ROOM, "--as", "host", input=script)
+    assert result.exit_code == 0, (result.stdout, result.stderr, result.exception)
+    assert "connect: red 5, nowhere 1" in result.stderr  # ann is not in red: retry; no such room
+    assert result.stderr.count("error 100005 (no_request)") == 3  # /uncall, /link and /fight: nothing waits
+    assert "error 100005 (not_connected)" in result.stderr
+    assert "battle (none): red 3" in result.stderr  # not connected with red
+    refused = run("join", ROOM, "--as", "alice", input="/connect red\n")
+    assert "error 100006 (not_owner)" in refused.stderr

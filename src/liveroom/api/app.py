@@ -29,6 +29,7 @@ from liveroom.domain.operators import Sessions
 from liveroom.domain.ratelimit import RateLimiter
 from liveroom.realtime.battle_clock import BattleClock
 from liveroom.realtime.gateway import RealtimeGateway
+from liveroom.realtime.request_clock import RequestClock
 from liveroom.settings import Settings
 from liveroom.store.interface import Store, WebhookStats
 from liveroom.webhooks.hooks import CallbackHooks
@@ -56,7 +57,9 @@ class LiveroomApp:
         self.settings = settings
         self.registry = registry
         self.store = open_store(settings)
-        self.services = Services(store=self.store, clock=clock)
+        self.services = Services(
+            store=self.store, clock=clock, reconnect_seconds=settings.realtime_heartbeat_timeout_seconds
+        )
         self.apps = AppDirectory(self.store)
         lockout: Lockout
         self.cluster: Cluster | None = None
@@ -86,6 +89,7 @@ class LiveroomApp:
             SenderOptions(lease_seconds=settings.webhook_lease_seconds, poll_seconds=settings.webhook_poll_seconds),
         )
         self.battle_clock = BattleClock(self.services, self.apps, settings.battle_poll_seconds)
+        self.request_clock = RequestClock(self.services, self.apps, settings.battle_poll_seconds)
         self.sockets: set[WebSocket] = set()
         self.metrics = Metrics(
             online_members=lambda: len(self.sockets),
@@ -145,9 +149,11 @@ class LiveroomApp:
         await self.poster.open()
         self.sender.start()
         self.battle_clock.start()
+        self.request_clock.start()
         try:
             yield
         finally:
+            await self.request_clock.close()
             await self.battle_clock.close()
             await self.sender.close()
             await self.poster.close()

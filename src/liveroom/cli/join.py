@@ -21,6 +21,13 @@ each with the time and who. Lines typed (or piped) on stdin are sent as text mes
     /uninvite USER     cancel USER's invitation
     /kick-seat USER    take USER off their seat
     /mic-off USER, /mic-on USER   close or open the microphone of USER on a seat
+  the owner, co-hosting (docs/realtime.md):
+    /connect ROOM...   ask the owners of ROOMs to connect with your room (a code per room)
+    /uncall ROOM...    take those requests back
+    /link ROOM, /unlink ROOM     accept or reject ROOM's request to connect
+    /disconnect        disconnect your room from the rooms it is connected to
+    /battle S ROOM...  ask connected ROOMs for a battle of S seconds
+    /fight ID, /refuse ID, /call-off ID   accept, reject or take back battle request ID
     /quit              leave the room and exit (as do end of input and Ctrl-C)
     //text             send "/text" as a message
 
@@ -51,6 +58,10 @@ from liveroom.cli.remote import ProfileOpt, SdkAppIdOpt, SecretKeyOpt, Target, U
 from liveroom.client import ConnectionClosedError, LiveroomError, RealtimeClient, RoomEvent
 from liveroom.client.realtime import (
     AdminsChanged,
+    BattleRequestReceived,
+    CoHost,
+    ConnectionRequestReceived,
+    ConnectionUserListChanged,
     CustomMessage,
     GiftSent,
     KickedOffSeat,
@@ -79,7 +90,8 @@ from liveroom.client.realtime import (
 HELP = (
     "type a message and Enter; /like [N], /gift GIFT [N], /seat N, /leave-seat, /cancel, /accept, /decline, /members,"
     " /quit; the owner and admins: /approve USER, /reject USER, /kick USER, /ban USER [S], /mute USER [S],"
-    " /invite USER N, /uninvite USER, /kick-seat USER, /mic-off USER, /mic-on USER"
+    " /invite USER N, /uninvite USER, /kick-seat USER, /mic-off USER, /mic-on USER; the owner: /connect ROOM...,"
+    " /uncall ROOM..., /link ROOM, /unlink ROOM, /disconnect, /battle S ROOM..., /fight ID, /refuse ID, /call-off ID"
 )
 _LEFT = {
     "left": "left",
@@ -102,6 +114,10 @@ def _until(unix: int) -> str:
 
 def _names(accounts: list[str]) -> str:
     return escape(", ".join(accounts))
+
+
+def _hosts(hosts: list[CoHost]) -> str:
+    return escape(", ".join(f"{h.room_id} ({h.owner_account})" for h in hosts))
 
 
 def describe(event: RoomEvent) -> tuple[str, str]:
@@ -172,6 +188,21 @@ def describe(event: RoomEvent) -> tuple[str, str]:
     if isinstance(event, RobotsChanged):
         verb = "added robots" if event.op_type == "add" else "removed robots"
         return who, f"{verb} {_names(event.robot_list_account)}"
+    if isinstance(event, ConnectionUserListChanged):
+        rooms = _hosts(event.connected_list) or "none"
+        change = "; ".join(
+            f"{verb} {_hosts(hosts)}"
+            for verb, hosts in (("joined", event.joined_list), ("left", event.left_list))
+            if hosts
+        )
+        return who, f"co-hosts changed: {change} (connected: {rooms})"
+    if isinstance(event, ConnectionRequestReceived):
+        room = escape(event.inviter.room_id)
+        return who, f"asks to connect {room} with this room [dim](/link {room} or /unlink {room})[/dim]"
+    if isinstance(event, BattleRequestReceived):
+        battle = escape(event.battle_id)
+        what = f"asks for a battle of {event.duration // 1000} s"
+        return who, f"{what} [dim](/fight {battle} or /refuse {battle})[/dim]"
     if isinstance(event, RoomDismissed):
         return who, "dismissed the room" + (f" ({escape(event.reason)})" if event.reason else "")
     return who, f"{escape(event.kind)} {escape(json.dumps(event.data, ensure_ascii=False))}"
@@ -238,6 +269,8 @@ async def _command(client: RealtimeClient, room_id: str, line: str) -> None:
         _note(f"{escape(arg)}: {escape(result)}")
     elif name in _MODERATION and arg:
         await _moderate(client, room_id, name, arg)
+    elif name in _COHOSTING and (arg or name == "/disconnect"):
+        await _cohost(client, room_id, name, arg.split())
     elif name in {"/accept", "/decline"}:
         _note(f"invitation: {escape(await client.answer_invitation(room_id, name == '/accept'))}")
     elif name == "/cancel":
@@ -277,6 +310,34 @@ async def _moderate(client: RealtimeClient, room_id: str, name: str, arg: str) -
     else:
         await client.open_microphone(room_id, user)
     _note(f"{escape(name[1:])} {escape(user)}: done")
+
+
+_COHOSTING = {"/connect", "/uncall", "/link", "/unlink", "/disconnect", "/battle", "/fight", "/refuse", "/call-off"}
+
+
+async def _cohost(client: RealtimeClient, room_id: str, name: str, args: list[str]) -> None:
+    if name == "/connect":
+        results = await client.request_connection(room_id, args)
+        _note("connect: " + ", ".join(f"{escape(r.room_id)} {r.result_code}" for r in results))
+        return
+    if name == "/battle":
+        seconds, *rooms = args
+        offer = await client.request_battle(room_id, int(seconds) * 1000, room_ids=rooms)
+        codes = ", ".join(f"{escape(r.room_id)} {r.result_code}" for r in offer.result)
+        _note(f"battle {escape(offer.battle_id) or '(none)'}: {codes}")
+        return
+    if name == "/uncall":
+        await client.cancel_connection_request(room_id, args)
+    elif name in {"/link", "/unlink"}:
+        answer = client.accept_connection if name == "/link" else client.reject_connection
+        await answer(room_id, args[0])
+    elif name == "/disconnect":
+        await client.disconnect(room_id)
+    else:
+        battle_id = args[0]
+        act = {"/fight": client.accept_battle, "/refuse": client.reject_battle}.get(name, client.cancel_battle_request)
+        await act(room_id, battle_id)
+    _note(f"{escape(name[1:])}: done")
 
 
 async def _commands(client: RealtimeClient, room_id: str, lines: asyncio.Queue[str | None]) -> None:

@@ -48,10 +48,23 @@ from liveroom.client.errors import ConnectionClosedError, LiveroomError, error_f
 __all__ = [
     "AdminsChanged",
     "BattleEnded",
+    "BattleOffer",
+    "BattleRequestAccepted",
+    "BattleRequestCancelled",
+    "BattleRequestReceived",
+    "BattleRequestRejected",
+    "BattleRequestTimeout",
     "BattleRoom",
     "BattleScoreChanged",
     "BattleStarted",
     "BattleUserExited",
+    "CoHost",
+    "ConnectionRequestAccepted",
+    "ConnectionRequestCancelled",
+    "ConnectionRequestReceived",
+    "ConnectionRequestRejected",
+    "ConnectionRequestTimeout",
+    "ConnectionUserListChanged",
     "CustomMessage",
     "Entered",
     "GiftSent",
@@ -69,6 +82,7 @@ __all__ = [
     "MicrophoneChanged",
     "PickedOnSeat",
     "RealtimeClient",
+    "RequestResult",
     "RobotsChanged",
     "RoomDismissed",
     "RoomEvent",
@@ -201,6 +215,103 @@ class BattleUserExited(RoomEvent, kw_only=True):
     KIND = "battle_user_exited"
     battle_id: str = field(name="BattleId", default="")
     battle_user: BattleRoom = field(name="BattleUser", default_factory=BattleRoom)
+
+
+class CoHost(Model, kw_only=True):
+    """A room taking part in co-hosting and its owner (the host)."""
+
+    room_id: str = field(name="RoomId", default="")
+    owner_account: str = field(name="Owner_Account", default="")
+
+
+class ConnectionUserListChanged(RoomEvent, kw_only=True):
+    """The rooms connected with this one changed (to every member of each linked room): every room connected now,
+    this one included (empty once it is connected to none), those that joined and those that left."""
+
+    KIND = "connection_user_list_changed"
+    connected_list: list[CoHost] = field(name="ConnectedList", default_factory=list)
+    joined_list: list[CoHost] = field(name="JoinedList", default_factory=list)
+    left_list: list[CoHost] = field(name="LeftList", default_factory=list)
+
+
+class ConnectionRequestReceived(RoomEvent, kw_only=True):
+    """To the invited room's owner: answer with ``accept_connection`` or ``reject_connection`` within
+    ``timeout`` seconds."""
+
+    KIND = "connection_request_received"
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+    invitee_list: list[CoHost] = field(name="InviteeList", default_factory=list)
+    extension_info: str = field(name="ExtensionInfo", default="")
+    timeout: int = field(name="Timeout", default=0)
+
+
+class ConnectionRequestCancelled(RoomEvent, kw_only=True):
+    """To the invited room's owner: the inviter took the request back (or its room is gone)."""
+
+    KIND = "connection_request_cancelled"
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+
+
+class ConnectionRequestAccepted(RoomEvent, kw_only=True):
+    """To the inviter: ``invitee``'s room is connected now."""
+
+    KIND = "connection_request_accepted"
+    invitee: CoHost = field(name="Invitee", default_factory=CoHost)
+
+
+class ConnectionRequestRejected(RoomEvent, kw_only=True):
+    """To the inviter: ``invitee`` rejected (or its room is gone)."""
+
+    KIND = "connection_request_rejected"
+    invitee: CoHost = field(name="Invitee", default_factory=CoHost)
+
+
+class ConnectionRequestTimeout(RoomEvent, kw_only=True):
+    """To the inviter and to the invited room's owner: nobody answered in time."""
+
+    KIND = "connection_request_timeout"
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+    invitee: CoHost = field(name="Invitee", default_factory=CoHost)
+
+
+class BattleRequestReceived(RoomEvent, kw_only=True):
+    """To an invited room's owner: answer with ``accept_battle`` or ``reject_battle`` within ``timeout`` seconds;
+    ``duration`` in ms."""
+
+    KIND = "battle_request_received"
+    battle_id: str = field(name="BattleId", default="")
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+    invitee_list: list[CoHost] = field(name="InviteeList", default_factory=list)
+    duration: int = field(name="Duration", default=0)
+    extension_info: str = field(name="ExtensionInfo", default="")
+    timeout: int = field(name="Timeout", default=0)
+
+
+class BattleRequestCancelled(RoomEvent, kw_only=True):
+    KIND = "battle_request_cancelled"
+    battle_id: str = field(name="BattleId", default="")
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+
+
+class BattleRequestAccepted(RoomEvent, kw_only=True):
+    KIND = "battle_request_accepted"
+    battle_id: str = field(name="BattleId", default="")
+    invitee: CoHost = field(name="Invitee", default_factory=CoHost)
+
+
+class BattleRequestRejected(RoomEvent, kw_only=True):
+    KIND = "battle_request_rejected"
+    battle_id: str = field(name="BattleId", default="")
+    invitee: CoHost = field(name="Invitee", default_factory=CoHost)
+
+
+class BattleRequestTimeout(RoomEvent, kw_only=True):
+    """To the inviter and to the invited room's owner: the room did not answer in time."""
+
+    KIND = "battle_request_timeout"
+    battle_id: str = field(name="BattleId", default="")
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+    invitee: CoHost = field(name="Invitee", default_factory=CoHost)
 
 
 class SeatListChanged(RoomEvent, kw_only=True):
@@ -344,6 +455,17 @@ _EVENT_TYPES: dict[str, type[RoomEvent]] = {
         BattleEnded,
         BattleScoreChanged,
         BattleUserExited,
+        ConnectionUserListChanged,
+        ConnectionRequestReceived,
+        ConnectionRequestCancelled,
+        ConnectionRequestAccepted,
+        ConnectionRequestRejected,
+        ConnectionRequestTimeout,
+        BattleRequestReceived,
+        BattleRequestCancelled,
+        BattleRequestAccepted,
+        BattleRequestRejected,
+        BattleRequestTimeout,
         SeatListChanged,
         PickedOnSeat,
         KickedOffSeat,
@@ -401,6 +523,33 @@ class MemberPage(Model, kw_only=True):
     next: str = field(name="Next", default="")
     member_count: int = field(name="MemberCount", default=0)
     member_list: list[ListedMember] = field(name="MemberList", default_factory=list)
+
+
+class RequestResult(Model, kw_only=True):
+    """The code of one invited room: ``request_connection`` 0 success, 1 no such room, 2 connecting (connected
+    with yours already, or a request between the two is waiting), 3 connected to other rooms, 4 full (9 rooms),
+    5 retry (its owner is not in the room); ``request_battle`` 0 success, 1 no such room (or host) connected with
+    yours, 2 already in a battle, 3 not connected with your room."""
+
+    room_id: str = field(name="RoomId", default="")
+    result_code: int = field(name="ResultCode", default=0)
+    result_message: str = field(name="ResultMessage", default="")
+    user_id: str = field(name="UserId", default="")
+
+
+class BattleOffer(Model, kw_only=True):
+    """The answer to ``request_battle``: the battle (``start_time`` and ``end_time`` 0 while the answers are
+    awaited; ``battle_id`` "" when no room could be invited) and a code per invited room."""
+
+    battle_id: str = field(name="BattleId", default="")
+    duration: int = field(name="Duration", default=0)
+    need_response: bool = field(name="NeedResponse", default=True)
+    extension_info: str = field(name="ExtensionInfo", default="")
+    start_time: int = field(name="StartTime", default=0)
+    end_time: int = field(name="EndTime", default=0)
+    inviter: CoHost = field(name="Inviter", default_factory=CoHost)
+    invitee_list: list[CoHost] = field(name="InviteeList", default_factory=list)
+    result: list[RequestResult] = field(name="Result", default_factory=list)
 
 
 # the connection -------------------------------------------------------------------------------------------------
@@ -607,6 +756,80 @@ class RealtimeClient:
         ``NotFoundError`` when you own no room in it (or it does not exist), ``PermissionDeniedError`` when it has
         ended."""
         await self._request({"type": "exit_battle", "BattleId": battle_id})
+
+    # co-hosting: the owner of ``room_id`` (PermissionDeniedError "not_owner" for anyone else)
+
+    async def request_connection(
+        self, room_id: str, room_ids: list[str], *, seconds: int = 10, extension_info: str = ""
+    ) -> list[RequestResult]:
+        """Ask the owners of ``room_ids`` (1-8) to connect their rooms with yours; a code per room. Each asked
+        gets ``ConnectionRequestReceived``; you get ``ConnectionRequestAccepted`` / ``Rejected`` / ``Timeout``
+        (after ``seconds``, 1-600)."""
+        answer = await self._request(
+            {
+                "type": "request_connection",
+                "RoomId": room_id,
+                "RoomIdList": room_ids,
+                "TimeoutSeconds": seconds,
+                "ExtensionInfo": extension_info,
+            }
+        )
+        return msgspec.convert(answer.get("Result", []), list[RequestResult])
+
+    async def cancel_connection_request(self, room_id: str, room_ids: list[str]) -> None:
+        """Take back your requests to ``room_ids`` (``NotFoundError`` "no_request" when none waits)."""
+        await self._request({"type": "cancel_connection_request", "RoomId": room_id, "RoomIdList": room_ids})
+
+    async def accept_connection(self, room_id: str, from_room_id: str) -> None:
+        """Accept the request of ``from_room_id``: your room joins the rooms connected with it, and the members
+        of every linked room get ``ConnectionUserListChanged``."""
+        await self._request({"type": "accept_connection", "RoomId": room_id, "FromRoomId": from_room_id})
+
+    async def reject_connection(self, room_id: str, from_room_id: str) -> None:
+        await self._request({"type": "reject_connection", "RoomId": room_id, "FromRoomId": from_room_id})
+
+    async def disconnect(self, room_id: str) -> None:
+        """Disconnect your room from the rooms it is connected to (it leaves its battle too)."""
+        await self._request({"type": "disconnect", "RoomId": room_id})
+
+    async def request_battle(
+        self,
+        room_id: str,
+        duration: int,
+        *,
+        room_ids: list[str] | None = None,
+        user_ids: list[str] | None = None,
+        need_response: bool = True,
+        seconds: int = 10,
+        extension_info: str = "",
+    ) -> BattleOffer:
+        """Ask rooms connected with yours (``room_ids``, or their owners ``user_ids``) for a battle of
+        ``duration`` ms. With ``need_response`` each owner gets ``BattleRequestReceived`` and the battle starts
+        (``BattleStarted`` in every room) once all have answered or ``seconds`` have passed, with the rooms that
+        accepted; without, it starts at once."""
+        message: dict[str, Any] = {
+            "type": "request_battle",
+            "RoomId": room_id,
+            "Duration": duration,
+            "NeedResponse": need_response,
+            "TimeoutSeconds": seconds,
+            "ExtensionInfo": extension_info,
+        }
+        if room_ids is not None:
+            message["RoomIdList"] = room_ids
+        if user_ids is not None:
+            message["UserIdList"] = user_ids
+        answer = await self._request(message)
+        return msgspec.convert(answer, BattleOffer)
+
+    async def cancel_battle_request(self, room_id: str, battle_id: str) -> None:
+        await self._request({"type": "cancel_battle_request", "RoomId": room_id, "BattleId": battle_id})
+
+    async def accept_battle(self, room_id: str, battle_id: str) -> None:
+        await self._request({"type": "accept_battle", "RoomId": room_id, "BattleId": battle_id})
+
+    async def reject_battle(self, room_id: str, battle_id: str) -> None:
+        await self._request({"type": "reject_battle", "RoomId": room_id, "BattleId": battle_id})
 
     # moderation: the owner and admins of the room (PermissionDeniedError "not_allowed" for anyone else, and for an
     # admin acting on the owner or another admin)

@@ -98,7 +98,7 @@ def now_ms(svc: Services) -> int:
     return round(svc.clock() * 1000)
 
 
-def _new_battle_id() -> str:
+def new_battle_id() -> str:
     """Opaque, as Tencent's are (base64 of random bytes)."""
     return base64.b64encode(secrets.token_bytes(24)).decode()
 
@@ -107,7 +107,7 @@ def status_at(record: BattleRecord, at_ms: int) -> int:
     return ENDED if record.status == ENDED or at_ms >= record.end_ms else record.status
 
 
-def _check_new(spec: NewBattle) -> None:
+def check_new(spec: NewBattle) -> None:
     if not DURATION_MIN_MS <= spec.duration <= DURATION_MAX_MS:
         raise InvalidParameter(f"Duration: must be {DURATION_MIN_MS}..{DURATION_MAX_MS} (milliseconds)")
     if not 1 <= len(spec.to_room_id_list) <= INVITED_MAX:
@@ -180,60 +180,77 @@ async def publish(svc: Services, events: Sequence[AnyRoomEvent]) -> None:
 
 async def create_battle(svc: Services, caller: Caller, spec: NewBattle) -> tuple[Battle, list[RoomResult]]:
     """Start a battle between ``FromRoomId`` and the invited rooms that can join; a code per invited room."""
-    _check_new(spec)
+    check_new(spec)
+    async with svc.store.write() as tx:
+        battle, results, events = await start_battle(svc, tx, caller, spec)
+    await publish(svc, events)
+    return battle, results
+
+
+async def start_battle(
+    svc: Services,
+    tx: Transaction,
+    caller: Caller,
+    spec: NewBattle,
+    *,
+    battle_id: str | None = None,
+    timeout_ms: int = 0,
+    need_response: bool = False,
+) -> tuple[Battle, list[RoomResult], list[AnyRoomEvent]]:
+    """Start, in ``tx``, a battle between ``FromRoomId`` and the invited rooms that can join (REST create_battle,
+    and a battle request once answered): the battle, a code per invited room, and the events to publish once
+    ``tx`` has committed. ``timeout_ms`` and ``need_response`` are those of the request, for the callback."""
     sdkappid, from_room = caller.sdkappid, spec.from_room_id
     at = now_ms(svc)
-    async with svc.store.write() as tx:
-        owners = await tx.lock_battle_rooms(sdkappid, [from_room, *spec.to_room_id_list])
-        if from_room not in owners:
-            raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"FromRoomId: room {from_room!r} does not exist")
-        busy = await tx.busy_rooms(sdkappid, list(owners), at)
-        if from_room in busy:
-            raise InvalidParameter(f"FromRoomId: room {from_room!r} is already in battle {busy[from_room]!r}")
-        results = []
-        for room_id in spec.to_room_id_list:
-            code = NO_SUCH_ROOM if room_id not in owners else IN_ANOTHER_BATTLE if room_id in busy else JOINED
-            results.append(RoomResult(room_id, code, _RESULT_MESSAGES[code]))
-        joined = [r.room_id for r in results if r.code == JOINED]
-        rooms = tuple(
-            BattleRoomRecord(room_id, position, owners[room_id], 0, False)
-            for position, room_id in enumerate([from_room, *joined])
-        )
-        nobody = not joined
-        record = BattleRecord(
-            sdkappid=sdkappid,
-            battle_id=_new_battle_id(),
-            from_room_id=from_room,
-            operator=caller.identifier,
-            duration_ms=spec.duration,
-            extension_info=spec.extension_info,
-            create_ms=at,
-            start_ms=at,
-            end_ms=at if nobody else at + spec.duration,
-            status=ENDED if nobody else RUNNING,
-            end_reason=NOBODY_JOINED if nobody else None,
-        )
-        await tx.insert_battle(record, rooms)
-        created = BattleCreated(
-            sdkappid=sdkappid,
-            room_id=from_room,
-            operator=caller.identifier,
-            battle_id=record.battle_id,
-            to_room_id_list=tuple(joined),
-            timeout=0,
-            duration=spec.duration,
-            need_response=False,
-            extension_info=spec.extension_info,
-        )
-        await callbacks.record(svc, tx, caller, created)
-        if nobody:
-            events = await _record_end(svc, tx, caller, record)
-        else:
-            started = _started(record, rooms, from_room)
-            await callbacks.record(svc, tx, caller, started)
-            events = [msgspec.structs.replace(started, room_id=room.room_id) for room in rooms]
-    await publish(svc, events)
-    return Battle(record, rooms, record.status), results
+    owners = await tx.lock_battle_rooms(sdkappid, [from_room, *spec.to_room_id_list])
+    if from_room not in owners:
+        raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"FromRoomId: room {from_room!r} does not exist")
+    busy = await tx.busy_rooms(sdkappid, list(owners), at)
+    if from_room in busy:
+        raise InvalidParameter(f"FromRoomId: room {from_room!r} is already in battle {busy[from_room]!r}")
+    results = []
+    for room_id in spec.to_room_id_list:
+        code = NO_SUCH_ROOM if room_id not in owners else IN_ANOTHER_BATTLE if room_id in busy else JOINED
+        results.append(RoomResult(room_id, code, _RESULT_MESSAGES[code]))
+    joined = [r.room_id for r in results if r.code == JOINED]
+    rooms = tuple(
+        BattleRoomRecord(room_id, position, owners[room_id], 0, False)
+        for position, room_id in enumerate([from_room, *joined])
+    )
+    nobody = not joined
+    record = BattleRecord(
+        sdkappid=sdkappid,
+        battle_id=battle_id or new_battle_id(),
+        from_room_id=from_room,
+        operator=caller.identifier,
+        duration_ms=spec.duration,
+        extension_info=spec.extension_info,
+        create_ms=at,
+        start_ms=at,
+        end_ms=at if nobody else at + spec.duration,
+        status=ENDED if nobody else RUNNING,
+        end_reason=NOBODY_JOINED if nobody else None,
+    )
+    await tx.insert_battle(record, rooms)
+    created = BattleCreated(
+        sdkappid=sdkappid,
+        room_id=from_room,
+        operator=caller.identifier,
+        battle_id=record.battle_id,
+        to_room_id_list=tuple(joined),
+        timeout=timeout_ms,
+        duration=spec.duration,
+        need_response=need_response,
+        extension_info=spec.extension_info,
+    )
+    await callbacks.record(svc, tx, caller, created)
+    if nobody:
+        events = await _record_end(svc, tx, caller, record)
+    else:
+        started = _started(record, rooms, from_room)
+        await callbacks.record(svc, tx, caller, started)
+        events = [msgspec.structs.replace(started, room_id=room.room_id) for room in rooms]
+    return Battle(record, rooms, record.status), results, events
 
 
 def _battle_not_found(what: str) -> LiveError:
@@ -254,11 +271,39 @@ async def get_battle(svc: Services, caller: Caller, battle_id: str | None, room_
                 raise _battle_not_found(f"RoomId: room {room_id!r} takes part in no running battle")
         record = await tx.get_battle(sdkappid, battle_id)
         if record is None:
-            raise _battle_not_found(f"BattleId: battle {battle_id!r} does not exist")
-        rooms = tuple(await tx.battle_rooms(sdkappid, battle_id))
-    if room_id and all(r.room_id != room_id for r in rooms):
+            battle = await _requested(tx, sdkappid, battle_id)
+            if battle is None:
+                raise _battle_not_found(f"BattleId: battle {battle_id!r} does not exist")
+        else:
+            battle = Battle(record, tuple(await tx.battle_rooms(sdkappid, battle_id)), status_at(record, at))
+    if room_id and all(r.room_id != room_id for r in battle.rooms):
         raise _battle_not_found(f"RoomId: room {room_id!r} takes no part in battle {battle_id!r}")
-    return Battle(record, rooms, status_at(record, at))
+    return battle
+
+
+async def _requested(tx: Transaction, sdkappid: int, battle_id: str) -> Battle | None:
+    """A battle a host asked for over the realtime gateway whose answers are awaited (Status 1): the rooms asked,
+    no times yet (StartTime and EndTime 0)."""
+    request = await tx.get_battle_request(sdkappid, battle_id)
+    if request is None:
+        return None
+    record = BattleRecord(
+        sdkappid=sdkappid,
+        battle_id=battle_id,
+        from_room_id=request.from_room_id,
+        operator=request.inviter,
+        duration_ms=request.duration_ms,
+        extension_info=request.extension_info,
+        create_ms=request.deadline_ms - request.timeout_ms,
+        start_ms=0,
+        end_ms=0,
+        status=WAITING,
+        end_reason=None,
+    )
+    asked = await tx.battle_request_rooms(sdkappid, battle_id)
+    rooms = [BattleRoomRecord(request.from_room_id, 0, request.inviter, 0, False)]
+    rooms += [BattleRoomRecord(r.room_id, position, r.owner_account, 0, False) for position, r in enumerate(asked, 1)]
+    return Battle(record, tuple(rooms), WAITING)
 
 
 def op_type(value: int | str) -> int:

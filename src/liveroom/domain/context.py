@@ -41,6 +41,9 @@ class Services:
     presence: Presence = field(default_factory=LocalPresence)
     hooks: BeforeHooks = field(default_factory=AllowAll)
     clock: Callable[[], float] = time.time
+    # How long a member dropped by the network may take to come back as the same member (the gateway's heartbeat
+    # timeout): a co-host whose owner is gone longer leaves its connections.
+    reconnect_seconds: float = 60.0
 
     def now(self) -> int:
         return int(self.clock())

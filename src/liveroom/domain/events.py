@@ -173,6 +173,101 @@ class BattleScoreChanged(RoomEvent, frozen=True, tag="battle_score_changed"):
     score_list: tuple[BattleRoom, ...]
 
 
+# co-hosting ---------------------------------------------------------------------------------------------
+
+
+class CoHost(msgspec.Struct, frozen=True):
+    """A room taking part in co-hosting, and its owner (the host)."""
+
+    room_id: str
+    owner_account: str
+
+
+class ConnectionUserListChanged(RoomEvent, frozen=True, tag="connection_user_list_changed"):
+    """The rooms connected with this one changed: every room connected now (this one included; empty once it is
+    connected to none), the rooms that joined and those that left. To every member of each linked room."""
+
+    connected_list: tuple[CoHost, ...]
+    joined_list: tuple[CoHost, ...]
+    left_list: tuple[CoHost, ...]
+
+
+class ConnectionRequestReceived(RoomEvent, frozen=True, tag="connection_request_received"):
+    """To the invited room's owner: ``inviter`` asks to connect its room with this one (``invitee_list``: every room
+    invited with it); it times out in ``timeout`` seconds."""
+
+    inviter: CoHost
+    invitee_list: tuple[CoHost, ...]
+    extension_info: str
+    timeout: int
+
+
+class ConnectionRequestCancelled(RoomEvent, frozen=True, tag="connection_request_cancelled"):
+    """To the invited room's owner: the inviter took the request back (or the inviter's room is gone)."""
+
+    inviter: CoHost
+
+
+class ConnectionRequestAccepted(RoomEvent, frozen=True, tag="connection_request_accepted"):
+    """To the inviter: ``invitee`` accepted, and its room is now connected."""
+
+    invitee: CoHost
+
+
+class ConnectionRequestRejected(RoomEvent, frozen=True, tag="connection_request_rejected"):
+    """To the inviter: ``invitee`` rejected (or its room is gone)."""
+
+    invitee: CoHost
+
+
+class ConnectionRequestTimeout(RoomEvent, frozen=True, tag="connection_request_timeout"):
+    """To the inviter and to the invited room's owner: nobody answered in time."""
+
+    inviter: CoHost
+    invitee: CoHost
+
+
+class BattleRequestReceived(RoomEvent, frozen=True, tag="battle_request_received"):
+    """To an invited room's owner: ``inviter`` asks for battle ``battle_id`` (``duration`` ms) among
+    ``invitee_list``; it times out in ``timeout`` seconds."""
+
+    battle_id: str
+    inviter: CoHost
+    invitee_list: tuple[CoHost, ...]
+    duration: int
+    extension_info: str
+    timeout: int
+
+
+class BattleRequestCancelled(RoomEvent, frozen=True, tag="battle_request_cancelled"):
+    """To the invited rooms' owners: the inviter took the battle request back."""
+
+    battle_id: str
+    inviter: CoHost
+
+
+class BattleRequestAccepted(RoomEvent, frozen=True, tag="battle_request_accepted"):
+    """To the inviter: ``invitee`` accepted the battle request."""
+
+    battle_id: str
+    invitee: CoHost
+
+
+class BattleRequestRejected(RoomEvent, frozen=True, tag="battle_request_rejected"):
+    """To the inviter: ``invitee`` rejected the battle request."""
+
+    battle_id: str
+    invitee: CoHost
+
+
+class BattleRequestTimeout(RoomEvent, frozen=True, tag="battle_request_timeout"):
+    """To the inviter and to the invited room's owner: the room did not answer in time."""
+
+    battle_id: str
+    inviter: CoHost
+    invitee: CoHost
+
+
 # seats --------------------------------------------------------------------------------------------------
 
 
@@ -288,6 +383,17 @@ AnyRoomEvent = (
     | BattleEnded
     | BattleScoreChanged
     | BattleUserExited
+    | ConnectionUserListChanged
+    | ConnectionRequestReceived
+    | ConnectionRequestCancelled
+    | ConnectionRequestAccepted
+    | ConnectionRequestRejected
+    | ConnectionRequestTimeout
+    | BattleRequestReceived
+    | BattleRequestCancelled
+    | BattleRequestAccepted
+    | BattleRequestRejected
+    | BattleRequestTimeout
     | SeatListChanged
     | PickedOnSeat
     | KickedOffSeat

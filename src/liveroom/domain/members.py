@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 
 import msgspec
 
-from liveroom.domain import battles, callbacks, seats
+from liveroom.domain import battles, callbacks, cohosting, seats
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.callbacks import MembersChanged
 from liveroom.domain.context import Caller, Services
@@ -123,6 +123,7 @@ async def ban(
         )
     )
     try:
+        await cohosting.owners_banned(svc, caller, room_id, wanted)
         for user_id in wanted:
             remaining = await svc.presence.remove(caller.sdkappid, room_id, user_id)
             if remaining is not None:
@@ -222,6 +223,8 @@ async def enter(
             view_count = await tx.add_view(sdkappid, room_id) if new_view else room.view_count
             assert view_count is not None
             admins = await tx.room_admins(sdkappid, room_id)
+            if room.owner_account == user_id:
+                await tx.note_owner_gone(sdkappid, room_id, user_id, None)  # back in time: the room stays connected
             if not admission.already:
                 online = _state(caller, room_id, user_id, online=True, cause=callbacks.ENTER)
                 await callbacks.record(svc, tx, caller, online)
@@ -277,7 +280,9 @@ async def left_room(svc: Services, caller: Caller, room_id: str, user_id: str, r
     if callbacks.wanted(caller, callbacks.MEMBER_STATE_CHANGED):
         cause = callbacks.LEAVE_CAUSES.get(reason, callbacks.LEAVE)
         offline = _state(caller, room_id, user_id, online=False, cause=cause)
-    await seats.vacate(svc, caller, room_id, user_id, offline)
+    owner = await seats.vacate(svc, caller, room_id, user_id, offline)
+    if owner == user_id:
+        await cohosting.owner_left(svc, caller, room_id, user_id, reason)
     await svc.events.publish(
         MemberLeft(
             sdkappid=caller.sdkappid,
@@ -318,7 +323,8 @@ async def dismiss_if_empty(svc: Services, app: AppRecord, room_id: str) -> bool:
         if room is None:
             return False
         await record_dismissal(svc, tx, Caller(app, ""), room, by_system=True)
-        ended = await battles.leave_battles(svc, tx, Caller(app, ""), room_id)
+        ended = await cohosting.room_gone(svc, tx, Caller(app, ""), room_id)
+        ended += await battles.leave_battles(svc, tx, Caller(app, ""), room_id)
     await svc.events.publish(RoomDismissed(sdkappid=sdkappid, room_id=room_id, operator="", reason="empty"))
     await battles.publish(svc, ended)
     return True

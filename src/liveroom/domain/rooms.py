@@ -12,7 +12,7 @@ import binascii
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from liveroom.domain import battles, callbacks
+from liveroom.domain import battles, callbacks, cohosting
 from liveroom.domain.accounts import require_imported
 from liveroom.domain.callbacks import MembersChanged, OwnerChanged, RoomCreated, RoomDestroyed
 from liveroom.domain.context import Caller, Services
@@ -230,7 +230,8 @@ async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStati
         if room is None:
             raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
         await record_dismissal(svc, tx, caller, room, by_system=False)
-        ended = await battles.leave_battles(svc, tx, caller, room_id)
+        ended = await cohosting.room_gone(svc, tx, caller, room_id)
+        ended += await battles.leave_battles(svc, tx, caller, room_id)
     statistic = RoomStatistic.of(room)
     await svc.events.publish(RoomDismissed(sdkappid=caller.sdkappid, room_id=room_id, operator=caller.identifier))
     await battles.publish(svc, ended)
@@ -335,6 +336,7 @@ async def change_owner(svc: Services, caller: Caller, room_id: str, new_owner: s
                 f"NewOwner_Account: {new_owner!r} is banned in this room; unban first",
             )
         await tx.update_room(caller.sdkappid, room_id, RoomChanges(owner_account=new_owner))
+        await tx.set_connection_owner(caller.sdkappid, room_id, new_owner)
         fact = OwnerChanged(
             sdkappid=caller.sdkappid,
             room_id=room_id,

@@ -188,14 +188,16 @@ async def leave_seat(svc: Services, caller: Caller, room_id: str) -> None:
     await _publish(svc, caller, seats)
 
 
-async def vacate(svc: Services, caller: Caller, room_id: str, user_id: str, offline: MembersChanged | None) -> None:
+async def vacate(
+    svc: Services, caller: Caller, room_id: str, user_id: str, offline: MembersChanged | None
+) -> str | None:
     """Free ``user_id``'s seat, if any (they left the room); ``offline``, the after-callback of their leaving, is
-    recorded in the same transaction."""
+    recorded in the same transaction. Answers the room's owner (None: the room is gone)."""
     seats = None
     async with svc.store.write() as tx:
         room = await tx.get_room(caller.sdkappid, room_id)
         if room is None:
-            return
+            return None
         if room.is_seat_enabled:
             # Presence no longer has them: reading the seats frees theirs already (as any seat of a user gone).
             seats = await _seats_of(svc, tx, caller.sdkappid, room)
@@ -207,6 +209,7 @@ async def vacate(svc: Services, caller: Caller, room_id: str, user_id: str, offl
             await callbacks.record(svc, tx, caller, offline)
     if seats is not None:
         await _publish(svc, caller, seats)
+    return room.owner_account
 
 
 # the admin APIs -----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import audience, battles, gifts, members, messages, seats
+from liveroom.domain import audience, battles, cohosting, gifts, members, messages, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
@@ -225,6 +225,8 @@ class RealtimeGateway:
             await self._moderate(session, request)
         elif isinstance(request, protocol.INVITATIONS):
             await self._invitation(session, request)
+        elif isinstance(request, protocol.COHOSTING):
+            await self._cohost(session, request)
         else:
             session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
@@ -363,6 +365,43 @@ class RealtimeGateway:
             answer["Result"] = await self._invitations.answer(caller, request.RoomId, request.Accept)
         else:
             await self._applications.cancel(caller, request.RoomId)
+        session.push(protocol.encode(answer))
+
+    async def _cohost(self, session: Session, request: protocol.CoHosting) -> None:
+        """Co-hosting, for the owner of ``RoomId`` (``domain.cohosting`` checks who owns it)."""
+        caller = self._member_of(session, request.RoomId)
+        svc, room_id = self._svc, request.RoomId
+        answer: dict[str, Any] = {"type": "ok", "ref": request.id}
+        if isinstance(request, protocol.RequestConnection):
+            ask = (request.RoomIdList, request.TimeoutSeconds, request.ExtensionInfo)
+            results = await cohosting.request_connection(svc, caller, room_id, *ask)
+            answer["Result"] = [protocol.request_result(result) for result in results]
+        elif isinstance(request, protocol.CancelConnectionRequest):
+            await cohosting.cancel_connection_request(svc, caller, room_id, request.RoomIdList)
+        elif isinstance(request, protocol.RejectConnection):
+            await cohosting.reject_connection(svc, caller, room_id, request.FromRoomId)
+        elif isinstance(request, protocol.AcceptConnection):
+            await cohosting.accept_connection(svc, caller, room_id, request.FromRoomId)
+        elif isinstance(request, protocol.Disconnect):
+            await cohosting.disconnect(svc, caller, room_id)
+        elif isinstance(request, protocol.RequestBattle):
+            offer = await cohosting.request_battle(
+                svc,
+                caller,
+                room_id,
+                duration=request.Duration,
+                need_response=request.NeedResponse,
+                extension_info=request.ExtensionInfo,
+                room_ids=request.RoomIdList,
+                user_ids=request.UserIdList,
+                seconds=request.TimeoutSeconds,
+            )
+            answer |= protocol.battle_offer(offer)
+        elif isinstance(request, protocol.AcceptBattle | protocol.RejectBattle):
+            accept = not isinstance(request, protocol.RejectBattle)
+            await cohosting.answer_battle(svc, caller, room_id, request.BattleId, accept=accept)
+        else:
+            await cohosting.cancel_battle_request(svc, caller, room_id, request.BattleId)
         session.push(protocol.encode(answer))
 
     async def _leave(self, session: Session, request: protocol.Leave) -> None:

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET
 
+from liveroom.domain.cohosting import BattleOffer, RequestResult
 from liveroom.domain.events import RoomEvent
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.store.interface import RoomRecord, SeatRecord
@@ -188,6 +189,83 @@ class ExitBattle(Request):
     BattleId: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 
 
+# Co-hosting: the owner of ``RoomId`` (a room the connection is in) with other rooms' owners.
+
+RoomIdList = Annotated[list[RoomIdText], msgspec.Meta(max_length=8)]
+TimeoutSeconds = Annotated[int, msgspec.Meta(ge=1, le=600)]
+BattleIdText = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+
+
+class RequestConnection(Request):
+    RoomId: RoomIdText
+    RoomIdList: RoomIdList
+    TimeoutSeconds: TimeoutSeconds = 10
+    ExtensionInfo: str = ""
+
+
+class CancelConnectionRequest(Request):
+    RoomId: RoomIdText
+    RoomIdList: RoomIdList
+
+
+class AcceptConnection(Request):
+    RoomId: RoomIdText
+    FromRoomId: RoomIdText
+
+
+class RejectConnection(AcceptConnection):
+    pass
+
+
+class Disconnect(Request):
+    RoomId: RoomIdText
+
+
+class RequestBattle(Request):
+    """``RoomIdList`` (connected rooms) or ``UserIdList`` (their owners), one of them."""
+
+    RoomId: RoomIdText
+    Duration: int
+    NeedResponse: bool = True
+    ExtensionInfo: str = ""
+    RoomIdList: RoomIdList = []
+    UserIdList: Annotated[list[AccountText], msgspec.Meta(max_length=8)] = []
+    TimeoutSeconds: TimeoutSeconds = 10
+
+
+class CancelBattleRequest(Request):
+    RoomId: RoomIdText
+    BattleId: BattleIdText
+
+
+class AcceptBattle(CancelBattleRequest):
+    pass
+
+
+class RejectBattle(CancelBattleRequest):
+    pass
+
+
+CoHosting = (
+    RequestConnection
+    | CancelConnectionRequest
+    | AcceptConnection
+    | Disconnect
+    | RequestBattle
+    | CancelBattleRequest
+    | AcceptBattle
+)
+COHOSTING = (
+    RequestConnection,
+    CancelConnectionRequest,
+    AcceptConnection,
+    Disconnect,
+    RequestBattle,
+    CancelBattleRequest,
+    AcceptBattle,
+)
+
+
 REQUESTS: dict[str, type[Request]] = {
     "auth": Auth,
     "enter": Enter,
@@ -214,6 +292,15 @@ REQUESTS: dict[str, type[Request]] = {
     "cancel_invitation": CancelInvitation,
     "answer_invitation": AnswerInvitation,
     "cancel_application": CancelApplication,
+    "request_connection": RequestConnection,
+    "cancel_connection_request": CancelConnectionRequest,
+    "accept_connection": AcceptConnection,
+    "reject_connection": RejectConnection,
+    "disconnect": Disconnect,
+    "request_battle": RequestBattle,
+    "cancel_battle_request": CancelBattleRequest,
+    "accept_battle": AcceptBattle,
+    "reject_battle": RejectBattle,
 }
 
 _decode_object = msgspec.json.Decoder(dict[str, Any]).decode
@@ -366,4 +453,28 @@ def room_info(room: RoomRecord, member_count: int) -> dict[str, Any]:
         "SeatTemplate": room.seat_template,
         "Notice": room.notice,
         "MemberCount": member_count,
+    }
+
+
+def request_result(result: RequestResult) -> dict[str, Any]:
+    """A code of ``request_connection`` or ``request_battle`` for one invited room (and host, for a battle)."""
+    item: dict[str, Any] = {"RoomId": result.room_id, "ResultCode": result.code, "ResultMessage": result.message}
+    if result.user_id:
+        item["UserId"] = result.user_id
+    return item
+
+
+def battle_offer(offer: BattleOffer) -> dict[str, Any]:
+    """The answer to ``request_battle``: the battle (StartTime and EndTime 0 while answers are awaited) and a code
+    per invited room."""
+    return {
+        "BattleId": offer.battle_id,
+        "Duration": offer.duration,
+        "NeedResponse": offer.need_response,
+        "ExtensionInfo": offer.extension_info,
+        "StartTime": offer.start_time,
+        "EndTime": offer.end_time,
+        "Inviter": _wire(offer.inviter),
+        "InviteeList": [_wire(invitee) for invitee in offer.invitee_list],
+        "Result": [request_result(result) for result in offer.results],
     }

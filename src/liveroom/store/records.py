@@ -270,6 +270,48 @@ class BattleRoomRecord(msgspec.Struct, frozen=True):
     has_left: bool
 
 
+class RoomConnectionRecord(msgspec.Struct, frozen=True):
+    """A room connected to others (``tables.room_connections``): the rooms of one ``group_id`` are connected."""
+
+    room_id: str
+    group_id: str
+    owner_account: str
+    connected_ms: int
+
+
+class ConnectionRequestRecord(msgspec.Struct, frozen=True):
+    """A connection request waiting for its answer (``tables.connection_requests``); times are Unix ms."""
+
+    sdkappid: int
+    from_room_id: str
+    to_room_id: str
+    inviter: str
+    invitee: str
+    extension_info: str
+    deadline_ms: int
+
+
+class BattleRequestRecord(msgspec.Struct, frozen=True):
+    """A battle request waiting for answers (``tables.battle_requests``); times are Unix ms."""
+
+    sdkappid: int
+    battle_id: str
+    from_room_id: str
+    inviter: str
+    duration_ms: int
+    extension_info: str
+    timeout_ms: int
+    deadline_ms: int
+
+
+class BattleRequestRoomRecord(msgspec.Struct, frozen=True):
+    """A room a battle request invites: ``answer`` 0 none yet, 1 accepted, 2 rejected."""
+
+    room_id: str
+    owner_account: str
+    answer: int
+
+
 def given_fields(changes: msgspec.Struct) -> dict[str, object]:
     """The fields of a changes record that are set, by name, in declaration order."""
     return {name: value for name in changes.__struct_fields__ if (value := getattr(changes, name)) is not UNSET}

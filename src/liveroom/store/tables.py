@@ -277,6 +277,72 @@ battle_rooms = Table(
 
 Index("battle_rooms_room", battle_rooms.c.sdkappid, battle_rooms.c.room_id)
 
+# Co-hosting (decisions.md section 10). Rooms connected together share a ``group_id`` (at most 9 rooms a group); a
+# room is in one group at most. A room leaves its group when it disconnects or is dismissed (the dismissal tells the
+# other rooms, so the row outlives the room's other rows until then). ``owner_gone_ms``: the owner left the room
+# and, unless back before then (Unix ms), the room leaves its group (any node, once); NULL while the owner is in.
+room_connections = Table(
+    "room_connections",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("group_id", _ident(64), nullable=False),
+    Column("owner_account", _ident(32), nullable=False),
+    Column("connected_ms", BigInteger, nullable=False),
+    Column("owner_gone_ms", BigInteger, nullable=True),
+)
+
+Index("room_connections_group", room_connections.c.sdkappid, room_connections.c.group_id)
+Index("room_connections_owner_gone", room_connections.c.owner_gone_ms)
+
+# A connection request waiting for its answer until ``deadline_ms`` (Unix ms); any node times it out once, by a
+# DELETE that hands each request to one transaction.
+connection_requests = Table(
+    "connection_requests",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("from_room_id", _ident(48), primary_key=True),
+    Column("to_room_id", _ident(48), primary_key=True),
+    Column("inviter", _ident(32), nullable=False),
+    Column("invitee", _ident(32), nullable=False),
+    Column("extension_info", Text, nullable=False),
+    Column("deadline_ms", BigInteger, nullable=False),
+)
+
+Index("connection_requests_to", connection_requests.c.sdkappid, connection_requests.c.to_room_id)
+Index("connection_requests_deadline", connection_requests.c.deadline_ms)
+
+# A battle request (NeedResponse) waiting for the invited rooms' answers until ``deadline_ms``; the battle starts,
+# with the rooms that accepted, when every room has answered or the deadline has passed.
+battle_requests = Table(
+    "battle_requests",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("battle_id", _ident(64), primary_key=True),
+    Column("from_room_id", _ident(48), nullable=False),
+    Column("inviter", _ident(32), nullable=False),
+    Column("duration_ms", BigInteger, nullable=False),
+    Column("extension_info", Text, nullable=False),
+    Column("timeout_ms", BigInteger, nullable=False),
+    Column("deadline_ms", BigInteger, nullable=False),
+)
+
+Index("battle_requests_deadline", battle_requests.c.deadline_ms)
+Index("battle_requests_from", battle_requests.c.sdkappid, battle_requests.c.from_room_id)
+
+# The rooms a battle request invites; ``answer`` 0 none yet, 1 accepted, 2 rejected.
+battle_request_rooms = Table(
+    "battle_request_rooms",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("battle_id", _ident(64), primary_key=True),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("owner_account", _ident(32), nullable=False),
+    Column("answer", Integer, nullable=False, server_default="0"),
+)
+
+Index("battle_request_rooms_room", battle_request_rooms.c.sdkappid, battle_request_rooms.c.room_id)
+
 # Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
 ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots, room_gift_senders)
 
@@ -339,9 +405,10 @@ webhook_queues = Table(
 
 Index("webhook_queues_due", webhook_queues.c.next_attempt)
 
-# Keyed by room but outliving it: a dismissed room's events are still to be delivered, and its score stays in the
-# battle it took part in (it leaves the battle instead).
-OUTLIVE_THE_ROOM = (webhook_events, webhook_queues, battle_rooms)
+# Keyed by room but outliving it: a dismissed room's events are still to be delivered, its score stays in the
+# battle it took part in (it leaves the battle instead), and its co-hosting rows are removed by the dismissal, which
+# tells the rooms it was connected to and the inviters waiting for its answer.
+OUTLIVE_THE_ROOM = (webhook_events, webhook_queues, battle_rooms, room_connections, battle_request_rooms)
 
 # The web console's operators (liveroom operator add) and their signed-in sessions (the cookie's id, hashed).
 operators = Table(

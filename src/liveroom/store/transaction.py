@@ -16,6 +16,7 @@ from __future__ import annotations
 from liveroom.store.queries.accounts import AccountQueries
 from liveroom.store.queries.apps import AppQueries
 from liveroom.store.queries.battles import BattleQueries
+from liveroom.store.queries.cohosting import CoHostingQueries
 from liveroom.store.queries.gifts import GiftQueries
 from liveroom.store.queries.members import MemberQueries
 from liveroom.store.queries.metadata import MetadataQueries
@@ -34,6 +35,7 @@ class Transaction(
     SeatQueries,
     GiftQueries,
     BattleQueries,
+    CoHostingQueries,
     WebhookQueries,
     OperatorQueries,
 ):
