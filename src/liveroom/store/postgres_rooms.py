@@ -15,9 +15,9 @@ node that restarted or a change made with psql are all seen by the next batch.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
+from liveroom.batches import Batches
 from liveroom.store.queries.rooms import room_from_row
 from liveroom.store.records import RoomRecord
 from liveroom.store.sql import Row
@@ -40,7 +40,7 @@ READ_ROOMS = (
 _ROOM_ID = 2  # the first column of the row, never NULL when the row is answered
 
 Fetch = Callable[..., Awaitable[list[Row]]]
-_Waiter = tuple[int, str, "asyncio.Future[RoomRecord | None]"]
+Key = tuple[int, str]
 
 
 class RoomReads:
@@ -48,60 +48,20 @@ class RoomReads:
 
     def __init__(self, fetch: Fetch) -> None:
         self._fetch = fetch
-        self._waiting: list[_Waiter] = []
-        self._running: set[asyncio.Task[None]] = set()
-        self._scheduled = False
-        self._kept: dict[tuple[int, str], tuple[str, RoomRecord]] = {}
+        self._batches: Batches[Key, RoomRecord | None] = Batches(
+            self._read_rooms, in_flight=IN_FLIGHT, name="liveroom-room-reads"
+        )
+        self._kept: dict[Key, tuple[str, RoomRecord]] = {}
 
     async def get(self, sdkappid: int, room_id: str) -> RoomRecord | None:
-        loop = asyncio.get_running_loop()
-        answer: asyncio.Future[RoomRecord | None] = loop.create_future()
-        self._waiting.append((sdkappid, room_id, answer))
-        if not self._scheduled and len(self._running) < IN_FLIGHT:
-            # After the callbacks already ready: the other requests of this loop turn join the batch.
-            self._scheduled = True
-            loop.call_soon(self._start)
-        return await answer
+        return await self._batches.get((sdkappid, room_id))
 
-    def _start(self) -> None:
-        self._scheduled = False
-        if not self._waiting or len(self._running) >= IN_FLIGHT:
-            return
-        batch, self._waiting = self._waiting, []
-        task = asyncio.get_running_loop().create_task(self._read(batch), name="liveroom-room-reads")
-        self._running.add(task)
-        task.add_done_callback(self._ended)
-
-    def _ended(self, task: asyncio.Task[None]) -> None:
-        self._running.discard(task)
-        if self._waiting and not self._scheduled:
-            self._scheduled = True
-            asyncio.get_running_loop().call_soon(self._start)
-
-    async def _read(self, batch: list[_Waiter]) -> None:
-        try:
-            rooms = await self._read_rooms(batch)
-        except BaseException as exc:
-            for _, _, answer in batch:
-                if answer.done():
-                    continue
-                if isinstance(exc, Exception):
-                    answer.set_exception(exc)
-                else:
-                    answer.cancel()
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for (_, _, answer), room in zip(batch, rooms, strict=True):
-            if not answer.done():
-                answer.set_result(room)
-
-    async def _read_rooms(self, batch: Sequence[_Waiter]) -> list[RoomRecord | None]:
+    async def _read_rooms(self, batch: Sequence[Key]) -> list[RoomRecord | None]:
         kept = self._kept
-        sdkappids = [sdkappid for sdkappid, _, _ in batch]
-        room_ids = [room_id for _, room_id, _ in batch]
+        sdkappids = [sdkappid for sdkappid, _ in batch]
+        room_ids = [room_id for _, room_id in batch]
         # What was kept when the batch was sent: another batch may drop or replace it before this one is answered.
-        known = [kept.get((s, r)) for s, r, _ in batch]
+        known = [kept.get(key) for key in batch]
         versions = [None if entry is None else entry[0] for entry in known]
         rows = await self._fetch(READ_ROOMS, sdkappids, room_ids, versions)
         rooms: list[RoomRecord | None] = [None] * len(batch)
@@ -124,11 +84,5 @@ class RoomReads:
         return rooms
 
     async def close(self) -> None:
-        for task in list(self._running):
-            task.cancel()
-        if self._running:
-            await asyncio.wait(self._running)
-        waiting, self._waiting = self._waiting, []
-        for _, _, answer in waiting:
-            answer.cancel()
+        await self._batches.close()
         self._kept.clear()
