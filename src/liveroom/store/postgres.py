@@ -159,6 +159,52 @@ class _Scope:
             self._store.outbox_committed()
 
 
+class _OneStatement(PostgresConnection):
+    """A connection outside any transaction, for one read statement: its own snapshot, no BEGIN, no COMMIT."""
+
+    __slots__ = ("_used",)
+
+    def __init__(self, db: Connection) -> None:
+        super().__init__(db)
+        self._used = False
+
+    def _once(self) -> None:
+        if self._used:
+            raise AssertionError("store.read_one() runs one statement; use store.read() for more")
+        self._used = True
+
+    async def fetchall(self, statement: Statement, args: Sequence[Any] = ()) -> list[Row]:
+        self._once()
+        return await super().fetchall(statement, args)
+
+    async def fetchone(self, statement: Statement, args: Sequence[Any] = ()) -> Row | None:
+        self._once()
+        return await super().fetchone(statement, args)
+
+
+class _StatementScope:
+    """``async with`` block around one read statement on one pooled connection (one round trip instead of three)."""
+
+    __slots__ = ("_db", "_store")
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._db: Connection | None = None
+
+    async def __aenter__(self) -> Transaction:
+        self._db = await self._store.acquire()
+        return Transaction(_OneStatement(self._db), write=False)
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        db, self._db = self._db, None
+        assert db is not None
+        pool = self._store.pool
+        if isinstance(exc, BaseException) and _lost(exc, db):
+            await _drop(pool, db)
+            raise ConnectionLost("database: the connection was lost; retry later") from exc
+        await pool.release(db)
+
+
 # What a broken connection raises: the network, the server going away or terminating the backend (57P01 ...), and
 # asyncpg's protocol left between two states by either.
 _LOST = (
@@ -256,6 +302,9 @@ class PostgresStore:
 
     def read(self) -> _Scope:
         return _Scope(self, write=False)
+
+    def read_one(self) -> _StatementScope:
+        return _StatementScope(self)
 
     def write(self) -> _Scope:
         return _Scope(self, write=True)
