@@ -493,7 +493,34 @@ def table(results: dict[str, Any]) -> str:
         if "cross_node" in run_:
             line += f"; cross-node create/read/update: {'ok' if run_['cross_node']['ok'] else 'FAILED'}"
         lines.append(line)
+    for counts, ratios in results.get("node_count_ratios", {}).items():
+        n = counts.split("/")[0]
+        shown = ", ".join(f"{name} {ratio:.2f}x" for name, ratio in ratios.items())
+        lines.append(f"CPU per request (nodes + PostgreSQL backends + Redis), {n} nodes over 1 node: {shown}")
     return "\n".join(lines)
+
+
+def cpu_per_request(r: dict[str, Any]) -> float:
+    """What a request costs the deployment: the nodes, this run's PostgreSQL backends and Redis."""
+    return float(r["server_cpu_us_per_request"] + r["pg_backend_cpu_us_per_request"] + r["redis_cpu_us_per_request"])
+
+
+def node_count_ratios(results: dict[str, Any]) -> dict[str, Any]:
+    """For each node count beyond one: its CPU per request over one node's, per workload and for the ceiling."""
+    runs = {r["nodes"]: r for r in results["runs"]}
+    one = runs.get(1)
+    out: dict[str, Any] = {}
+    if one is None:
+        return out
+    for n, r in runs.items():
+        if n == 1:
+            continue
+        ratios = {"ceiling": round(cpu_per_request(r["ceiling"]) / max(0.1, cpu_per_request(one["ceiling"])), 2)}
+        for name, w in r["workloads"].items():
+            if name in one["workloads"]:
+                ratios[name] = round(cpu_per_request(w) / max(0.1, cpu_per_request(one["workloads"][name])), 2)
+        out[f"{n}/1"] = ratios
+    return out
 
 
 def problems(results: dict[str, Any]) -> list[str]:
@@ -575,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
             log(f"kept {tmp}")
         else:
             shutil.rmtree(tmp, ignore_errors=True)
+    results["node_count_ratios"] = node_count_ratios(results)
     results["elapsed_s"] = round(time.time() - started, 1)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")

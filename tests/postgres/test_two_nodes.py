@@ -69,3 +69,38 @@ async def test_a_room_made_on_one_node_is_changed_and_destroyed_on_the_other(
     finally:
         await a.http.aclose()
         await b.http.aclose()
+
+
+async def test_a_read_on_one_node_right_after_a_write_answered_on_the_other_is_never_stale(
+    app_db: str, start_server: StartServer
+) -> None:
+    """Each node keeps the rooms it reads; a change answered by the other node must show in the very next read."""
+    nodes = [start_server(app_db), start_server(app_db)]
+    https = [client_for(node) for node in nodes]
+    a, b = (LiveClient(http) for http in https)
+    busy = [LiveClient(client_for(node)) for node in nodes for _ in range(3)]
+    stop = asyncio.Event()
+
+    async def keep_reading(live: LiveClient) -> None:
+        # Reads of the room on both nodes all along, so that it is kept and reads are answered together.
+        while not stop.is_set():
+            await room_info(live, "hot")
+
+    try:
+        await a.create_room("hot")
+        readers = [asyncio.create_task(keep_reading(live)) for live in busy]
+        for i in range(150):
+            writer, reader = (a, b) if i % 2 else (b, a)
+            await writer.ok("update_room_info", {"RoomInfo": {"RoomId": "hot", "Notice": f"change {i}"}})
+            assert (await room_info(reader, "hot"))["Notice"] == f"change {i}", i
+        stop.set()
+        await asyncio.wait_for(asyncio.gather(*readers), REQUEST_TIMEOUT)
+        for i in range(10):
+            await a.ok("destroy_room", {"RoomId": "hot"})
+            await b.fails(100004, "get_room_info", {"RoomId": "hot"})
+            await a.create_room("hot", RoomName=f"again {i}")
+            assert (await room_info(b, "hot"))["RoomName"] == f"again {i}"
+    finally:
+        stop.set()
+        for live in (a, b, *busy):
+            await live.http.aclose()

@@ -60,6 +60,25 @@ async def test_a_room_s_capacity_holds_for_all_nodes_together(nodes: list[RedisP
     assert not await nodes[1].is_present(SDKAPPID, ROOM, refused)
 
 
+async def test_counts_asked_at_once_each_answer_their_room_including_entries_just_answered_elsewhere(
+    nodes: list[RedisPresence],
+) -> None:
+    """A node sends the counts asked together to Redis in one call: each answers its own room, and an entry that
+    another node answered before the count was asked is always in it."""
+    a, b, c = nodes
+    rooms = [(SDKAPPID + app, f"room-{i}") for app in (0, 1) for i in range(6)]
+    for n, (sdkappid, room_id) in enumerate(rooms):
+        for k in range(n % 4):
+            await nodes[k % 3].enter(sdkappid, room_id, f"user-{k}", capacity=100)
+    asked = [*rooms, *rooms, (SDKAPPID + 2, "room-0")]
+    counts = await asyncio.gather(*(a.member_count(sdkappid, room_id) for sdkappid, room_id in asked))
+    assert counts == [n % 4 for n in range(len(rooms))] * 2 + [0]
+    for k in range(30):
+        await b.enter(SDKAPPID, "busy", f"member-{k}", capacity=100)
+        together = await asyncio.gather(*(node.member_count(SDKAPPID, "busy") for node in (a, c) for _ in range(5)))
+        assert together == [k + 1] * 10
+
+
 async def test_a_user_through_two_nodes_is_one_member_until_they_leave_on_both(nodes: list[RedisPresence]) -> None:
     a, b, c = nodes
     assert await a.enter(SDKAPPID, ROOM, "alice", capacity=1) == Admission(True, False, 1)

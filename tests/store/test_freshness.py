@@ -8,6 +8,7 @@ write before its COMMIT. The room tests run on every backend of ``tests/store/te
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 import sys
 from collections.abc import AsyncIterator
@@ -56,6 +57,28 @@ async def test_get_room_sees_this_stores_writes_of_every_kind_at_once(store: Sto
     await insert_rooms(store, APP, [room_record("r1", room_name="again")])
     room = await store.get_room(APP, "r1")
     assert room is not None and room.room_name == "again"
+
+
+async def test_reads_made_at_once_each_answer_their_own_room(store: Store) -> None:
+    """Reads in flight together (PostgreSQL answers them with one statement): kept, changed, missing and repeated
+    rooms, of two apps, each answered as committed."""
+    await insert_rooms(store, APP, [room_record(f"r{i}", notice=f"first {i}") for i in range(20)])
+    await insert_rooms(store, APP + 1, [room_record("r0", notice="the other app's")])
+    for i in range(0, 20, 2):
+        await _read_twice(store, f"r{i}")
+    async with store.write() as tx:
+        for i in range(0, 20, 3):
+            assert await tx.update_room(APP, f"r{i}", RoomChanges(notice=f"second {i}"))
+    expected = {(APP, f"r{i}"): (f"second {i}" if i % 3 == 0 else f"first {i}") for i in range(20)}
+    expected[APP + 1, "r0"] = "the other app's"
+    asked = [*expected, *expected, (APP, "r20"), (APP + 1, "r1"), (APP + 2, "r0")]
+    random.Random(7).shuffle(asked)
+    for _ in range(2):  # then again, with every room kept
+        rooms = await asyncio.gather(*(store.get_room(sdkappid, room_id) for sdkappid, room_id in asked))
+        answered = {
+            k: (None if room is None else (room.room_id, room.notice)) for k, room in zip(asked, rooms, strict=True)
+        }
+        assert answered == {key: (key[1], expected[key]) if key in expected else None for key in asked}
 
 
 async def test_get_room_sees_another_stores_writes_at_once(store: Store, backend: Backend) -> None:

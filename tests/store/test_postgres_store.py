@@ -399,3 +399,21 @@ def test_serve_names_an_unreachable_database_without_its_password() -> None:
     assert result.returncode == 12, result.stderr  # ExitStatus.DATABASE_UNREACHABLE
     assert "cannot connect to the database postgresql://someone:***@127.0.0.1:1/live" in result.stderr
     assert "hunter2" not in result.stderr + result.stdout
+
+
+async def test_a_one_statement_read_runs_outside_a_transaction_and_refuses_a_second(
+    nodes: tuple[PostgresStore, PostgresStore],
+) -> None:
+    a, b = nodes
+    async with a.write() as tx:
+        await tx.insert_app(app_record())
+    await insert_rooms(a, APP, [room_record(f"r{i}") for i in range(3)])
+    async with b.read_one() as tx:
+        assert [room.room_id for room in await tx.list_public_rooms(APP, None, 10)] == ["r0", "r1", "r2"]
+        with pytest.raises(AssertionError, match="one statement"):
+            await tx.get_room(APP, "r0")
+    # The connection went back to the pool outside any transaction: a write on it commits for everyone.
+    async with b.write() as tx:
+        assert await tx.update_room(APP, "r0", RoomChanges(notice="seen"))
+    room = await a.get_room(APP, "r0")
+    assert room is not None and room.notice == "seen"

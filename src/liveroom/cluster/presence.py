@@ -38,6 +38,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from liveroom import background
+from liveroom.batches import Batches
 from liveroom.cluster.own_members import Member, OwnMembers
 from liveroom.cluster.presence_store import NODE_ID_LENGTH, PresenceLost, PresenceStore
 from liveroom.domain.presence import Admission, Evicted, Lost, Page
@@ -83,6 +84,10 @@ class RedisPresence:
         self._restoring = asyncio.Lock()
         self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
+        # get_room_info asks a count per request: the counts asked together go to Redis as one script call.
+        self._counts: Batches[tuple[int, str], int] = Batches(
+            lambda rooms: self._store.counts(rooms, self._now_ms()), in_flight=2, name="liveroom-member-counts"
+        )
 
     @property
     def complete(self) -> bool:
@@ -110,7 +115,7 @@ class RedisPresence:
 
     async def member_count(self, sdkappid: int, room_id: str) -> int:
         return await self._shared(
-            lambda: self._store.count(sdkappid, room_id, self._now_ms()), lambda: self._own.count(sdkappid, room_id)
+            lambda: self._counts.get((sdkappid, room_id)), lambda: self._own.count(sdkappid, room_id)
         )
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
@@ -333,3 +338,4 @@ class RedisPresence:
     async def close(self) -> None:
         task, self._task = self._task, None
         await background.stop(task)
+        await self._counts.close()

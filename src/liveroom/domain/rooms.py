@@ -294,7 +294,7 @@ def _encode_cursor(room: RoomListing) -> str:
 async def list_rooms(svc: Services, caller: Caller, next_cursor: str, count: int) -> tuple[list[RoomListing], str]:
     """One page of public rooms, most viewed first, and the cursor of the next page ("" after the last)."""
     after = _decode_cursor(next_cursor)
-    async with svc.store.read() as tx:
+    async with svc.store.read_one() as tx:
         rooms = await tx.list_public_rooms(caller.sdkappid, after, count + 1)
     if len(rooms) <= count:
         return rooms, ""

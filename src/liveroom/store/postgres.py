@@ -4,9 +4,10 @@ The SQL is the shared transaction's (``transaction``); this module runs it on po
 transactions run at READ COMMITTED and lock what they read (see ``transaction``). Read transactions are
 REPEATABLE READ and READ ONLY: one snapshot per scope, as SQLite gives, and never a serialization failure.
 
-``app_version()`` runs on every request, so it answers from memory; a connection LISTENs on a channel that
-``bump_app_version`` NOTIFYs on commit and drops the cached value, so a change made by any process is seen on
-the next request.
+``get_room`` (the hot read) answers the reads of one moment with one statement and keeps rooms by their row
+version (``postgres_rooms``). ``app_version()`` runs on every request, so it answers from memory; a connection
+LISTENs on a channel that ``bump_app_version`` NOTIFYs on commit and drops the cached value, so a change made by any
+process is seen on the next request.
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from asyncpg.pool import PoolConnectionProxy
 from liveroom import background
 from liveroom.store import migrate
 from liveroom.store.interface import ConnectionLost, count_commit
+from liveroom.store.postgres_rooms import RoomReads
 from liveroom.store.queries.apps import APP_VERSION
-from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
+from liveroom.store.queries.rooms import COUNT_ROOMS
 from liveroom.store.records import RoomRecord
 from liveroom.store.sql import Batch, Row, Statement
 from liveroom.store.transaction import Transaction
@@ -35,7 +37,6 @@ log = logging.getLogger(__name__)
 CHANNEL = "liveroom_app_version"
 _RECONNECT_SECONDS = 1.0
 _NOTIFY = "SELECT pg_notify($1, $2)"
-_GET_ROOM = GET_ROOM.postgres
 _APP_VERSION = APP_VERSION.postgres
 
 if TYPE_CHECKING:
@@ -161,6 +162,52 @@ class _Scope:
             self._store.outbox_committed()
 
 
+class _OneStatement(PostgresConnection):
+    """A connection outside any transaction, for one read statement: its own snapshot, no BEGIN, no COMMIT."""
+
+    __slots__ = ("_used",)
+
+    def __init__(self, db: Connection) -> None:
+        super().__init__(db)
+        self._used = False
+
+    def _once(self) -> None:
+        if self._used:
+            raise AssertionError("store.read_one() runs one statement; use store.read() for more")
+        self._used = True
+
+    async def fetchall(self, statement: Statement, args: Sequence[Any] = ()) -> list[Row]:
+        self._once()
+        return await super().fetchall(statement, args)
+
+    async def fetchone(self, statement: Statement, args: Sequence[Any] = ()) -> Row | None:
+        self._once()
+        return await super().fetchone(statement, args)
+
+
+class _StatementScope:
+    """``async with`` block around one read statement on one pooled connection (one round trip instead of three)."""
+
+    __slots__ = ("_db", "_store")
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._db: Connection | None = None
+
+    async def __aenter__(self) -> Transaction:
+        self._db = await self._store.acquire()
+        return Transaction(_OneStatement(self._db), write=False)
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        db, self._db = self._db, None
+        assert db is not None
+        pool = self._store.pool
+        if isinstance(exc, BaseException) and _lost(exc, db):
+            await _drop(pool, db)
+            raise ConnectionLost("database: the connection was lost; retry later") from exc
+        await pool.release(db)
+
+
 # What a broken connection raises: the network, the server going away or terminating the backend (57P01 ...), and
 # asyncpg's protocol left between two states by either.
 _LOST = (
@@ -229,6 +276,7 @@ class PostgresStore:
         self._app_version: int | None = None
         self._generation = 0
         self._outbox_listeners: list[Callable[[], None]] = []
+        self._rooms = RoomReads(self._fetch_all)
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each commit of this process that wrote webhook events."""
@@ -261,6 +309,7 @@ class PostgresStore:
         if listener is not None:
             listener.remove_termination_listener(self._listener_lost)
             await listener.close()
+        await self._rooms.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
@@ -268,6 +317,9 @@ class PostgresStore:
 
     def read(self) -> _Scope:
         return _Scope(self, write=False)
+
+    def read_one(self) -> _StatementScope:
+        return _StatementScope(self)
 
     def write(self) -> _Scope:
         return _Scope(self, write=True)
@@ -288,10 +340,14 @@ class PostgresStore:
 
     async def _fetch(self, query: str, *args: Any) -> Row | None:
         """One read statement outside a transaction, on a second connection when the first is found broken."""
+        rows = await self._fetch_all(query, *args)
+        return rows[0] if rows else None
+
+    async def _fetch_all(self, query: str, *args: Any) -> list[Row]:
         for attempt in range(2):
             db = await self.acquire()
             try:
-                row = cast(Row | None, await db.fetchrow(query, *args))
+                rows = cast(list[Row], await db.fetch(query, *args))
             except BaseException as exc:
                 if not _lost(exc, db):
                     await self.pool.release(db)
@@ -301,16 +357,15 @@ class PostgresStore:
                     raise ConnectionLost("database: the connection was lost; retry later") from exc
                 continue
             await self.pool.release(db)
-            return row
+            return rows
         raise AssertionError("unreachable")
 
     async def ping(self) -> None:
         await self._fetch("SELECT 1")
 
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
-        # One statement is its own snapshot: one round trip instead of BEGIN, SELECT, COMMIT.
-        row = await self._fetch(_GET_ROOM, sdkappid, room_id)
-        return None if row is None else room_from_row(row)
+        # The reads of a moment share one statement, itself a snapshot: no BEGIN, no COMMIT (``postgres_rooms``).
+        return await self._rooms.get(sdkappid, room_id)
 
     # app version --------------------------------------------------------------------------------------------
     async def app_version(self) -> int:

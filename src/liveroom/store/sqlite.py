@@ -177,6 +177,10 @@ class SQLiteStore:
         assert self._read_scope is not None, "store is not open"
         return self._read_scope
 
+    def read_one(self) -> _ReadScope:
+        # BEGIN and COMMIT cost no round trip here.
+        return self.read()
+
     def write(self) -> GroupCommit:
         assert self._write_scope is not None, "store is not open"
         return self._write_scope
