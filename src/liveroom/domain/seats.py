@@ -179,6 +179,26 @@ async def approvers(svc: Services, caller: Caller, room_id: str) -> frozenset[st
     return frozenset(admins) | ({owner} if owner else set())
 
 
+async def seat_if_free(
+    svc: Services, tx: Transaction, caller: Caller, room_id: str, index: int
+) -> SeatListChanged | None:
+    """In ``tx``, seat ``caller`` on seat ``index`` if they still may (an approved application, an accepted
+    invitation): the room has that seat, free and unlocked, and ``caller`` is online and not seated. The event to
+    publish once ``tx`` has committed, None when the seat could not be taken (nothing is changed)."""
+    room = await tx.get_room(caller.sdkappid, room_id)
+    if room is None or not room.is_seat_enabled or not 0 <= index < room.max_seat_count:
+        return None
+    seats = await _seats_of(svc, tx, caller.sdkappid, room)
+    seat = seats.seats[index]
+    if seat.is_taken_disabled or seat.member_account is not None or seats.of(caller.identifier) is not None:
+        return None
+    if not await svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
+        return None
+    seats.set(index, member_account=caller.identifier)
+    await seats.save(svc, tx, caller)
+    return seats.list_changed(caller)
+
+
 async def leave_seat(svc: Services, caller: Caller, room_id: str) -> None:
     async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)

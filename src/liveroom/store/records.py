@@ -94,6 +94,19 @@ class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
     is_audio_disabled: bool = False
 
 
+class SeatRequestRecord(msgspec.Struct, frozen=True):
+    """A pending seat application or invitation: the columns of ``tables.seat_requests``, in the order a store
+    selects them. ``member_account`` is the applicant or the invitee, ``operator`` who applied or invited."""
+
+    sdkappid: int
+    room_id: str
+    member_account: str
+    kind: str
+    seat_index: int
+    operator: str
+    deadline_ms: int
+
+
 class RoomListing(msgspec.Struct, frozen=True):
     """One room of a get_room_list page: the fields the list answers (sort key included), in the order a store
     selects them. A store reads only these columns for a page, not the whole room."""
