@@ -85,13 +85,15 @@ class RoomRecord(msgspec.Struct, frozen=True):
 
 
 class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """One seat of a room. A seat with no stored row is free and unlocked."""
+    """One seat of a room. A seat with no stored row is free and unlocked. ``is_microphone_closed``: the owner or an
+    admin closed its guest's microphone (liveroom's addition to the seat's fields)."""
 
     index: int
     member_account: str | None = None
     is_taken_disabled: bool = False
     is_video_disabled: bool = False
     is_audio_disabled: bool = False
+    is_microphone_closed: bool = False
 
 
 class SeatRequestRecord(msgspec.Struct, frozen=True):

@@ -160,6 +160,8 @@ room_seats = Table(
     Column("is_taken_disabled", Boolean, nullable=False, server_default=text("false")),
     Column("is_video_disabled", Boolean, nullable=False, server_default=text("false")),
     Column("is_audio_disabled", Boolean, nullable=False, server_default=text("false")),
+    # The owner or an admin closed the microphone of the seat's guest (close_microphone); a new guest's is open.
+    Column("is_microphone_closed", Boolean, nullable=False, server_default=text("false")),
 )
 
 room_robots = Table(

@@ -1,4 +1,5 @@
-"""Seat requests: pending seat applications and invitations, each with its stored deadline.
+"""Guests: pending seat applications and invitations, each with its stored deadline, and the microphone of a
+seat's guest as the owner or an admin closed it.
 
 Revision ID: 0007
 Revises: 0006
@@ -32,8 +33,13 @@ def upgrade() -> None:
         sa.Column("deadline_ms", sa.BigInteger, nullable=False),
     )
     op.create_index("seat_requests_deadline", "seat_requests", ["deadline_ms"])
+    op.add_column(
+        "room_seats", sa.Column("is_microphone_closed", sa.Boolean, nullable=False, server_default=sa.text("false"))
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("room_seats") as batch:
+        batch.drop_column("is_microphone_closed")
     op.drop_index("seat_requests_deadline", table_name="seat_requests")
     op.drop_table("seat_requests")

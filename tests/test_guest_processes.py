@@ -1,8 +1,11 @@
-"""Seat invitations and applications are stored deadlines: seen through real ``liveroom serve`` processes and the
-SDK's ``RealtimeClient``. A pending invitation survives kill -9 and a restart and is still answered; one whose time
-comes while no node runs is timed out by the next, once. With two nodes on one PostgreSQL and one Redis each
-request times out once (one node or the other), and an answer and a cancellation sent at once through different
-nodes end an invitation one way only."""
+"""Guests' state is stored: seen through real ``liveroom serve`` processes and the SDK's ``RealtimeClient``.
+
+Seat invitations and applications are stored deadlines: a pending invitation survives kill -9 and a restart and is
+still answered; one whose time comes while no node runs is timed out by the next, once. With two nodes on one
+PostgreSQL and one Redis each request times out once (one node or the other), and an answer and a cancellation
+sent at once through different nodes end an invitation one way only. A guest's microphone closed by the owner is
+still closed after kill -9 and a restart, in the seat list over REST and in the realtime seat lists.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,13 @@ from typing import cast
 import pytest
 
 from liveroom.client import NotFoundError, RealtimeClient, RoomEvent
-from liveroom.client.realtime import SeatApplicationResult, SeatInvitation, SeatInvitationResult
+from liveroom.client.realtime import (
+    MicrophoneChanged,
+    SeatApplicationResult,
+    SeatInvitation,
+    SeatInvitationResult,
+    SeatListChanged,
+)
 from tests.helpers import POSTGRESQL, SDKAPPID, LiveClient, tencent_sig
 from tests.test_server_process import (
     Server,
@@ -237,3 +246,40 @@ async def test_an_answer_and_a_cancellation_through_two_nodes_end_an_invitation_
                 await alice.leave_seat(ROOM)
             wins[won[0]] += 1
     print(f"answers that won: {dict(wins)}")
+
+
+async def test_a_microphone_closed_by_the_owner_is_still_closed_after_kill_9_and_a_restart(
+    app_db: str, start_server: StartServer, connect: Callable[[Server], LiveClient]
+) -> None:
+    first = start_server(app_db, env=ENV)
+    await seat_room(connect(first), "alice")
+    async with in_room((first, "host"), (first, "alice")) as (host, alice):
+        assert await alice.take_seat(ROOM, 1) == "taken"
+        await host.close_microphone(ROOM, "alice")
+        closed = await until(alice, MicrophoneChanged)
+        assert isinstance(closed, MicrophoneChanged) and (closed.index, closed.is_open) == (1, False)
+        first.kill()
+
+    restarted = start_server(app_db, env=ENV)
+    live = connect(restarted)
+    async with in_room((restarted, "host"), (restarted, "alice")) as (host, alice):
+        listed = (await live.ok("get_seat_list", {"RoomId": ROOM}, service=MIC))["Response"]["SeatList"]
+        assert [(s["Member_Account"], s["IsMicrophoneClosed"]) for s in listed] == [
+            ("", False),
+            ("alice", True),
+            ("", False),
+        ]
+        # The next seat change tells the room the seats as they are: alice's microphone still closed.
+        assert await host.take_seat(ROOM, 0) == "taken"
+        changed = await until(alice, SeatListChanged)
+        assert isinstance(changed, SeatListChanged)
+        assert [(s.member_account, s.is_microphone_closed) for s in changed.seat_list] == [
+            ("host", False),
+            ("alice", True),
+            ("", False),
+        ]
+        await host.open_microphone(ROOM, "alice")
+        opened = await until(alice, MicrophoneChanged)
+        assert isinstance(opened, MicrophoneChanged) and opened.is_open
+        changed = await until(alice, SeatListChanged)
+        assert isinstance(changed, SeatListChanged) and not changed.seat_list[1].is_microphone_closed
