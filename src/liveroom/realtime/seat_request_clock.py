@@ -18,6 +18,7 @@ from liveroom import background
 from liveroom.domain import seat_requests
 from liveroom.domain.context import Services
 from liveroom.domain.events import AnyRoomEvent, SeatApplication, SeatInvitation
+from liveroom.store.interface import ConnectionLost
 
 log = logging.getLogger("liveroom.realtime")
 
@@ -52,6 +53,10 @@ class SeatRequestClock:
             self._wake.clear()
             try:
                 wait = await self.tick()
+            except ConnectionLost as lost:
+                # The database is restarting or out of reach; the deadlines are stored and wait for it.
+                log.warning("seat requests: timing out due requests failed (%s); trying again", lost)
+                wait = 1.0
             except Exception:
                 log.exception("seat requests: timing out due requests failed; trying again")
                 wait = 1.0
