@@ -6,7 +6,7 @@ room over real WebSockets.
 1. ``inproc``: the ASGI app called in-process (as ``bench.inproc``: no network, no HTTP parsing) on one node's
    presence (``LocalPresence``) holding ``--members`` members of one room, entered through ``Presence.enter`` as
    the gateway enters them; ``get_member_list`` timed call by call, the first page and pages deep in the list
-   (walking ``Next`` to the end again and again).
+   (walking ``Next`` to the end again and again), beside ``get_room_info`` of the same room in the same run.
 2. ``redis``: ``liveroom serve --redis`` on core 0 (SQLite), the members held in Redis by a second "node" in this
    process (a ``RedisPresence`` that enters and refreshes them, as another node of the deployment would), and
    ``get_member_list`` over HTTP from core 1, one request at a time, walking every page: the wall time per request.
@@ -69,6 +69,16 @@ async def page_inproc(members: int, pages: int) -> dict[str, Any]:
             await presence.enter(SDKAPPID, ROOM, f"m{i}", members + 1)
         filled = time.perf_counter() - started
         first = json.dumps({"RoomId": ROOM, "Next": ""}).encode()
+        # The same-run reference: get_room_info of the same room, whose cost does not depend on the members.
+        room_infos: list[float] = []
+        room_infos_cpu: list[float] = []
+        read_room = json.dumps({"RoomId": ROOM}).encode()
+        for _ in range(pages):
+            t0, c0 = time.perf_counter(), time.process_time()
+            answer = await call("get_room_info", read_room)
+            room_infos.append(time.perf_counter() - t0)
+            room_infos_cpu.append(time.process_time() - c0)
+            assert b'"ErrorCode":0,' in answer, answer
         firsts: list[float] = []
         deep: list[float] = []
         # CPU time of each call too: on a machine shared with other jobs the wall time's tail is the scheduler's.
@@ -100,6 +110,8 @@ async def page_inproc(members: int, pages: int) -> dict[str, Any]:
     return {
         "members_online": members,
         "entering_them_through_presence_s": round(filled, 2),
+        "get_room_info_for_comparison": percentiles(room_infos),
+        "get_room_info_cpu": percentiles(room_infos_cpu),
         "first_page": percentiles(firsts),
         "first_page_cpu": percentiles(firsts_cpu),
         "first_page_cpu_us_with_the_bench_s_own": round(cpu_first * 1e6, 1),

@@ -314,8 +314,10 @@ EXAMPLES: list[tuple[AnyRoomEvent, str]] = [
             "seat_list_changed",
             "bob",
             '{"SeatList":['
-            '{"Index":0,"Member_Account":"bob","IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":false},'
-            '{"Index":1,"Member_Account":"","IsTakenDisabled":true,"IsVideoDisabled":false,"IsAudioDisabled":false}'
+            '{"Index":0,"Member_Account":"bob","IsTakenDisabled":false,"IsVideoDisabled":false,"IsAudioDisabled":false,'
+            '"IsMicrophoneClosed":false},'
+            '{"Index":1,"Member_Account":"","IsTakenDisabled":true,"IsVideoDisabled":false,"IsAudioDisabled":false,'
+            '"IsMicrophoneClosed":false}'
             "]}",
         ),
     ),

@@ -64,6 +64,9 @@ class Settings:
     # Realtime connections not yet authenticated, per client address (per process).
     realtime_unauthenticated_per_address: int = 64
     seat_application_timeout_seconds: float = 60.0
+    # How often a process looks for seat requests other processes made that have timed out (it sleeps no longer
+    # than until the next of its own times out).
+    seat_request_poll_seconds: float = 1.0
     # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
     empty_room_dismiss_seconds: float = 30 * 60.0
     # Webhooks: a sender's claim on a room's events lasts this long (then another sender takes the room over).
@@ -107,6 +110,7 @@ class Settings:
             "realtime_heartbeat_timeout_seconds",
             "realtime_messages_per_second",
             "seat_application_timeout_seconds",
+            "seat_request_poll_seconds",
             "empty_room_dismiss_seconds",
             "presence_ttl_seconds",
             "webhook_poll_seconds",

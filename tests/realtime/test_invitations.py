@@ -3,6 +3,7 @@ and cancelled seat applications, over WebSockets on one node."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
@@ -162,3 +163,30 @@ async def test_a_member_cancels_their_seat_application(join: Join, live: LiveCli
     assert (answer["code"], answer["reason"]) == (100005, "no_application")
     assert (await request(alice, "cancel_application"))["reason"] == "no_application"
     assert await occupants(live) == ["", "", ""]
+
+
+async def test_an_answer_and_a_cancellation_at_once_end_the_invitation_one_way(join: Join, live: LiveClient) -> None:
+    host, admin, alice = await join("host", "admin", "alice")
+    outcomes = set()
+    for i in range(6):
+        await request(host, "invite_to_seat", Member_Account="alice", Index=0)
+        accept = request(alice, "answer_invitation", Accept=True)
+        cancel = request(host, "cancel_invitation", Member_Account="alice")
+        # Sent in either order, they reach the server at once.
+        if i % 2:
+            accepted, cancelled = await asyncio.gather(accept, cancel)
+        else:
+            cancelled, accepted = await asyncio.gather(cancel, accept)
+        won = [answer for answer in (accepted, cancelled) if answer["type"] == "ok"]
+        lost = [answer for answer in (accepted, cancelled) if answer["type"] == "error"]
+        assert len(won) == len(lost) == 1, (accepted, cancelled)
+        assert (lost[0]["code"], lost[0]["reason"]) == (100005, "no_invitation")
+        result = "accepted" if won[0] is accepted else "cancelled"
+        assert await occupants(live) == ["alice" if result == "accepted" else "", "", ""]
+        # The admin, who only watches, is told of it once, as it ended.
+        seen = [e for e in await events(admin) if e["event"] == "seat_invitation_result"]
+        assert [e["data"]["Result"] for e in seen] == [result]
+        outcomes.add(result)
+        if result == "accepted":
+            await request(alice, "leave_seat")
+    print(f"outcomes seen: {sorted(outcomes)}")

@@ -188,9 +188,43 @@ async def test_a_guest_s_microphone_is_closed_and_opened_again(join: Join, live:
         closed = await client.until_event("microphone_changed")
         assert closed["Operator_Account"] == "host"
         assert closed["data"] == {"Member_Account": "alice", "Index": 2, "IsOpen": False}
+        listed = await client.until_event("seat_list_changed")
+        assert [seat["IsMicrophoneClosed"] for seat in listed["data"]["SeatList"]] == [False, False, True, False]
+    assert [seat["IsMicrophoneClosed"] for seat in await seats(live)] == [False, False, True, False]
+    # Closing it again tells the guest again; the seats have not changed.
+    await ok(host, "close_microphone", Member_Account="alice")
+    for client in (alice, bob):
+        assert [e["event"] for e in await events(client)] == ["microphone_changed"]
     await ok(host, "open_microphone", Member_Account="alice")
     opened = await alice.until_event("microphone_changed")
     assert opened["data"]["IsOpen"] is True
+    assert [seat["IsMicrophoneClosed"] for seat in await seats(live)] == [False, False, False, False]
     await live.ok("lock_seat", {"RoomId": ROOM, "Index": 2, "ForbidAudio": True}, service=MIC)
     refused = await host.request("open_microphone", RoomId=ROOM, Member_Account="alice")
     assert (refused["code"], refused["reason"]) == (100006, "seat_locked")
+
+
+async def test_a_closed_microphone_moves_with_its_guest_and_is_open_for_the_next(join: Join, live: LiveClient) -> None:
+    host, alice, bob = await join("host", "alice", "bob")
+    await ok(alice, "take_seat", Index=0)
+    await ok(bob, "take_seat", Index=1)
+    await ok(host, "close_microphone", Member_Account="alice")
+    closed = [seat["IsMicrophoneClosed"] for seat in await seats(live)]
+    assert closed == [True, False, False, False]
+    await ok(host, "move_user_to_seat", Member_Account="alice", SeatIndex=3)
+    assert [(s["Member_Account"], s["IsMicrophoneClosed"]) for s in await seats(live)] == [
+        ("", False),
+        ("bob", False),
+        ("", False),
+        ("alice", True),
+    ]
+    await ok(host, "move_user_to_seat", Member_Account="bob", SeatIndex=3, Policy=2)  # swapped
+    assert [(s["Member_Account"], s["IsMicrophoneClosed"]) for s in await seats(live)] == [
+        ("", False),
+        ("alice", True),
+        ("", False),
+        ("bob", False),
+    ]
+    await ok(alice, "leave_seat")
+    await ok(alice, "take_seat", Index=1)  # a guest again: with their microphone open
+    assert [s["IsMicrophoneClosed"] for s in await seats(live)] == [False, False, False, False]

@@ -27,6 +27,7 @@ def free(index: int) -> dict[str, Any]:
         "IsTakenDisabled": False,
         "IsVideoDisabled": False,
         "IsAudioDisabled": False,
+        "IsMicrophoneClosed": False,
     }
 
 

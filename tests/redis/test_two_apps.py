@@ -416,7 +416,10 @@ async def test_an_invitation_made_on_one_node_reaches_the_member_on_the_other_an
         late = await alice.request("answer_invitation", RoomId="stage", Accept=True)
         assert (late["code"], late["reason"]) == (100005, "no_invitation")
 
-        # Timed out by A, the inviter's node, once: B's member hears it.
+        # Timed out by A, once: B's member hears it. B's clock is stopped: the two apps' stores are one SQLite file
+        # in one event loop, where two clocks writing at the same moment would wait on each other for the busy
+        # timeout (separate processes do not; tests/test_seat_request_processes.py runs two nodes).
+        await b.realtime.seat_request_clock.close()
         await host.request("invite_to_seat", RoomId="stage", Member_Account="alice", Index=0, Timeout=1)
         await alice.until_event("seat_invitation")
         ended = await alice.until_event("seat_invitation_result")

@@ -118,6 +118,7 @@ class LiveroomApp:
             messages_per_second=settings.realtime_messages_per_second,
             burst=settings.realtime_burst,
             seat_application_timeout=settings.seat_application_timeout_seconds,
+            seat_request_poll_seconds=settings.seat_request_poll_seconds,
             empty_room_seconds=settings.empty_room_dismiss_seconds,
             unauthenticated_per_address=settings.realtime_unauthenticated_per_address,
         )

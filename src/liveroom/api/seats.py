@@ -23,6 +23,7 @@ class Seat(Wire):
     is_taken_disabled: bool
     is_video_disabled: bool
     is_audio_disabled: bool
+    is_microphone_closed: bool
 
 
 class SeatListResponse(Wire):
@@ -31,7 +32,8 @@ class SeatListResponse(Wire):
 
 @command(SERVICE, "get_seat_list", request=RoomRequest, response=SeatListResponse, errors=(ErrorCode.ROOM_NOT_FOUND,))
 async def get_seat_list(svc: Services, caller: Caller, req: RoomRequest) -> SeatListResponse:
-    """Every seat of the room; ``Member_Account`` "" is a free seat. A room without seats answers an empty list."""
+    """Every seat of the room; ``Member_Account`` "" is a free seat, ``IsMicrophoneClosed`` true a guest whose
+    microphone the owner or an admin closed (liveroom's addition). A room without seats answers an empty list."""
     return SeatListResponse(
         [
             Seat(
@@ -40,6 +42,7 @@ async def get_seat_list(svc: Services, caller: Caller, req: RoomRequest) -> Seat
                 is_taken_disabled=s.is_taken_disabled,
                 is_video_disabled=s.is_video_disabled,
                 is_audio_disabled=s.is_audio_disabled,
+                is_microphone_closed=s.is_microphone_closed,
             )
             for s in await seats.seat_list(svc, caller, req.room_id)
         ]

@@ -691,6 +691,7 @@ class Seat(Model, kw_only=True):
     is_taken_disabled: bool = field(name="IsTakenDisabled", default=False)
     is_video_disabled: bool = field(name="IsVideoDisabled", default=False)
     is_audio_disabled: bool = field(name="IsAudioDisabled", default=False)
+    is_microphone_closed: bool = field(name="IsMicrophoneClosed", default=False)
 
 
 class SeatListResponse(Model, kw_only=True):
@@ -1992,7 +1993,8 @@ class Seats:
         self,
         room_id: str,
     ) -> SeatListResponse:
-        """Every seat of the room; ``Member_Account`` "" is a free seat. A room without seats answers an empty list.
+        """Every seat of the room; ``Member_Account`` "" is a free seat, ``IsMicrophoneClosed`` true a guest whose
+        microphone the owner or an admin closed (liveroom's addition). A room without seats answers an empty list.
 
         ``POST /v4/room_engine_http_mic/get_seat_list``
         """
@@ -3250,7 +3252,8 @@ class AsyncSeats:
         self,
         room_id: str,
     ) -> SeatListResponse:
-        """Every seat of the room; ``Member_Account`` "" is a free seat. A room without seats answers an empty list.
+        """Every seat of the room; ``Member_Account`` "" is a free seat, ``IsMicrophoneClosed`` true a guest whose
+        microphone the owner or an admin closed (liveroom's addition). A room without seats answers an empty list.
 
         ``POST /v4/room_engine_http_mic/get_seat_list``
         """

@@ -51,15 +51,21 @@ class _Seats:
     def set(self, index: int, **changes: Any) -> None:
         seat = self.seats[index]
         values = {name: getattr(seat, name) for name in SeatRecord.__struct_fields__}
+        if changes.get("member_account", seat.member_account) != seat.member_account:
+            # A closed microphone is the guest's: a guest who moves takes it along (said in ``changes``), a new one
+            # sits with theirs open.
+            values["is_microphone_closed"] = False
         values.update(changes)
         self.seats[index] = SeatRecord(**values)
         self.changed.add(index)
 
-    async def save(self, svc: Services, tx: Transaction, caller: Caller) -> None:
-        """Write the seats changed, and record Mic.CallbackAfterSeatInfoChanged with the whole list."""
+    async def save(self, svc: Services, tx: Transaction, caller: Caller, *, tell_app: bool = True) -> None:
+        """Write the seats changed, and record Mic.CallbackAfterSeatInfoChanged with the whole list (unless not
+        ``tell_app``: the callback carries Tencent's seat fields, which a microphone leaves as they were)."""
         if self.changed:
             await tx.put_seats(caller.sdkappid, self.room.room_id, [self.seats[i] for i in sorted(self.changed)])
-            await callbacks.record(svc, tx, caller, self.list_changed(caller))
+            if tell_app:
+                await callbacks.record(svc, tx, caller, self.list_changed(caller))
 
     def list_changed(self, caller: Caller) -> SeatListChanged:
         return SeatListChanged(
@@ -177,6 +183,26 @@ async def approvers(svc: Services, caller: Caller, room_id: str) -> frozenset[st
         owner = await tx.room_owner(caller.sdkappid, room_id)
         admins = await tx.room_admins(caller.sdkappid, room_id)
     return frozenset(admins) | ({owner} if owner else set())
+
+
+async def seat_if_free(
+    svc: Services, tx: Transaction, caller: Caller, room_id: str, index: int
+) -> SeatListChanged | None:
+    """In ``tx``, seat ``caller`` on seat ``index`` if they still may (an approved application, an accepted
+    invitation): the room has that seat, free and unlocked, and ``caller`` is online and not seated. The event to
+    publish once ``tx`` has committed, None when the seat could not be taken (nothing is changed)."""
+    room = await tx.get_room(caller.sdkappid, room_id)
+    if room is None or not room.is_seat_enabled or not 0 <= index < room.max_seat_count:
+        return None
+    seats = await _seats_of(svc, tx, caller.sdkappid, room)
+    seat = seats.seats[index]
+    if seat.is_taken_disabled or seat.member_account is not None or seats.of(caller.identifier) is not None:
+        return None
+    if not await svc.presence.is_present(caller.sdkappid, room_id, caller.identifier):
+        return None
+    seats.set(index, member_account=caller.identifier)
+    await seats.save(svc, tx, caller)
+    return seats.list_changed(caller)
 
 
 async def leave_seat(svc: Services, caller: Caller, room_id: str) -> None:
@@ -302,7 +328,7 @@ async def switch(svc: Services, caller: Caller, room_id: str, to_index: int, use
         if seat.index != to_index:
             _require_free(target)
             seats.set(seat.index, member_account=None)
-            seats.set(to_index, member_account=user_id)
+            seats.set(to_index, member_account=user_id, is_microphone_closed=seat.is_microphone_closed)
         await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats)
 
@@ -324,6 +350,7 @@ async def move(
         current = seats.of(user_id)
         if current is not None and current.index == index:
             return
+        closed = current is not None and current.is_microphone_closed
         if target.is_taken_disabled:
             raise Refused(ErrorCode.NO_PERMISSION, "seat_locked", f"SeatIndex: seat {index} is locked")
         occupant = target.member_account
@@ -331,27 +358,33 @@ async def move(
             if policy == POLICY_CANCEL:
                 raise Refused(ErrorCode.NO_PERMISSION, "seat_taken", f"SeatIndex: seat {index} is taken")
             if policy == POLICY_SWAP and current is not None:
-                seats.set(current.index, member_account=occupant)
+                seats.set(current.index, member_account=occupant, is_microphone_closed=target.is_microphone_closed)
                 current = None
             else:
                 notes.append(_kicked(caller, room_id, occupant, index))
         if current is not None:
             seats.set(current.index, member_account=None)
-        seats.set(index, member_account=user_id)
+        seats.set(index, member_account=user_id, is_microphone_closed=closed)
         await seats.save(svc, tx, caller)
     await _publish(svc, caller, seats, notes)
 
 
 async def set_microphone(svc: Services, caller: Caller, room_id: str, user_id: str, is_open: bool) -> None:
     """The owner or an admin closes (or opens again) the microphone of a guest on a seat: the room hears it as
-    ``microphone_changed`` and the guest's client acts on it. Microphones are media, not liveroom's: nothing is
-    stored. Opening on a seat whose audio is locked (lock_seat ForbidAudio) is refused."""
+    ``microphone_changed`` and the guest's client acts on it. The media is the app's; what liveroom keeps is that
+    a moderator closed it, on the guest's seat (``is_microphone_closed``, in the seat lists, with
+    ``seat_list_changed`` when it changes) until a moderator opens it or the guest leaves the seat. Opening on a
+    seat whose audio is locked (lock_seat ForbidAudio) is refused."""
     await require_moderator(svc, caller, room_id, (user_id,))
-    async with svc.store.read() as tx:
+    async with svc.store.write() as tx:
         seats = await _load(svc, tx, caller, room_id)
-    seat = _require_seated(seats, user_id, "Member_Account")
-    if is_open and seat.is_audio_disabled:
-        raise Refused(ErrorCode.NO_PERMISSION, "seat_locked", f"Member_Account: seat {seat.index} has its audio locked")
+        seat = _require_seated(seats, user_id, "Member_Account")
+        if is_open and seat.is_audio_disabled:
+            info = f"Member_Account: seat {seat.index} has its audio locked"
+            raise Refused(ErrorCode.NO_PERMISSION, "seat_locked", info)
+        if seat.is_microphone_closed == is_open:
+            seats.set(seat.index, is_microphone_closed=not is_open)
+            await seats.save(svc, tx, caller, tell_app=False)
     await svc.events.publish(
         MicrophoneChanged(
             sdkappid=caller.sdkappid,
@@ -362,3 +395,4 @@ async def set_microphone(svc: Services, caller: Caller, room_id: str, user_id: s
             is_open=is_open,
         )
     )
+    await _publish(svc, caller, seats)

@@ -17,7 +17,7 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom import background
-from liveroom.domain import audience, battles, cohosting, gifts, members, messages, seats
+from liveroom.domain import audience, battles, cohosting, gifts, members, messages, seat_requests, seats
 from liveroom.domain.accounts import imported
 from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
@@ -34,11 +34,10 @@ from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
-from liveroom.realtime.applications import SeatApplications
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
-from liveroom.realtime.invitations import SeatInvitations
 from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
 from liveroom.realtime.protocol import ProtocolError
+from liveroom.realtime.seat_request_clock import SeatRequestClock
 from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
 
@@ -67,6 +66,7 @@ class RealtimeGateway:
         messages_per_second: float = 20.0,
         burst: float = 40.0,
         seat_application_timeout: float = 60.0,
+        seat_request_poll_seconds: float = 1.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
         gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
         unauthenticated_per_address: int = 64,
@@ -83,8 +83,8 @@ class RealtimeGateway:
         self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
         self._waiting = Waiting(unauthenticated_per_address)
         self._reconnects = services.store.reconnects
-        self._applications = SeatApplications(services, seat_application_timeout, apps)
-        self._invitations = SeatInvitations(services, seat_application_timeout, apps)
+        self._request_timeout = seat_application_timeout
+        self.seat_request_clock = SeatRequestClock(services, seat_request_poll_seconds)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
         self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
@@ -92,7 +92,9 @@ class RealtimeGateway:
         services.presence.on_evicted(self._on_evicted)
 
     def start(self) -> None:
-        """With presence shared between nodes: the members of nodes that went away leave their rooms."""
+        """The seat request clock; with presence shared between nodes, the members of nodes that went away leave
+        their rooms."""
+        self.seat_request_clock.start()
         interval = self._svc.presence.sweep_seconds
         if interval is not None and self._sweeper is None:
             self._sweeper = asyncio.create_task(self._sweep(interval), name="liveroom-presence-sweep")
@@ -110,6 +112,7 @@ class RealtimeGateway:
     async def close(self) -> None:
         sweeper, self._sweeper = self._sweeper, None
         await background.stop(sweeper)
+        await self.seat_request_clock.close()
 
     # the connection ---------------------------------------------------------------------------------------
 
@@ -355,16 +358,17 @@ class RealtimeGateway:
 
     async def _invitation(self, session: Session, request: protocol.Invitations) -> None:
         caller = self._member_of(session, request.RoomId)
+        svc, room_id = self._svc, request.RoomId
         answer: dict[str, Any] = {"type": "ok", "ref": request.id}
         if isinstance(request, protocol.InviteToSeat):
-            invite = (request.Member_Account, request.Index, request.Timeout)
-            await self._invitations.invite(caller, request.RoomId, *invite)
+            invite = (request.Member_Account, request.Index, request.Timeout or self._request_timeout)
+            await seat_requests.invite(svc, caller, room_id, *invite)
         elif isinstance(request, protocol.CancelInvitation):
-            await self._invitations.cancel(caller, request.RoomId, request.Member_Account)
+            await seat_requests.cancel_invitation(svc, caller, room_id, request.Member_Account)
         elif isinstance(request, protocol.AnswerInvitation):
-            answer["Result"] = await self._invitations.answer(caller, request.RoomId, request.Accept)
+            answer["Result"] = await seat_requests.answer_invitation(svc, caller, room_id, request.Accept)
         else:
-            await self._applications.cancel(caller, request.RoomId)
+            await seat_requests.cancel_application(svc, caller, room_id)
         session.push(protocol.encode(answer))
 
     async def _cohost(self, session: Session, request: protocol.CoHosting) -> None:
@@ -464,13 +468,13 @@ class RealtimeGateway:
         if isinstance(request, protocol.LeaveSeat):
             await seats.leave_seat(self._svc, caller, room_id)
         elif isinstance(request, protocol.AnswerSeat):
-            answer["Result"] = await self._applications.respond(
-                caller, room_id, request.Member_Account, request.Approve
+            answer["Result"] = await seat_requests.respond(
+                self._svc, caller, room_id, request.Member_Account, request.Approve
             )
         elif await seats.may_take_freely(self._svc, caller, room_id):
             await seats.take(self._svc, caller, room_id, request.Index)
         else:
-            await self._applications.apply(caller, room_id, request.Index)
+            await seat_requests.apply(self._svc, caller, room_id, request.Index, self._request_timeout)
             answer = {"type": "applied", "ref": request.id, "RoomId": room_id, "Index": request.Index}
         session.push(protocol.encode(answer))
 
@@ -524,8 +528,6 @@ class RealtimeGateway:
     async def _on_event(self, event: AnyRoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
         self._dismissal.observe(event)
-        self._applications.observe(event)
-        self._invitations.observe(event)
         if isinstance(event, RoomDismissed):
             self._gifts.forget(*key)
             self._member_events.forget(*key)

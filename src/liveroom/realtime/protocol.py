@@ -412,6 +412,7 @@ def _seat(seat: SeatRecord) -> dict[str, Any]:
         "IsTakenDisabled": seat.is_taken_disabled,
         "IsVideoDisabled": seat.is_video_disabled,
         "IsAudioDisabled": seat.is_audio_disabled,
+        "IsMicrophoneClosed": seat.is_microphone_closed,
     }
 
 

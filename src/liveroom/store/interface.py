@@ -23,6 +23,7 @@ from liveroom.store.records import (
     RoomListing,
     RoomRecord,
     SeatRecord,
+    SeatRequestRecord,
     WebhookEvent,
     WebhookStats,
 )
@@ -41,6 +42,7 @@ __all__ = [
     "RoomListing",
     "RoomRecord",
     "SeatRecord",
+    "SeatRequestRecord",
     "Store",
     "Transaction",
     "TransactionScope",

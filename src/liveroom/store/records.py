@@ -85,13 +85,28 @@ class RoomRecord(msgspec.Struct, frozen=True):
 
 
 class SeatRecord(msgspec.Struct, frozen=True, kw_only=True):
-    """One seat of a room. A seat with no stored row is free and unlocked."""
+    """One seat of a room. A seat with no stored row is free and unlocked. ``is_microphone_closed``: the owner or an
+    admin closed its guest's microphone (liveroom's addition to the seat's fields)."""
 
     index: int
     member_account: str | None = None
     is_taken_disabled: bool = False
     is_video_disabled: bool = False
     is_audio_disabled: bool = False
+    is_microphone_closed: bool = False
+
+
+class SeatRequestRecord(msgspec.Struct, frozen=True):
+    """A pending seat application or invitation: the columns of ``tables.seat_requests``, in the order a store
+    selects them. ``member_account`` is the applicant or the invitee, ``operator`` who applied or invited."""
+
+    sdkappid: int
+    room_id: str
+    member_account: str
+    kind: str
+    seat_index: int
+    operator: str
+    deadline_ms: int
 
 
 class RoomListing(msgspec.Struct, frozen=True):

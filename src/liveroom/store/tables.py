@@ -160,6 +160,8 @@ room_seats = Table(
     Column("is_taken_disabled", Boolean, nullable=False, server_default=text("false")),
     Column("is_video_disabled", Boolean, nullable=False, server_default=text("false")),
     Column("is_audio_disabled", Boolean, nullable=False, server_default=text("false")),
+    # The owner or an admin closed the microphone of the seat's guest (close_microphone); a new guest's is open.
+    Column("is_microphone_closed", Boolean, nullable=False, server_default=text("false")),
 )
 
 room_robots = Table(
@@ -343,8 +345,35 @@ battle_request_rooms = Table(
 
 Index("battle_request_rooms_room", battle_request_rooms.c.sdkappid, battle_request_rooms.c.room_id)
 
+# Pending seat requests (docs/realtime.md, Invitations and applications): a member's application for a seat
+# (``kind`` application, ``operator`` the applicant) or an invitation of a member by the owner or an admin (``kind``
+# invitation, ``operator`` the inviter). A row lives until it is answered, cancelled or timed out, each a DELETE
+# that only one transaction can make; ``deadline_ms`` is when any node times it out.
+seat_requests = Table(
+    "seat_requests",
+    metadata,
+    Column("sdkappid", BigInteger, primary_key=True, autoincrement=False),
+    Column("room_id", _ident(48), primary_key=True),
+    Column("member_account", _ident(32), primary_key=True),
+    Column("kind", String(16), primary_key=True),
+    Column("seat_index", Integer, nullable=False),
+    Column("operator", _ident(32), nullable=False),
+    Column("deadline_ms", BigInteger, nullable=False),  # Unix ms
+)
+
+Index("seat_requests_deadline", seat_requests.c.deadline_ms)
+
 # Every table keyed by (sdkappid, room_id) whose rows go when the room is destroyed.
-ROOM_SCOPED = (room_metadata, room_bans, room_admins, room_mutes, room_seats, room_robots, room_gift_senders)
+ROOM_SCOPED = (
+    room_metadata,
+    room_bans,
+    room_admins,
+    room_mutes,
+    room_seats,
+    room_robots,
+    room_gift_senders,
+    seat_requests,
+)
 
 
 # Webhooks (decisions.md section 8). One callback configuration per app: the URL and commands (url NULL: none),

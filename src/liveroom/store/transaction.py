@@ -22,6 +22,7 @@ from liveroom.store.queries.members import MemberQueries
 from liveroom.store.queries.metadata import MetadataQueries
 from liveroom.store.queries.operators import OperatorQueries
 from liveroom.store.queries.rooms import RoomQueries
+from liveroom.store.queries.seat_requests import SeatRequestQueries
 from liveroom.store.queries.seats import SeatQueries
 from liveroom.store.queries.webhooks import WebhookQueries
 
@@ -33,6 +34,7 @@ class Transaction(
     MetadataQueries,
     MemberQueries,
     SeatQueries,
+    SeatRequestQueries,
     GiftQueries,
     BattleQueries,
     CoHostingQueries,

@@ -12,26 +12,27 @@ from liveroom.store.sql import Row, Statement
 
 # The columns in SeatRecord's order.
 _SEATS = Statement(
-    "SELECT seat_index, member_account, is_taken_disabled, is_video_disabled, is_audio_disabled "
+    "SELECT seat_index, member_account, is_taken_disabled, is_video_disabled, is_audio_disabled, is_microphone_closed "
     "FROM room_seats WHERE sdkappid = ? AND room_id = ? ORDER BY seat_index"
 )
 _PUT_SEAT = Statement(
     "INSERT INTO room_seats (sdkappid, room_id, seat_index, member_account, is_taken_disabled, "
-    "is_video_disabled, is_audio_disabled) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    "is_video_disabled, is_audio_disabled, is_microphone_closed) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (sdkappid, room_id, seat_index) DO UPDATE SET member_account = excluded.member_account, "
     "is_taken_disabled = excluded.is_taken_disabled, is_video_disabled = excluded.is_video_disabled, "
-    "is_audio_disabled = excluded.is_audio_disabled"
+    "is_audio_disabled = excluded.is_audio_disabled, is_microphone_closed = excluded.is_microphone_closed"
 )
 
 
 def _seat(row: Row) -> SeatRecord:
-    index, member, taken, video, audio = row
+    index, member, taken, video, audio, microphone_closed = row
     return SeatRecord(
         index=index,
         member_account=member,
         is_taken_disabled=bool(taken),
         is_video_disabled=bool(video),
         is_audio_disabled=bool(audio),
+        is_microphone_closed=bool(microphone_closed),
     )
 
 
