@@ -80,14 +80,16 @@ def call(server: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def member_in_room(server: Server, user: str, room_id: str) -> Iterator[None]:
-    """``user`` in the room over the realtime WebSocket (a client of the SDK in a thread of its own) until the
-    block ends or the server removes them."""
+def member_in_room(server: Server, user: str, room_id: str, says: str = "") -> Iterator[None]:
+    """``user`` in the room over the realtime WebSocket (a client of the SDK in a thread of its own), saying
+    ``says`` once in, until the block ends or the server removes them."""
     entered, done = threading.Event(), threading.Event()
 
     async def stay() -> None:
         async with RealtimeClient(server.base_url, sdkappid=SDKAPPID, identifier=user, secret_key=SECRET_KEY) as member:
             await member.enter(room_id)
+            if says:
+                await member.send_text(room_id, says)
             entered.set()
             await asyncio.to_thread(done.wait)
 
@@ -160,11 +162,15 @@ def test_an_operator_runs_a_room_from_the_browser(browser: Browser, server: Serv
     info = call(server, f"{LIVE}/get_room_info", {"RoomId": "browser-room"})["Response"]["RoomInfo"]
     assert (info["RoomName"], info["Notice"]) == ("Renamed show", "Welcome, all")
 
-    # A member enters while the page is open: the page shows them without a reload; banned, they are removed.
+    # A member enters and speaks while the page is open: the room's event stream shows both without a reload, and
+    # the members online; banned, they are removed.
     members = page.locator("#members")
-    expect(members).to_have_text("No one is in the room.")
-    with member_in_room(server, "troll", "browser-room"):
+    expect(page.locator("#members[data-live]")).to_have_text("No one is in the room.")  # the stream is open
+    events = page.get_by_role("log", name="Live events")
+    with member_in_room(server, "troll", "browser-room", says="hello from troll"):
         expect(members.get_by_role("listitem")).to_have_text(["troll"])
+        expect(events).to_contain_text("troll entered (1 online)")
+        expect(events).to_contain_text("troll: hello from troll")
         page.get_by_label("Ban members (UserIDs)").fill("troll")
         page.get_by_role("button", name="Ban", exact=True).click()
         expect(page.get_by_role("button", name="Lift the ban on troll")).to_be_visible()

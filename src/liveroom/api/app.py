@@ -118,7 +118,10 @@ class LiveroomApp:
             unauthenticated_per_address=settings.realtime_unauthenticated_per_address,
         )
         self._openapi: dict[str, Any] | None = None
-        self.console = console.Console(self.services, self.apps, registry, Sessions(self.store, clock))
+        self.console = console.Console(
+            self.services, self.apps, registry, Sessions(self.store, clock), console.RoomWatch()
+        )
+        self.services.events.subscribe(self.console.watch.on_event)
         self.web = Starlette(
             routes=[
                 Route("/healthz", self.healthz),

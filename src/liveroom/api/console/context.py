@@ -9,10 +9,11 @@ from typing import Any
 import jinja2
 import msgspec
 from starlette.datastructures import FormData
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from liveroom.api.console.room_stream import RoomWatch
 from liveroom.api.gateway import decode_request
 from liveroom.api.registry import Registry
 from liveroom.domain.apps import AppDirectory
@@ -53,12 +54,26 @@ class Console:
     apps: AppDirectory
     registry: Registry
     sessions: Sessions
+    watch: RoomWatch
 
     def render(
         self, request: Request, template: str, context: Mapping[str, Any], *, signed: Signed | None, status: int = 200
     ) -> Response:
         values = {"signed": signed.session if signed else None, "error": None, **context}
         return _templates.TemplateResponse(request, template, values, status_code=status)
+
+    @staticmethod
+    def fragment(template: str, context: Mapping[str, Any]) -> str:
+        """HTML for a page already shown (what a WebSocket of the console sends)."""
+        return _templates.get_template(template).render(context)
+
+    async def session_of(self, connection: HTTPConnection) -> OperatorSession | None:
+        """The operator of a WebSocket: their session cookie, sent by a page of this server (a page of another
+        site could not send the SameSite=Strict cookie, and its Origin is refused too)."""
+        origin = connection.headers.get("origin", "")
+        if origin.split("://", 1)[-1] != connection.headers.get("host"):
+            return None
+        return await self.sessions.session(connection.cookies.get(COOKIE, ""))
 
     def signed_in(self, handler: SignedEndpoint) -> Endpoint:
         """``handler`` for operators only: without a session a page redirects to the sign-in page and anything
@@ -81,7 +96,7 @@ class Console:
 
         return endpoint
 
-    def app(self, request: Request) -> AppRecord:
+    def app(self, request: HTTPConnection) -> AppRecord:
         """The app the path names; LiveError 60006 when there is none."""
         raw = request.path_params["sdkappid"]
         app = self.apps.get(int(raw)) if str(raw).isdigit() and len(str(raw)) <= 19 else None
@@ -90,7 +105,7 @@ class Console:
         return app
 
     @staticmethod
-    def caller(app: AppRecord, request: Request) -> Caller:
+    def caller(app: AppRecord, request: HTTPConnection) -> Caller:
         """The console acts as the app's first admin account, as an app backend calling the REST API would."""
         if not app.admins:
             raise LiveError(ErrorCode.ADMIN_REQUIRED, f"app {app.sdkappid} has no admin account to act as")
