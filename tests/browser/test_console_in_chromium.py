@@ -294,3 +294,36 @@ def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: 
     assert len(call(server, f"{LIVE}/get_gift_info_list", {})["Response"]["GiftList"]) == 15
     no_serious_violations(page)
     page.close()
+
+
+def test_the_interactive_reference_tries_an_api_with_a_usersig_made_in_the_page(
+    browser: Browser, server: Server
+) -> None:
+    created = call(server, f"{LIVE}/create_room", {"RoomInfo": {"RoomId": "docs-room", "RoomType": "Live"}})
+    assert created["ErrorCode"] == 0, created
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.goto(f"{server.base_url}/docs")
+    # From the keyboard: the UserSig field, then the button the console's session shows after it.
+    expect(page.get_by_role("button", name="Make a UserSig")).to_be_visible()
+    expect(page.get_by_label("SDKAppID")).to_have_value(str(SDKAPPID))
+    page.get_by_label("UserSig").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    made = page.get_by_role("status").filter(has_text="UserSig made")
+    expect(made).to_have_text(f"UserSig made for {ADMIN} in app {SDKAPPID}, valid 24 h.", timeout=30_000)
+    assert SECRET_KEY not in page.content()
+
+    operation = page.locator("#operations .opblock", has_text="/v4/live_engine_http_srv/get_room_info")
+    operation.locator(".opblock-summary-control").click()
+    # The nested fields of the answer and an example of it are on the page before anything is tried.
+    expect(operation.locator(".response .example")).to_contain_text('"RoomInfo"')
+    operation.get_by_role("button", name="Try it out").click()
+    operation.locator("textarea.body-param__text").fill('{"RoomId": "docs-room"}')
+    operation.get_by_role("button", name="Execute").click()
+    answer = operation.locator(".live-responses-table .response-col_description pre").first
+    expect(answer).to_contain_text('"ActionStatus": "OK"')
+    expect(answer).to_contain_text('"RoomId": "docs-room"')
+    no_serious_violations(page)
+    operation.screenshot(path=SCREENSHOTS / "docs.png")
+    page.close()

@@ -196,7 +196,7 @@ class LiveroomApp:
         return JSONResponse(self._openapi)
 
     async def docs(self, _request: Request) -> Response:
-        return HTMLResponse(openapi.reference_page(self.registry))
+        return HTMLResponse(openapi.DOCS_PAGE)
 
 
 def create_app(settings: Settings | None = None) -> LiveroomApp:

@@ -16,6 +16,7 @@ from liveroom.api.console.gifts import GiftPages
 from liveroom.api.console.room_stream import RoomWatch
 from liveroom.api.console.rooms import RoomPages
 from liveroom.api.console.signin import SignIn
+from liveroom.api.console.usersigs import UserSigs
 from liveroom.api.console.webhooks import WebhookPages
 
 __all__ = ["Console", "RoomWatch", "mount"]
@@ -29,5 +30,6 @@ def mount(console: Console) -> Mount:
         *AccountPages(console).routes(),
         *WebhookPages(console).routes(),
         *GiftPages(console).routes(),
+        *UserSigs(console).routes(),
     ]
     return Mount("/console", routes=routes)

@@ -26,6 +26,8 @@ COOKIE = "liveroom_console"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SIGN_IN = "/console/sign-in"
+# The console's JSON calls (what /docs asks for): 401 without a session, never the sign-in page.
+JSON_API = "/console/api/"
 
 _templates = Jinja2Templates(
     env=jinja2.Environment(
@@ -77,12 +79,14 @@ class Console:
 
     def signed_in(self, handler: SignedEndpoint) -> Endpoint:
         """``handler`` for operators only: without a session a page redirects to the sign-in page and anything
-        else (a change, an htmx fragment) answers 401; a change without the session's CSRF token answers 403."""
+        else (a change, an htmx fragment, a JSON call) answers 401; a change without the session's CSRF token
+        answers 403."""
 
         async def endpoint(request: Request) -> Response:
             session = await self.sessions.session(request.cookies.get(COOKIE, ""))
             if session is None:
-                if request.method == "GET" and "hx-request" not in request.headers:
+                page = "hx-request" not in request.headers and not request.url.path.startswith(JSON_API)
+                if request.method == "GET" and page:
                     return RedirectResponse(f"{SIGN_IN}?next={request.url.path}", status_code=303)
                 return JSONResponse({"error": "sign in first"}, status_code=401)
             # Apps changed by another process (liveroom app ...) show at once, as on the REST API.
