@@ -327,3 +327,38 @@ def test_the_interactive_reference_tries_an_api_with_a_usersig_made_in_the_page(
     no_serious_violations(page)
     operation.screenshot(path=SCREENSHOTS / "docs.png")
     page.close()
+
+
+def test_the_dashboard_charts_the_requests_as_they_are_answered(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page).to_have_url(f"{server.base_url}/console/dashboard")
+    audience = page.locator("#audience-now")
+    expect(audience).to_have_text("Now: 0 members online, 0 rooms.", timeout=30_000)
+
+    drawn = page.evaluate("window.liveroomCharts.audience.times.length")
+    created = call(server, f"{LIVE}/create_room", {"RoomInfo": {"RoomId": "charted", "RoomType": "Live"}})
+    assert created["ErrorCode"] == 0, created
+    requests = page.locator("#requests-now")
+    errors = page.locator("#errors-now")
+    # Requests go on until the page has drawn them (a snapshot every 2 s): the rates are of the last interval.
+    for _ in range(60):
+        call(server, f"{LIVE}/get_room_info", {"RoomId": "charted"})
+        call(server, f"{LIVE}/get_room_info", {"RoomId": "missing"})
+        if "get_room_info" in requests.inner_text() and "100004" in errors.inner_text():
+            break
+        page.wait_for_timeout(500)
+    expect(requests).to_contain_text("get_room_info")
+    expect(errors).to_contain_text("100004")
+    expect(page.locator("#latency-now")).to_contain_text("p99")
+    expect(audience).to_have_text("Now: 0 members online, 1 room.", timeout=30_000)
+    # The charts hold the same figures: a series per API, a point added per snapshot.
+    series = page.evaluate("window.liveroomCharts.requests.plot.series.map(s => s.label)")
+    assert "get_room_info" in series
+    assert page.evaluate("window.liveroomCharts.audience.plot.data[0].length") > drawn
+    rates = page.evaluate("window.liveroomCharts.requests.series.get_room_info")
+    assert max(rate or 0 for rate in rates) > 0, rates
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+    page.close()

@@ -119,7 +119,7 @@ class LiveroomApp:
         )
         self._openapi: dict[str, Any] | None = None
         self.console = console.Console(
-            self.services, self.apps, registry, Sessions(self.store, clock), console.RoomWatch()
+            self.services, self.apps, registry, Sessions(self.store, clock), console.RoomWatch(), self.metrics
         )
         self.services.events.subscribe(self.console.watch.on_event)
         self.web = Starlette(

@@ -12,6 +12,7 @@ from starlette.routing import BaseRoute, Mount
 from liveroom.api.console.accounts import AccountPages
 from liveroom.api.console.apps import AppPages
 from liveroom.api.console.context import Console
+from liveroom.api.console.dashboard import Dashboard
 from liveroom.api.console.gifts import GiftPages
 from liveroom.api.console.room_stream import RoomWatch
 from liveroom.api.console.rooms import RoomPages
@@ -31,5 +32,6 @@ def mount(console: Console) -> Mount:
         *WebhookPages(console).routes(),
         *GiftPages(console).routes(),
         *UserSigs(console).routes(),
+        *Dashboard(console).routes(),
     ]
     return Mount("/console", routes=routes)

@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from liveroom.api.console.room_stream import RoomWatch
 from liveroom.api.gateway import decode_request
+from liveroom.api.metrics import Metrics
 from liveroom.api.registry import Registry
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.context import REST, Caller, Services
@@ -57,6 +58,7 @@ class Console:
     registry: Registry
     sessions: Sessions
     watch: RoomWatch
+    metrics: Metrics
 
     def render(
         self, request: Request, template: str, context: Mapping[str, Any], *, signed: Signed | None, status: int = 200
