@@ -362,3 +362,28 @@ def test_the_dashboard_charts_the_requests_as_they_are_answered(browser: Browser
     no_serious_violations(page)
     page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
     page.close()
+
+
+def test_an_operator_creates_an_app_and_sets_its_limits(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.get_by_label("SDKAppID (empty: the next free one)").fill("1400000088")
+    page.get_by_label("Admin accounts (UserIDs, separated by spaces or commas)").fill("boss")
+    page.get_by_role("button", name="Create the app").click()
+    expect(page.get_by_role("status")).to_have_text("App 1400000088 was created.")
+    no_serious_violations(page)
+
+    page.goto(f"{server.base_url}/console/apps")
+    page.get_by_role("link", name=f"Settings of app {SDKAPPID}").click()
+    page.get_by_label("Limits of their own").fill("get_room_info=1")
+    page.get_by_role("button", name="Save quotas and limits").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(page.get_by_label("Limits of their own")).to_have_value("get_room_info=1")
+    codes = [call(server, f"{LIVE}/get_room_info", {"RoomId": "none"})["ErrorCode"] for _ in range(5)]
+    assert 60007 in codes, codes
+    page.get_by_label("Member quota").fill("2000000")
+    page.get_by_role("button", name="Save quotas and limits").click()
+    expect(page.get_by_role("alert")).to_have_text("member quota must be 1..1000000")
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "settings.png", full_page=True)
+    page.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Mount
 
 from liveroom.api.console.accounts import AccountPages
+from liveroom.api.console.app_settings import AppSettings
 from liveroom.api.console.apps import AppPages
 from liveroom.api.console.context import Console
 from liveroom.api.console.dashboard import Dashboard
@@ -27,6 +28,7 @@ def mount(console: Console) -> Mount:
     routes: list[BaseRoute] = [
         *SignIn(console).routes(),
         *AppPages(console).routes(),
+        *AppSettings(console).routes(),
         *RoomPages(console).routes(),
         *AccountPages(console).routes(),
         *WebhookPages(console).routes(),
