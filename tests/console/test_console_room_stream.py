@@ -13,7 +13,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus
 
 from liveroom.api.app import LiveroomApp
+from liveroom.api.console.room_stream import QUEUE_SIZE
 from liveroom.client import RealtimeClient
+from liveroom.domain.events import TextMessage
 from tests.helpers import SDKAPPID, SECRET_KEY, LiveClient
 from tests.serving import serving
 
@@ -104,3 +106,28 @@ async def test_members_and_messages_arrive_as_they_happen(
     async with asyncio.timeout(WAIT):
         while server.console.watch.watched():  # noqa: ASYNC110 - the server's state, polled from outside
             await asyncio.sleep(0.05)
+
+
+async def test_a_page_that_falls_behind_loses_events_not_the_server_time(server: LiveroomApp) -> None:
+    """The bus hands events on without waiting for a page: past QUEUE_SIZE unread, they are counted as dropped."""
+    events = [
+        TextMessage(
+            sdkappid=SDKAPPID,
+            room_id="busy",
+            operator="fan",
+            sender_account="fan",
+            text_content=str(i),
+            extension_info="",
+        )
+        for i in range(QUEUE_SIZE + 44)
+    ]
+    with (
+        server.console.watch.watching(SDKAPPID, "busy") as slow,
+        server.console.watch.watching(SDKAPPID, "calm") as other,
+    ):
+        for event in events:
+            await server.services.events.publish(event)
+        assert (slow.queue.qsize(), slow.dropped) == (QUEUE_SIZE, 44)
+        assert [e.text_content for e in slow.drain()] == [str(i) for i in range(QUEUE_SIZE)]
+        assert (other.queue.qsize(), other.dropped) == (0, 0)
+    assert server.console.watch.watched() == 0
