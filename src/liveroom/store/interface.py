@@ -23,6 +23,7 @@ from liveroom.store.records import (
     RoomListing,
     RoomRecord,
     SeatRecord,
+    WebhookDelivery,
     WebhookEvent,
     WebhookStats,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "Store",
     "Transaction",
     "TransactionScope",
+    "WebhookDelivery",
     "WebhookEvent",
     "WebhookStats",
     "commits_sent",

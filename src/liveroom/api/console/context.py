@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
@@ -30,13 +31,13 @@ SIGN_IN = "/console/sign-in"
 # The console's JSON calls (what /docs asks for): 401 without a session, never the sign-in page.
 JSON_API = "/console/api/"
 
-_templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.PackageLoader("liveroom.api.console", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("liveroom.api.console", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
 )
+_environment.filters["utc_ms"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+_templates = Jinja2Templates(env=_environment)
 
 
 @dataclass(frozen=True, slots=True)
