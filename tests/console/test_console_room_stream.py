@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import InvalidStatus
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from liveroom.api.app import LiveroomApp
 from liveroom.api.console.room_stream import QUEUE_SIZE
@@ -131,3 +131,20 @@ async def test_a_page_that_falls_behind_loses_events_not_the_server_time(server:
         assert [e.text_content for e in slow.drain()] == [str(i) for i in range(QUEUE_SIZE)]
         assert (other.queue.qsize(), other.dropped) == (0, 0)
     assert server.console.watch.watched() == 0
+
+
+async def test_a_failing_stream_is_closed_for_the_page_to_connect_again(
+    address: str, server: LiveroomApp, browser: httpx.AsyncClient, live: LiveClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await live.create_room("watched")
+
+    async def unreachable(_sdkappid: int, _room_id: str) -> frozenset[str]:
+        raise ConnectionError("presence store unreachable")
+
+    monkeypatch.setattr(server.services.presence, "members", unreachable)
+    async with stream(address, "watched", browser.cookies["liveroom_console"]) as ws:
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(WAIT):
+                await ws.recv()
+        assert closed.value.rcvd is not None
+        assert closed.value.rcvd.code == 1011

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -25,6 +26,7 @@ from liveroom.domain.context import Caller
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
 from liveroom.store.interface import AppRecord, RoomRecord
 
+log = logging.getLogger("liveroom.console")
 LIVE = "live_engine_http_srv"
 PAGE_SIZE = 20
 BANS_SHOWN = 100
@@ -32,6 +34,7 @@ ROOM_ID_MAX_BYTES = 48
 # WebSocket close codes of the event stream: no session (or another site's page), no such app or room.
 CLOSE_SIGN_IN = 4401
 CLOSE_NOT_FOUND = 4404
+CLOSE_FAILED = 1011
 # A change from a form: the command and its body.
 Change = Callable[[str, FormData], tuple[str, dict[str, Any]]]
 
@@ -225,7 +228,7 @@ class RoomPages:
             return
         await ws.accept()
         with self.console.watch.watching(app.sdkappid, room_id) as watcher:
-            sending = asyncio.create_task(self._send_events(ws, app, room, watcher))
+            sending = asyncio.create_task(self._stream(ws, app, room, watcher))
             try:
                 # The page sends nothing; this returns when it goes (or the server closes the socket).
                 while (await ws.receive())["type"] != "websocket.disconnect":
@@ -234,6 +237,16 @@ class RoomPages:
                 sending.cancel()
                 with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
                     await sending
+
+    async def _stream(self, ws: WebSocket, app: AppRecord, room: RoomRecord, watcher: Watcher) -> None:
+        """Send until the page goes; on a failure (the presence store unreachable ...) close the socket, so that the
+        page connects again (htmx's ws extension does, after a pause) rather than wait for nothing."""
+        try:
+            await self._send_events(ws, app, room, watcher)
+        except Exception:
+            log.exception("console: the event stream of room %r failed", room.room_id)
+            with contextlib.suppress(RuntimeError, OSError):
+                await ws.close(CLOSE_FAILED)
 
     async def _send_events(self, ws: WebSocket, app: AppRecord, room: RoomRecord, watcher: Watcher) -> None:
         svc = self.console.services
