@@ -80,14 +80,16 @@ def call(server: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
 
 
 @contextlib.contextmanager
-def member_in_room(server: Server, user: str, room_id: str) -> Iterator[None]:
-    """``user`` in the room over the realtime WebSocket (a client of the SDK in a thread of its own) until the
-    block ends or the server removes them."""
+def member_in_room(server: Server, user: str, room_id: str, says: str = "") -> Iterator[None]:
+    """``user`` in the room over the realtime WebSocket (a client of the SDK in a thread of its own), saying
+    ``says`` once in, until the block ends or the server removes them."""
     entered, done = threading.Event(), threading.Event()
 
     async def stay() -> None:
         async with RealtimeClient(server.base_url, sdkappid=SDKAPPID, identifier=user, secret_key=SECRET_KEY) as member:
             await member.enter(room_id)
+            if says:
+                await member.send_text(room_id, says)
             entered.set()
             await asyncio.to_thread(done.wait)
 
@@ -160,11 +162,15 @@ def test_an_operator_runs_a_room_from_the_browser(browser: Browser, server: Serv
     info = call(server, f"{LIVE}/get_room_info", {"RoomId": "browser-room"})["Response"]["RoomInfo"]
     assert (info["RoomName"], info["Notice"]) == ("Renamed show", "Welcome, all")
 
-    # A member enters while the page is open: the page shows them without a reload; banned, they are removed.
+    # A member enters and speaks while the page is open: the room's event stream shows both without a reload, and
+    # the members online; banned, they are removed.
     members = page.locator("#members")
-    expect(members).to_have_text("No one is in the room.")
-    with member_in_room(server, "troll", "browser-room"):
+    expect(page.locator("#members[data-live]")).to_have_text("No one is in the room.")  # the stream is open
+    events = page.get_by_role("log", name="Live events")
+    with member_in_room(server, "troll", "browser-room", says="hello from troll"):
         expect(members.get_by_role("listitem")).to_have_text(["troll"])
+        expect(events).to_contain_text("troll entered (1 online)")
+        expect(events).to_contain_text("troll: hello from troll")
         page.get_by_label("Ban members (UserIDs)").fill("troll")
         page.get_by_role("button", name="Ban", exact=True).click()
         expect(page.get_by_role("button", name="Lift the ban on troll")).to_be_visible()
@@ -287,4 +293,97 @@ def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: 
     expect(page.locator("tbody tr", has_text="For you")).to_contain_text("zh-CN: 玫瑰")
     assert len(call(server, f"{LIVE}/get_gift_info_list", {})["Response"]["GiftList"]) == 15
     no_serious_violations(page)
+    page.close()
+
+
+def test_the_interactive_reference_tries_an_api_with_a_usersig_made_in_the_page(
+    browser: Browser, server: Server
+) -> None:
+    created = call(server, f"{LIVE}/create_room", {"RoomInfo": {"RoomId": "docs-room", "RoomType": "Live"}})
+    assert created["ErrorCode"] == 0, created
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.goto(f"{server.base_url}/docs")
+    # From the keyboard: the UserSig field, then the button the console's session shows after it.
+    expect(page.get_by_role("button", name="Make a UserSig")).to_be_visible()
+    expect(page.get_by_label("SDKAppID")).to_have_value(str(SDKAPPID))
+    page.get_by_label("UserSig").focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    made = page.get_by_role("status").filter(has_text="UserSig made")
+    expect(made).to_have_text(f"UserSig made for {ADMIN} in app {SDKAPPID}, valid 24 h.", timeout=30_000)
+    assert SECRET_KEY not in page.content()
+
+    operation = page.locator("#operations .opblock", has_text="/v4/live_engine_http_srv/get_room_info")
+    operation.locator(".opblock-summary-control").click()
+    # The nested fields of the answer and an example of it are on the page before anything is tried.
+    expect(operation.locator(".response .example")).to_contain_text('"RoomInfo"')
+    operation.get_by_role("button", name="Try it out").click()
+    operation.locator("textarea.body-param__text").fill('{"RoomId": "docs-room"}')
+    operation.get_by_role("button", name="Execute").click()
+    answer = operation.locator(".live-responses-table .response-col_description pre").first
+    expect(answer).to_contain_text('"ActionStatus": "OK"')
+    expect(answer).to_contain_text('"RoomId": "docs-room"')
+    no_serious_violations(page)
+    operation.screenshot(path=SCREENSHOTS / "docs.png")
+    page.close()
+
+
+def test_the_dashboard_charts_the_requests_as_they_are_answered(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.get_by_role("link", name="Dashboard").click()
+    expect(page).to_have_url(f"{server.base_url}/console/dashboard")
+    audience = page.locator("#audience-now")
+    expect(audience).to_have_text("Now: 0 members online, 0 rooms.", timeout=30_000)
+
+    drawn = page.evaluate("window.liveroomCharts.audience.times.length")
+    created = call(server, f"{LIVE}/create_room", {"RoomInfo": {"RoomId": "charted", "RoomType": "Live"}})
+    assert created["ErrorCode"] == 0, created
+    requests = page.locator("#requests-now")
+    errors = page.locator("#errors-now")
+    # Requests go on until the page has drawn them (a snapshot every 2 s): the rates are of the last interval.
+    for _ in range(60):
+        call(server, f"{LIVE}/get_room_info", {"RoomId": "charted"})
+        call(server, f"{LIVE}/get_room_info", {"RoomId": "missing"})
+        if "get_room_info" in requests.inner_text() and "100004" in errors.inner_text():
+            break
+        page.wait_for_timeout(500)
+    expect(requests).to_contain_text("get_room_info")
+    expect(errors).to_contain_text("100004")
+    expect(page.locator("#latency-now")).to_contain_text("p99")
+    expect(audience).to_have_text("Now: 0 members online, 1 room.", timeout=30_000)
+    # The charts hold the same figures: a series per API, a point added per snapshot.
+    series = page.evaluate("window.liveroomCharts.requests.plot.series.map(s => s.label)")
+    assert "get_room_info" in series
+    assert page.evaluate("window.liveroomCharts.audience.plot.data[0].length") > drawn
+    rates = page.evaluate("window.liveroomCharts.requests.series.get_room_info")
+    assert max(rate or 0 for rate in rates) > 0, rates
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "dashboard.png", full_page=True)
+    page.close()
+
+
+def test_an_operator_creates_an_app_and_sets_its_limits(browser: Browser, server: Server) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    sign_in(page, server)
+    page.get_by_label("SDKAppID (empty: the next free one)").fill("1400000088")
+    page.get_by_label("Admin accounts (UserIDs, separated by spaces or commas)").fill("boss")
+    page.get_by_role("button", name="Create the app").click()
+    expect(page.get_by_role("status")).to_have_text("App 1400000088 was created.")
+    no_serious_violations(page)
+
+    page.goto(f"{server.base_url}/console/apps")
+    page.get_by_role("link", name=f"Settings of app {SDKAPPID}").click()
+    page.get_by_label("Limits of their own").fill("get_room_info=1")
+    page.get_by_role("button", name="Save quotas and limits").click()
+    expect(page.get_by_role("status")).to_have_text("Saved.")
+    expect(page.get_by_label("Limits of their own")).to_have_value("get_room_info=1")
+    codes = [call(server, f"{LIVE}/get_room_info", {"RoomId": "none"})["ErrorCode"] for _ in range(5)]
+    assert 60007 in codes, codes
+    page.get_by_label("Member quota").fill("2000000")
+    page.get_by_role("button", name="Save quotas and limits").click()
+    expect(page.get_by_role("alert")).to_have_text("member quota must be 1..1000000")
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "settings.png", full_page=True)
     page.close()

@@ -13,6 +13,8 @@ from sqlalchemy import update
 
 from liveroom.api.app import LiveroomApp
 from liveroom.store import tables
+from liveroom.store.interface import WebhookDelivery
+from liveroom.store.queries.webhooks import DELIVERIES_KEPT
 from liveroom.webhooks import operator
 from tests.console.session import console_client, csrf_of
 from tests.helpers import SDKAPPID, LiveClient, connect
@@ -159,3 +161,47 @@ async def test_a_test_event_shows_what_the_receiver_answered(
     failed = await browser.post(f"{PAGE}/test", data={"csrf_token": token})
     assert "<strong>HTTP 503</strong> (not a success)" in failed.text
     assert "busy" in failed.text
+
+
+async def test_recent_deliveries_show_each_attempt_and_the_answer(
+    server: LiveroomApp, browser: httpx.AsyncClient, live: LiveClient, receiver: Receiver
+) -> None:
+    assert "No event has been sent yet." in (await browser.get(PAGE)).text
+    await live.ok("set_callback", {"Url": receiver.url, "CallbackCommandList": [CREATE]}, service=CONFIG)
+    receiver.script.append(Answer(status=503, body=b"busy <now>"))
+    await live.create_room("delivered")
+    # Refused once, the event is tried again a second later and delivered.
+    await receiver.wait_for(2, within=30)
+    for _ in range(300):
+        deliveries = await operator.recent_deliveries(server.store, SDKAPPID)
+        if len(deliveries) == 2:
+            break
+        await asyncio.sleep(0.1)
+    second, first = deliveries
+    assert (first.command, first.room_id, first.attempt, first.status, first.answer) == (
+        CREATE, "delivered", 1, 503, "busy <now>"
+    )  # fmt: skip
+    assert (second.event_id, second.attempt, second.status) == (first.event_id, 2, 200)
+    assert '"ActionStatus": "OK"' in second.answer
+    assert second.sent_at >= first.sent_at
+    page = (await browser.get(PAGE)).text
+    assert "The newest 2 attempts" in page
+    assert "busy &lt;now&gt;" in page
+    assert page.index("busy &lt;now&gt;") > page.index("&#34;ActionStatus&#34;: &#34;OK&#34;")
+    assert await operator.recent_deliveries(server.store, SDKAPPID + 1) == []
+
+
+async def test_an_app_keeps_its_newest_deliveries_only(server: LiveroomApp) -> None:
+    def attempt(sdkappid: int, n: int) -> WebhookDelivery:
+        return WebhookDelivery(
+            sdkappid=sdkappid, event_id=n, room_id="r", command=CREATE, attempt=1, sent_at=n, status=200, answer=""
+        )
+
+    async with server.store.write() as tx:
+        await tx.add_webhook_deliveries([attempt(SDKAPPID + 1, 0)])
+    for start in range(0, DELIVERIES_KEPT + 30, 20):
+        async with server.store.write() as tx:
+            await tx.add_webhook_deliveries([attempt(SDKAPPID, n) for n in range(start, start + 20)])
+    kept = await operator.recent_deliveries(server.store, SDKAPPID, limit=1000)
+    assert [d.event_id for d in kept] == list(range(DELIVERIES_KEPT + 39, 39, -1))
+    assert len(await operator.recent_deliveries(server.store, SDKAPPID + 1)) == 1

@@ -111,6 +111,8 @@ def test_nginx_fits_liveroom() -> None:
     timeout = int(realtime.one("proxy_read_timeout").args[0].removesuffix("s"))
     assert timeout > Settings().realtime_heartbeat_timeout_seconds
     assert realtime.one("proxy_set_header", "Upgrade").args == ["Upgrade", "$http_upgrade"]
+    # The console's room event streams are WebSockets under /console/.
+    assert server.one("location", "/").one("proxy_set_header", "Upgrade").args == ["Upgrade", "$http_upgrade"]
     assert server.one("location", "=", "/metrics").one("return").args == ["404"]
     paths = {route.path for route in create_app(Settings(database_url="sqlite:///unused.db")).web.routes}
     for location in server.all("location"):

@@ -167,6 +167,7 @@ def test_installed_from_the_built_file_it_serves(built: str, dist: Path, tmp_pat
         assert httpx.get(f"{base}/readyz", timeout=10).json()["status"] == "ready"
         # The console's templates and front-end files come from the installed package.
         assert "Operator name" in httpx.get(f"{base}/console/sign-in", timeout=10).text
-        for asset in ("vendor/htmx.min.js", "vendor/pico.min.css", "console.css"):
+        for asset in ("vendor/htmx.min.js", "vendor/htmx-ext-ws.min.js", "vendor/pico.min.css", "console.css",
+                      "vendor/swagger-ui-bundle.js", "vendor/swagger-ui.css", "docs.js", "docs.css"):  # fmt: skip
             assert httpx.get(f"{base}/static/console/{asset}", timeout=10).status_code == 200, asset
     assert os.path.exists(tmp_path / "liveroom.db")

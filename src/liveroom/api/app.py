@@ -123,7 +123,10 @@ class LiveroomApp:
             unauthenticated_per_address=settings.realtime_unauthenticated_per_address,
         )
         self._openapi: dict[str, Any] | None = None
-        self.console = console.Console(self.services, self.apps, registry, Sessions(self.store, clock))
+        self.console = console.Console(
+            self.services, self.apps, registry, Sessions(self.store, clock), console.RoomWatch(), self.metrics
+        )
+        self.services.events.subscribe(self.console.watch.on_event)
         self.web = Starlette(
             routes=[
                 Route("/healthz", self.healthz),
@@ -200,7 +203,7 @@ class LiveroomApp:
         return JSONResponse(self._openapi)
 
     async def docs(self, _request: Request) -> Response:
-        return HTMLResponse(openapi.reference_page(self.registry))
+        return HTMLResponse(openapi.DOCS_PAGE)
 
 
 def create_app(settings: Settings | None = None) -> LiveroomApp:

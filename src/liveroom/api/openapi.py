@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import html
 from typing import Any
 
 import msgspec
 
 from liveroom import __version__
 from liveroom.api.registry import Registry
-from liveroom.errors import ErrorCode
 
 QUERY_PARAMETERS: list[dict[str, Any]] = [
     {
@@ -124,45 +122,45 @@ def build(registry: Registry) -> dict[str, Any]:
     }
 
 
-def _fields(schema: dict[str, Any], components: dict[str, Any]) -> str:
-    rows = []
-    required = set(schema.get("required", ()))
-    for name, prop in schema.get("properties", {}).items():
-        kind = prop.get("type") or ("object" if "$ref" in prop else "any")
-        if "anyOf" in prop:
-            kind = " | ".join(p.get("type", "object") for p in prop["anyOf"])
-        note = prop.get("description", "")
-        rows.append(
-            f"<tr><td><code>{html.escape(name)}</code></td><td>{html.escape(str(kind))}</td>"
-            f"<td>{'yes' if name in required else ''}</td><td>{html.escape(note)}</td></tr>"
-        )
-    return "".join(rows)
-
-
-def reference_page(registry: Registry) -> str:
-    document = build(registry)
-    components = document["components"]["schemas"]
-    sections = []
-    for c in registry:
-        request_name = c.request.__name__
-        sections.append(
-            f"<section id='{c.service}.{c.name}'><h2><code>POST {html.escape(c.path)}</code></h2>"
-            f"<p>{html.escape(c.summary)}</p><p>Rate limit: {c.rate} per app. Error codes: "
-            + ", ".join(
-                f"<code>{int(code)}</code> {html.escape(ErrorCode(code).name.lower())}" for code in c.all_errors
-            )
-            + "</p><table><tr><th>field</th><th>type</th><th>required</th><th>rule</th></tr>"
-            + _fields(components.get(request_name, {}), components)
-            + "</table></section>"
-        )
-    index = "".join(f"<li><a href='#{c.service}.{c.name}'>{c.service}/{c.name}</a></li>" for c in registry)
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><title>liveroom API reference</title>"
-        "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem;text-align:left}"
-        "code{background:#f4f4f4}</style></head><body><h1>liveroom API reference</h1>"
-        "<p>Every call is <code>POST /v4/{service}/{command}?sdkappid=&amp;identifier=&amp;usersig=&amp;"
-        "random=&amp;contenttype=json</code> with a JSON body and answers HTTP 200 with the envelope. "
-        "Machine-readable: <a href='/openapi.json'>/openapi.json</a>.</p>"
-        f"<ul>{index}</ul>{''.join(sections)}</body></html>"
-    )
+DOCS_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <meta name="viewport" content="width=device-width, initial-scale=1">
+  <title>liveroom API reference</title>
+  <link rel="stylesheet" href="/static/console/vendor/swagger-ui.css">
+  <link rel="stylesheet" href="/static/console/docs.css">
+  <script src="/static/console/vendor/swagger-ui-bundle.js" defer></script>
+  <script src="/static/console/docs.js" defer></script>
+</head>
+<body>
+<main>
+  <h1>liveroom API reference</h1>
+  <p>Every call is
+    <code>POST /v4/{service}/{command}?sdkappid=&amp;identifier=&amp;usersig=&amp;random=&amp;contenttype=json</code>
+    with a JSON body, and answers HTTP 200 with the envelope (<code>ErrorCode</code> 0, or the failure's code and
+    <code>ErrorInfo</code>). Open an API for its fields (nested ones too), an example request and answer, and
+    <em>Try it out</em>. Machine-readable: <a href="/openapi.json">/openapi.json</a>.</p>
+  <section aria-labelledby="try-heading" class="try-as">
+    <h2 id="try-heading">Try it as</h2>
+    <p id="try-sign-in"><a href="/console/sign-in?next=/docs">Sign in to the console</a> to have a UserSig made
+      here, or paste one made with <code>liveroom usersig</code>.</p>
+    <div class="try-fields">
+      <label for="try-sdkappid">SDKAppID</label>
+      <input id="try-sdkappid" list="try-apps" inputmode="numeric" autocomplete="off">
+      <datalist id="try-apps"></datalist>
+      <label for="try-identifier">Identifier (an admin account of the app)</label>
+      <input id="try-identifier" autocomplete="off">
+      <label for="try-usersig">UserSig</label>
+      <input id="try-usersig" autocomplete="off">
+      <button type="button" id="try-make" hidden>Make a UserSig</button>
+    </div>
+    <p id="try-status" role="status"></p>
+  </section>
+  <div id="operations"></div>
+  <noscript><p>The interactive reference needs JavaScript; <a href="/openapi.json">/openapi.json</a> is the same
+    document.</p></noscript>
+</main>
+</body>
+</html>
+"""

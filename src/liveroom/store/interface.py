@@ -24,6 +24,7 @@ from liveroom.store.records import (
     RoomRecord,
     SeatRecord,
     SeatRequestRecord,
+    WebhookDelivery,
     WebhookEvent,
     WebhookStats,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Store",
     "Transaction",
     "TransactionScope",
+    "WebhookDelivery",
     "WebhookEvent",
     "WebhookStats",
     "commits_sent",

@@ -192,6 +192,21 @@ class NewWebhookEvent(msgspec.Struct, frozen=True, kw_only=True):
     platform: str
 
 
+class WebhookDelivery(msgspec.Struct, frozen=True, kw_only=True):
+    """One attempt at delivering an event: ``status`` the receiver's HTTP status (None: no answer, ``answer`` says
+    why), else ``answer`` the first bytes of its body; ``sent_at`` in Unix ms; ``id`` 0 until stored."""
+
+    sdkappid: int
+    event_id: int
+    room_id: str
+    command: str
+    attempt: int
+    sent_at: int
+    status: int | None
+    answer: str
+    id: int = 0
+
+
 class WebhookStats(msgspec.Struct, frozen=True, kw_only=True):
     """One app's outbox: events waiting, dead, and the EventTime of the oldest waiting (None when none waits)."""
 

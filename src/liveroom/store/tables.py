@@ -419,6 +419,27 @@ Index(
     postgresql_where=webhook_events.c.dead,
 )
 
+# The last attempts at delivering each app's events, kept for operators (the console's recent deliveries): what
+# was sent and what the receiver answered. Written in the sender's transaction that settles the events; only the
+# newest DELIVERIES_KEPT per app stay.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("sdkappid", BigInteger, nullable=False),
+    Column("event_id", BigInteger, nullable=False),
+    Column("room_id", _ident(48), nullable=False),
+    Column("command", String(64), nullable=False),
+    Column("attempt", Integer, nullable=False),  # 1 for the first
+    Column("sent_at", BigInteger, nullable=False),  # Unix ms
+    Column("status", Integer, nullable=True),  # the HTTP status; NULL: no answer at all
+    # The first bytes of the answer's body, or why there was no answer.
+    Column("answer", Text, nullable=False),
+    sqlite_autoincrement=True,
+)
+
+Index("webhook_deliveries_app", webhook_deliveries.c.sdkappid, webhook_deliveries.c.id)
+
 # One row per room with events to send: when its head may next be tried, and who holds it (a lease that expires,
 # so that a dead node's rooms are taken over). Senders claim rooms, never single events: a room's events go out
 # one after the other, in id order, from one sender at a time.

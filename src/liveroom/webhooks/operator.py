@@ -13,7 +13,8 @@ import msgspec
 
 from liveroom.domain.apps import AppConfigError
 from liveroom.domain.callbacks import RETRY_WINDOW_MS
-from liveroom.store.interface import Store, WebhookEvent, WebhookStats
+from liveroom.store.interface import Store, WebhookDelivery, WebhookEvent, WebhookStats
+from liveroom.store.queries.webhooks import DELIVERIES_KEPT
 from liveroom.webhooks import payloads, signing
 from liveroom.webhooks.http import Poster, Reply
 
@@ -62,6 +63,12 @@ async def list_dead(
 ) -> list[WebhookEvent]:
     async with store.read() as tx:
         return await tx.dead_webhook_events(sdkappid, after_id, min(limit, DEAD_PAGE_MAX))
+
+
+async def recent_deliveries(store: Store, sdkappid: int, *, limit: int = DELIVERIES_KEPT) -> list[WebhookDelivery]:
+    """The app's newest attempts at delivering its events (the newest first) with the receivers' answers."""
+    async with store.read() as tx:
+        return await tx.webhook_deliveries(sdkappid, min(limit, DELIVERIES_KEPT))
 
 
 async def redeliver(store: Store, event_id: int, clock: Callable[[], float] = time.time) -> None:

@@ -27,10 +27,12 @@ from dataclasses import dataclass, field
 from liveroom import background
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.callbacks import decode_fact
-from liveroom.store.interface import AppRecord, ConnectionLost, Store, WebhookEvent
+from liveroom.store.interface import AppRecord, ConnectionLost, Store, WebhookDelivery, WebhookEvent
 from liveroom.webhooks import payloads, signing
 from liveroom.webhooks.http import Poster, Reply
 
+# Characters of a receiver's answer kept with a delivery.
+ANSWER_SHOWN = 300
 log = logging.getLogger("liveroom.webhooks")
 
 DELIVERY_TIMEOUT = 3.0
@@ -166,6 +168,7 @@ class Sender:
         """Send the room's events in order until one fails (or the lease is about to end), then give it back."""
         done: list[int] = []
         failed: tuple[WebhookEvent, Reply] | None = None
+        tried: list[WebhookDelivery] = []
         for event in events:
             if time.monotonic() > deadline:
                 break
@@ -175,13 +178,15 @@ class Sender:
                 self.stats.discarded[sdkappid] += 1
                 done.append(event.id)
                 continue
+            sent_at = self._now_ms()
             reply = await self.send(event, app)
+            tried.append(_delivery(event, sent_at, reply))
             if not reply.ok:
                 failed = (event, reply)
                 break
             self.stats.delivered[sdkappid] += 1
             done.append(event.id)
-        await self._give_back(sdkappid, room_id, owner, done, failed)
+        await self._give_back(sdkappid, room_id, owner, done, failed, tried)
 
     async def send(self, event: WebhookEvent, app: AppRecord) -> Reply:
         """One attempt at one event, to the app's configured URL (signed when its token is enabled)."""
@@ -193,7 +198,13 @@ class Sender:
         return await self._poster.post(url, body, DELIVERY_TIMEOUT, str(event.id))
 
     async def _give_back(
-        self, sdkappid: int, room_id: str, owner: str, done: list[int], failed: tuple[WebhookEvent, Reply] | None
+        self,
+        sdkappid: int,
+        room_id: str,
+        owner: str,
+        done: list[int],
+        failed: tuple[WebhookEvent, Reply] | None,
+        tried: list[WebhookDelivery],
     ) -> None:
         now = self._now_ms()
         next_attempt, dead = now, False
@@ -206,6 +217,7 @@ class Sender:
         async with self._store.write() as tx:
             held = await tx.release_webhook_room(sdkappid, room_id, owner, next_attempt)
             await tx.delete_webhook_events(done)
+            await tx.add_webhook_deliveries(tried)
             if failed is not None and held:
                 await tx.fail_webhook_event(event.id, attempts, reply.describe(), dead=dead)
         if failed is not None and held:
@@ -221,3 +233,18 @@ class Sender:
                 )
             else:
                 self.stats.retried[sdkappid] += 1
+
+
+def _delivery(event: WebhookEvent, sent_at: int, reply: Reply) -> WebhookDelivery:
+    """The attempt as operators see it: the answer's first ANSWER_SHOWN characters, or why there was none."""
+    answer = reply.error if reply.status is None else reply.body.decode("utf-8", "replace")[:ANSWER_SHOWN]
+    return WebhookDelivery(
+        sdkappid=event.sdkappid,
+        event_id=event.id,
+        room_id=event.room_id,
+        command=event.command,
+        attempt=event.attempts + 1,
+        sent_at=sent_at,
+        status=reply.status,
+        answer=answer,
+    )

@@ -7,26 +7,33 @@ goes through the same command as the REST API (``Console.call``): the same check
 
 from __future__ import annotations
 
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 
 from liveroom.api.console.accounts import AccountPages
+from liveroom.api.console.app_settings import AppSettings
 from liveroom.api.console.apps import AppPages
 from liveroom.api.console.context import Console
+from liveroom.api.console.dashboard import Dashboard
 from liveroom.api.console.gifts import GiftPages
+from liveroom.api.console.room_stream import RoomWatch
 from liveroom.api.console.rooms import RoomPages
 from liveroom.api.console.signin import SignIn
+from liveroom.api.console.usersigs import UserSigs
 from liveroom.api.console.webhooks import WebhookPages
 
-__all__ = ["Console", "mount"]
+__all__ = ["Console", "RoomWatch", "mount"]
 
 
 def mount(console: Console) -> Mount:
-    routes = [
+    routes: list[BaseRoute] = [
         *SignIn(console).routes(),
         *AppPages(console).routes(),
+        *AppSettings(console).routes(),
         *RoomPages(console).routes(),
         *AccountPages(console).routes(),
         *WebhookPages(console).routes(),
         *GiftPages(console).routes(),
+        *UserSigs(console).routes(),
+        *Dashboard(console).routes(),
     ]
     return Mount("/console", routes=routes)

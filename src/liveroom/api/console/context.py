@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import jinja2
 import msgspec
 from starlette.datastructures import FormData
-from starlette.requests import Request
+from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.templating import Jinja2Templates
 
+from liveroom.api.console.room_stream import RoomWatch
 from liveroom.api.gateway import decode_request
+from liveroom.api.metrics import Metrics
 from liveroom.api.registry import Registry
 from liveroom.domain.apps import AppDirectory
 from liveroom.domain.context import REST, Caller, Services
@@ -25,14 +28,16 @@ COOKIE = "liveroom_console"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 SIGN_IN = "/console/sign-in"
+# The console's JSON calls (what /docs asks for): 401 without a session, never the sign-in page.
+JSON_API = "/console/api/"
 
-_templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.PackageLoader("liveroom.api.console", "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-    )
+_environment = jinja2.Environment(
+    loader=jinja2.PackageLoader("liveroom.api.console", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
 )
+_environment.filters["utc_ms"] = lambda ms: datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S")
+_templates = Jinja2Templates(env=_environment)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,8 @@ class Console:
     apps: AppDirectory
     registry: Registry
     sessions: Sessions
+    watch: RoomWatch
+    metrics: Metrics
 
     def render(
         self, request: Request, template: str, context: Mapping[str, Any], *, signed: Signed | None, status: int = 200
@@ -60,14 +67,29 @@ class Console:
         values = {"signed": signed.session if signed else None, "error": None, **context}
         return _templates.TemplateResponse(request, template, values, status_code=status)
 
+    @staticmethod
+    def fragment(template: str, context: Mapping[str, Any]) -> str:
+        """HTML for a page already shown (what a WebSocket of the console sends)."""
+        return _templates.get_template(template).render(context)
+
+    async def session_of(self, connection: HTTPConnection) -> OperatorSession | None:
+        """The operator of a WebSocket: their session cookie, sent by a page of this server (a page of another
+        site could not send the SameSite=Strict cookie, and its Origin is refused too)."""
+        origin = connection.headers.get("origin", "")
+        if origin.split("://", 1)[-1] != connection.headers.get("host"):
+            return None
+        return await self.sessions.session(connection.cookies.get(COOKIE, ""))
+
     def signed_in(self, handler: SignedEndpoint) -> Endpoint:
         """``handler`` for operators only: without a session a page redirects to the sign-in page and anything
-        else (a change, an htmx fragment) answers 401; a change without the session's CSRF token answers 403."""
+        else (a change, an htmx fragment, a JSON call) answers 401; a change without the session's CSRF token
+        answers 403."""
 
         async def endpoint(request: Request) -> Response:
             session = await self.sessions.session(request.cookies.get(COOKIE, ""))
             if session is None:
-                if request.method == "GET" and "hx-request" not in request.headers:
+                page = "hx-request" not in request.headers and not request.url.path.startswith(JSON_API)
+                if request.method == "GET" and page:
                     return RedirectResponse(f"{SIGN_IN}?next={request.url.path}", status_code=303)
                 return JSONResponse({"error": "sign in first"}, status_code=401)
             # Apps changed by another process (liveroom app ...) show at once, as on the REST API.
@@ -81,7 +103,7 @@ class Console:
 
         return endpoint
 
-    def app(self, request: Request) -> AppRecord:
+    def app(self, request: HTTPConnection) -> AppRecord:
         """The app the path names; LiveError 60006 when there is none."""
         raw = request.path_params["sdkappid"]
         app = self.apps.get(int(raw)) if str(raw).isdigit() and len(str(raw)) <= 19 else None
@@ -90,7 +112,7 @@ class Console:
         return app
 
     @staticmethod
-    def caller(app: AppRecord, request: Request) -> Caller:
+    def caller(app: AppRecord, request: HTTPConnection) -> Caller:
         """The console acts as the app's first admin account, as an app backend calling the REST API would."""
         if not app.admins:
             raise LiveError(ErrorCode.ADMIN_REQUIRED, f"app {app.sdkappid} has no admin account to act as")

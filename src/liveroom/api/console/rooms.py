@@ -6,6 +6,9 @@ the room's page (a refused change shows the page again with the command's ErrorI
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -13,18 +16,25 @@ from urllib.parse import urlencode
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route, WebSocketRoute
+from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.api.console.context import Console, Signed, accounts, field, integer
+from liveroom.api.console.room_stream import MEMBER_EVENTS, Line, MembersPace, Watcher
 from liveroom.domain import members, metadata, rooms, seats
 from liveroom.domain.context import Caller
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
-from liveroom.store.interface import AppRecord
+from liveroom.store.interface import AppRecord, RoomRecord
 
+log = logging.getLogger("liveroom.console")
 LIVE = "live_engine_http_srv"
 PAGE_SIZE = 20
 BANS_SHOWN = 100
 ROOM_ID_MAX_BYTES = 48
+# WebSocket close codes of the event stream: no session (or another site's page), no such app or room.
+CLOSE_SIGN_IN = 4401
+CLOSE_NOT_FOUND = 4404
+CLOSE_FAILED = 1011
 # A change from a form: the command and its body.
 Change = Callable[[str, FormData], tuple[str, dict[str, Any]]]
 
@@ -146,12 +156,12 @@ class RoomPages:
     def __init__(self, console: Console) -> None:
         self.console = console
 
-    def routes(self) -> list[Route]:
+    def routes(self) -> list[BaseRoute]:
         signed_in = self.console.signed_in
         return [
             Route("/apps/{sdkappid}/rooms", signed_in(self.list_page)),
             Route("/apps/{sdkappid}/room", signed_in(self.room_page)),
-            Route("/apps/{sdkappid}/room/members", signed_in(self.members_fragment)),
+            WebSocketRoute("/apps/{sdkappid}/room/events", self.events),
             Route("/apps/{sdkappid}/room/{change}", signed_in(self.change), methods=["POST"]),
         ]
 
@@ -201,17 +211,63 @@ class RoomPages:
             lambda app, caller: self._room(request, signed, app, caller, request.query_params.get("id", "")),
         )
 
-    async def members_fragment(self, request: Request, signed: Signed) -> Response:
-        room_id = request.query_params.get("id", "")
-
-        async def fragment(app: AppRecord, caller: Caller) -> Response:
+    async def events(self, ws: WebSocket) -> None:
+        """The room's events as they happen, and the members online after each entrance or exit (at most once a
+        second), as fragments of the room's page."""
+        if await self.console.session_of(ws) is None:
+            await ws.close(CLOSE_SIGN_IN)
+            return
+        room_id = ws.query_params.get("id", "")
+        try:
+            await self.console.apps.sync()
+            app = self.console.app(ws)
             _room_id_rule(room_id)
-            room = await rooms.get_room(self.console.services, caller, room_id)
-            online = sorted(await self.console.services.presence.members(app.sdkappid, room_id))
-            context = {"app": app, "room": room, "online": online}
-            return self.console.render(request, "room_members.html", context, signed=signed)
+            room = await rooms.get_room(self.console.services, self.console.caller(app, ws), room_id)
+        except LiveError:
+            await ws.close(CLOSE_NOT_FOUND)
+            return
+        await ws.accept()
+        with self.console.watch.watching(app.sdkappid, room_id) as watcher:
+            sending = asyncio.create_task(self._stream(ws, app, room, watcher))
+            try:
+                # The page sends nothing; this returns when it goes (or the server closes the socket).
+                while (await ws.receive())["type"] != "websocket.disconnect":
+                    pass
+            finally:
+                sending.cancel()
+                with contextlib.suppress(asyncio.CancelledError, WebSocketDisconnect, RuntimeError, OSError):
+                    await sending
 
-        return await self._with_app(request, signed, fragment)
+    async def _stream(self, ws: WebSocket, app: AppRecord, room: RoomRecord, watcher: Watcher) -> None:
+        """Send until the page goes; on a failure (the presence store unreachable ...) close the socket, so that the
+        page connects again (htmx's ws extension does, after a pause) rather than wait for nothing."""
+        try:
+            await self._send_events(ws, app, room, watcher)
+        except Exception:
+            log.exception("console: the event stream of room %r failed", room.room_id)
+            with contextlib.suppress(RuntimeError, OSError):
+                await ws.close(CLOSE_FAILED)
+
+    async def _send_events(self, ws: WebSocket, app: AppRecord, room: RoomRecord, watcher: Watcher) -> None:
+        svc = self.console.services
+        pace = MembersPace()
+        pace.pending = True  # the members as they are now: the page may have been open a while before connecting
+        while True:
+            try:
+                first = await asyncio.wait_for(watcher.queue.get(), pace.wait())
+            except TimeoutError:
+                first = None
+            events = ([first] if first is not None else []) + watcher.drain()
+            lines = [Line.event(event, svc.now()) for event in events]
+            if watcher.dropped:
+                lines.append(Line.of("dropped", f"{watcher.dropped} events not shown (too many at once)", svc.now()))
+                watcher.dropped = 0
+            pace.pending = pace.pending or any(isinstance(e, MEMBER_EVENTS) for e in events)
+            online = sorted(await svc.presence.members(app.sdkappid, room.room_id)) if pace.due() else None
+            if not lines and online is None:
+                continue
+            context = {"app": app, "room": room, "lines": lines, "online": online, "oob": True}
+            await ws.send_text(self.console.fragment("room_events.html", context))
 
     async def _room(
         self, request: Request, signed: Signed, app: AppRecord, caller: Caller, room_id: str, error: str | None = None

@@ -11,11 +11,12 @@ from liveroom.domain.operators import SESSION_SECONDS
 from liveroom.errors import LiveError
 
 HOME = "/console/apps"
+DOCS = "/docs"
 
 
 def _next_page(value: str) -> str:
-    """Where to go after signing in: a console page only, never another site."""
-    if value.startswith("/console/") and not value.startswith("//") and "\\" not in value:
+    """Where to go after signing in: a console page (or the interactive reference) only, never another site."""
+    if value == DOCS or (value.startswith("/console/") and not value.startswith("//") and "\\" not in value):
         return value
     return HOME
 

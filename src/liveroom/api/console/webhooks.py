@@ -21,6 +21,7 @@ from liveroom.webhooks import operator
 from liveroom.webhooks.http import Reply
 
 CONFIG = "live_config"
+DELIVERIES_SHOWN = 50
 DEAD_SHOWN = 100
 
 
@@ -57,6 +58,7 @@ class WebhookPages:
             "status": status,
             "catalogue": sorted(CATALOGUE),
             "dead": await operator.list_dead(store, app.sdkappid, limit=DEAD_SHOWN),
+            "deliveries": await operator.recent_deliveries(store, app.sdkappid, limit=DELIVERIES_SHOWN),
             "redelivered": request.query_params.get("redelivered", ""),
             "test": test,
             "test_command": operator.TEST_COMMAND,

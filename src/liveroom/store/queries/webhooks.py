@@ -16,7 +16,7 @@ import json
 from collections.abc import Sequence
 
 from liveroom.store.queries import Queries
-from liveroom.store.records import CallbackConfig, NewWebhookEvent, WebhookEvent, WebhookStats
+from liveroom.store.records import CallbackConfig, NewWebhookEvent, WebhookDelivery, WebhookEvent, WebhookStats
 from liveroom.store.sql import Row, Statement
 
 # configuration ------------------------------------------------------------------------------------------
@@ -74,6 +74,21 @@ _DEAD_EVENTS = Statement(
 _DEAD_EVENTS_OF_APP = Statement(
     f"SELECT {_EVENT_COLUMNS} FROM webhook_events WHERE dead AND id > ? AND sdkappid = ? "  # noqa: S608
     "ORDER BY id LIMIT ?"
+)
+# deliveries ---------------------------------------------------------------------------------------------
+DELIVERIES_KEPT = 100
+_DELIVERY_COLUMNS = "id, sdkappid, event_id, room_id, command, attempt, sent_at, status, answer"
+_ADD_DELIVERY = Statement(
+    "INSERT INTO webhook_deliveries (sdkappid, event_id, room_id, command, attempt, sent_at, status, answer) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+# The app's deliveries older than its newest DELIVERIES_KEPT.
+_PRUNE_DELIVERIES = Statement(
+    "DELETE FROM webhook_deliveries WHERE sdkappid = ? AND id <= ("
+    "SELECT id FROM webhook_deliveries WHERE sdkappid = ? ORDER BY id DESC LIMIT 1 OFFSET ?)"
+)
+_DELIVERIES = Statement(
+    f"SELECT {_DELIVERY_COLUMNS} FROM webhook_deliveries WHERE sdkappid = ? ORDER BY id DESC LIMIT ?"  # noqa: S608
 )
 _REVIVE_EVENT = Statement(
     "UPDATE webhook_events SET dead = ?, attempts = 0, expires_at = ?, last_error = ? WHERE id = ? AND dead "
@@ -188,6 +203,37 @@ class WebhookQueries(Queries):
         self.outbox_written = True
         await self._db.execute(_QUEUE_ROOM_NOW, (int(row[0]), row[1], now, ""))
         return True
+
+    async def add_webhook_deliveries(self, deliveries: Sequence[WebhookDelivery]) -> None:
+        """Keep these attempts; each app they are of keeps its newest ``DELIVERIES_KEPT`` only."""
+        if not deliveries:
+            return
+        await self._db.executemany(
+            _ADD_DELIVERY,
+            [
+                (d.sdkappid, d.event_id, d.room_id, d.command, d.attempt, d.sent_at, d.status, d.answer)
+                for d in deliveries
+            ],
+        )
+        for sdkappid in sorted({d.sdkappid for d in deliveries}):
+            await self._db.execute(_PRUNE_DELIVERIES, (sdkappid, sdkappid, DELIVERIES_KEPT))
+
+    async def webhook_deliveries(self, sdkappid: int, limit: int) -> list[WebhookDelivery]:
+        """The app's newest attempts, the newest first."""
+        return [
+            WebhookDelivery(
+                id=int(r[0]),
+                sdkappid=int(r[1]),
+                event_id=int(r[2]),
+                room_id=r[3],
+                command=r[4],
+                attempt=int(r[5]),
+                sent_at=int(r[6]),
+                status=None if r[7] is None else int(r[7]),
+                answer=r[8],
+            )
+            for r in await self._db.fetchall(_DELIVERIES, (sdkappid, limit))
+        ]
 
     async def webhook_stats(self) -> list[WebhookStats]:
         return [
