@@ -63,6 +63,8 @@ class Settings:
     realtime_burst: float = 40.0
     # Realtime connections not yet authenticated, per client address (per process).
     realtime_unauthenticated_per_address: int = 64
+    # permessage-deflate on realtime connections: off, as it compresses every frame once per member (docs/realtime.md).
+    realtime_compression: bool = False
     seat_application_timeout_seconds: float = 60.0
     # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
     empty_room_dismiss_seconds: float = 30 * 60.0

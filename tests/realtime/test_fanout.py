@@ -1,5 +1,5 @@
 """The fan-out over real sockets, as ``liveroom serve`` configures uvicorn: frames built once and written to each
-member's transport, a member who stops reading closed with 4009."""
+member's transport, compression off unless set, a member who stops reading closed with 4009."""
 
 from __future__ import annotations
 
@@ -50,11 +50,12 @@ async def ask(ws: ClientConnection, message: dict[str, Any]) -> dict[str, Any]:
             return reply
 
 
-async def member(url: str, user: str, *, receive_buffer: int | None = None) -> ClientConnection:
+async def member(url: str, user: str, *, receive_buffer: int | None = None, offer: bool = False) -> ClientConnection:
     """``user`` connected, authenticated and in the room; ``receive_buffer``: a socket that takes at most about
-    that many bytes before the reader reads them (and a client that stops reading when a few frames wait)."""
+    that many bytes before the reader reads them (and a client that stops reading when a few frames wait);
+    ``offer``: the client offers permessage-deflate."""
     if receive_buffer is None:
-        ws = await connect(url, compression=None)
+        ws = await connect(url, compression="deflate" if offer else None)
     else:
         host, port = url.removeprefix("ws://").split("/")[0].split(":")
         sock = socket.socket()
@@ -76,6 +77,35 @@ async def publish(live: LiveClient, count: int) -> None:
 
 def number(frame: dict[str, Any]) -> int:
     return int(frame["data"]["TextContent"].split()[0])
+
+
+@pytest.mark.parametrize(
+    ("settings", "offered"),
+    [({}, False), ({"LIVEROOM_REALTIME_COMPRESSION": "true"}, True)],
+    ids=["default", "LIVEROOM_REALTIME_COMPRESSION"],
+    indirect=["settings"],
+)
+async def test_compression_is_off_unless_set_and_events_arrive_either_way(
+    url: str, live: LiveClient, offered: bool
+) -> None:
+    # The client offers permessage-deflate (the websockets client does by default); the server takes it only when set.
+    alice, bob = await member(url, "alice", offer=True), await member(url, "bob", offer=True)
+    for ws in (alice, bob):
+        assert ws.response is not None
+        extensions = ws.response.headers.get("Sec-WebSocket-Extensions") or ""
+        assert ("permessage-deflate" in extensions) is offered
+    await publish(live, 3)
+    for ws in (alice, bob):
+        frames = []
+        while len(frames) < 3:
+            frame = json.loads(await asyncio.wait_for(ws.recv(), 10))
+            if frame.get("event") == "text_message":
+                frames.append(number(frame))
+        assert frames == [0, 1, 2]
+    # Answers to requests too: with the frames built once, or compressed for each connection.
+    assert (await ask(bob, {"type": "send_text", "id": "t", "RoomId": ROOM, "TextContent": "hi"}))["type"] == "ok"
+    await alice.close()
+    await bob.close()
 
 
 @pytest.mark.parametrize("settings", [{"LIVEROOM_REALTIME_QUEUE_SIZE": "20"}], indirect=True)

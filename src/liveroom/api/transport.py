@@ -293,6 +293,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
     return {
         "http": "liveroom.api.transport:HttpProtocol",
         "ws": "liveroom.api.transport:WebSocketProtocol",
+        "ws_per_message_deflate": settings.realtime_compression,
         "ws_max_size": MAX_FRAME_BYTES,
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
     }
