@@ -65,6 +65,8 @@ class Settings:
     realtime_unauthenticated_per_address: int = 64
     # permessage-deflate on realtime connections: off, as it compresses every frame once per member (docs/realtime.md).
     realtime_compression: bool = False
+    # The likes a room receives within this long are counted in one write and sent as one like event.
+    realtime_like_window_seconds: float = 0.2
     seat_application_timeout_seconds: float = 60.0
     # A room that was entered and then stays empty this long is dismissed (spec: 30 min).
     empty_room_dismiss_seconds: float = 30 * 60.0
@@ -119,6 +121,8 @@ class Settings:
         ):
             if not getattr(self, name) > 0:
                 raise SettingsError(f"{name} must be positive")
+        if not 0 <= self.realtime_like_window_seconds <= 5:
+            raise SettingsError("realtime_like_window_seconds must be 0..5")
         if self.realtime_heartbeat_timeout_seconds < 3:
             # The gateway announces a third of it in whole seconds (at least 1) as the heartbeat interval.
             raise SettingsError("realtime_heartbeat_timeout_seconds must be at least 3")
