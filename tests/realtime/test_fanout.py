@@ -1,5 +1,6 @@
 """The fan-out over real sockets, as ``liveroom serve`` configures uvicorn: frames built once and written to each
-member's transport, compression off unless set, a member who stops reading closed with 4009."""
+member's transport, compression off unless set, a member who stops reading closed with 4009, and heartbeats
+answered ahead of a member's backlog."""
 
 from __future__ import annotations
 
@@ -137,3 +138,27 @@ async def test_a_member_who_stops_reading_is_closed_with_4009_and_the_room_goes_
     # alice, who read, got every message, and hears that bob left.
     assert await reading == (list(range(MESSAGES)), "bob")
     await alice.close()
+
+
+@pytest.mark.parametrize("settings", [{"LIVEROOM_REALTIME_QUEUE_SIZE": "100000"}], indirect=True)
+async def test_a_heartbeat_is_answered_ahead_of_the_member_s_backlog(url: str, live: LiveClient) -> None:
+    bob = await member(url, "bob", receive_buffer=16 * 1024)
+    await publish(live, MESSAGES)  # bob reads nothing meanwhile: most of them wait at the server
+    await bob.send(json.dumps({"type": "heartbeat", "id": "hb"}))
+    before_ack: list[int] = []
+    while True:
+        frame = json.loads(await asyncio.wait_for(bob.recv(), 10))
+        if frame.get("type") == "heartbeat_ack":
+            assert frame["ref"] == "hb"
+            break
+        if frame.get("event") == "text_message":
+            before_ack.append(number(frame))
+    # Only what had left the server's queue already came first; the rest follows the answer, in order, all of it.
+    assert len(before_ack) < MESSAGES
+    after_ack = []
+    while len(before_ack) + len(after_ack) < MESSAGES:
+        frame = json.loads(await asyncio.wait_for(bob.recv(), 10))
+        if frame.get("event") == "text_message":
+            after_ack.append(number(frame))
+    assert before_ack + after_ack == list(range(MESSAGES))
+    await bob.close()

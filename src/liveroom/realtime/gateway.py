@@ -228,7 +228,7 @@ class RealtimeGateway:
         elif isinstance(request, protocol.INVITATIONS):
             await self._invitation(session, request)
         else:
-            session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
+            session.push_first(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
 
     async def _authenticate(self, session: Session, request: protocol.Auth) -> bool:

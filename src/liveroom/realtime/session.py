@@ -1,8 +1,9 @@
 """One realtime connection: who it is, the rooms it is in, its outgoing frames and its rate of requests.
 
 Each connection's frames go out in the order they were pushed, so the events of a room reach every member in the
-order they were published, and answers to a client's requests stay in order with them. A client that does not
-read (more than ``queue_size`` frames waiting) is disconnected instead of slowing the room down.
+order they were published, and answers to a client's requests stay in order with them; an answer to a heartbeat
+goes ahead of the frames still waiting (a member's backlog never makes its heartbeat look unanswered). A client
+that does not read (more than ``queue_size`` frames waiting) is disconnected instead of slowing the room down.
 
 A frame is written at once when nothing waits and the connection's transport takes more; only what cannot go out
 at once waits, for one writer task per connection. With the server's ``FrameWriter`` (``api.transport``), an
@@ -94,6 +95,16 @@ class Session:
         self._waiting.append(frame if isinstance(frame, Frame) else Frame.of(frame))
         self._wake.set()
 
+    def push_first(self, frame: str) -> None:
+        """Ahead of every frame still waiting (a heartbeat's answer)."""
+        if self._closing:
+            return
+        if not self._waiting:
+            self.push(frame)
+            return
+        self._waiting.appendleft(Frame.of(frame))
+        self._wake.set()
+
     def close(self, code: int, *, drop_pending: bool = False) -> None:
         """Close after the frames already waiting have been sent (or at once, dropping them)."""
         if self._closing:
@@ -112,6 +123,7 @@ class Session:
                 self._wake.clear()
                 while self._waiting:
                     if self._writer is not None and not self._writer.ready():
+                        # Meanwhile a frame may be put first (a heartbeat's answer): it is the next one written.
                         await self._writer.drained()
                     item = self._waiting.popleft()
                     if isinstance(item, int):
