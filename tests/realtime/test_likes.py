@@ -12,7 +12,7 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 
 from liveroom.api.app import LiveroomApp
-from liveroom.settings import Settings
+from liveroom.settings import Settings, SettingsError
 from tests.helpers import SDKAPPID, LiveClient, tencent_sig
 from tests.serving import serving
 
@@ -102,3 +102,10 @@ async def test_a_like_refused_is_answered_with_the_rule_and_not_counted(url: str
     stats = (await live.ok("get_room_stats", {"RoomId": ROOM}))["Response"]
     assert stats["TotalLikesReceived"] == 3
     await fan.close()
+
+
+@pytest.mark.parametrize("seconds", ["-0.1", "5.5", "soon"])
+def test_a_like_window_out_of_range_is_refused_with_the_setting_named(seconds: str) -> None:
+    with pytest.raises(SettingsError, match=r"(?i)like_window_seconds"):
+        Settings.from_env({"LIVEROOM_REALTIME_LIKE_WINDOW_SECONDS": seconds})
+    assert Settings.from_env({"LIVEROOM_REALTIME_LIKE_WINDOW_SECONDS": "0"}).realtime_like_window_seconds == 0
