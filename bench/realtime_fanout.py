@@ -1,23 +1,31 @@
-"""Realtime fan-out: N members in one room over real WebSockets, the app backend sending M messages by REST.
+"""Realtime fan-out: N members in one room over real WebSockets, the app backend sending M messages by REST, next to
+the bare broadcast ceiling (bench/broadcast_ceiling.py) driven the same way in the same run.
 
-``python -m bench.realtime_fanout --members 500 --messages 200``: a fresh database (app through the CLI, rate
-limits off), ``liveroom serve`` pinned to core 0, this process (all the clients) pinned to core 1. Reports how
-fast members enter, and deliveries per second from the first message sent until every member has every message.
-With one client process doing all the decoding, the figure is a lower bound of what the server can push.
+``python -m bench.realtime_fanout --members 1000 --messages 200``: a fresh database (app through the CLI, rate
+limits off), ``liveroom serve`` pinned to core 0, this process (all the clients) pinned to core 1; then the ceiling
+on core 0. Reports how fast members enter, deliveries per second from the first message sent until every member has
+every message, the server's CPU per delivery (its CPU time over the publishing phase, the publishing requests
+included, divided by members x messages), the delivery latency (publish sent to frame read, this process's own
+queueing included) and the server's resident memory. Members heartbeat as the protocol asks. With one client
+process doing all the decoding, deliveries per second and latency are bounds of what the server can do; CPU per
+delivery is the server's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +39,11 @@ ADMIN = "administrator"
 ROOM = "fanout"
 
 
+HEARTBEAT_SECONDS = 15.0
+MARK = b'"TextContent":"message '
+ENTERING_AT_ONCE = 50
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -41,6 +54,13 @@ def free_port() -> int:
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
 
 
 class Rest:
@@ -62,8 +82,36 @@ class Rest:
         return answer
 
 
-async def member(url: str, key: str, user: str) -> ClientConnection:
-    ws = await connect(url, max_queue=None)
+class Member:
+    """One client: reads every frame, counts the messages and when each arrived, heartbeats meanwhile."""
+
+    def __init__(self, ws: ClientConnection) -> None:
+        self.ws = ws
+        self.arrived: dict[int, float] = {}
+        self.heartbeat = asyncio.create_task(self._heartbeat())
+
+    async def _heartbeat(self) -> None:
+        with contextlib.suppress(Exception):
+            while True:
+                await asyncio.sleep(HEARTBEAT_SECONDS)
+                await self.ws.send('{"type":"heartbeat"}')
+
+    async def receive(self, count: int) -> None:
+        # Not decoded as JSON: this one process reads every member's frames, and must keep up.
+        while len(self.arrived) < count:
+            frame = await self.ws.recv(decode=False)
+            at = frame.find(MARK)
+            if at >= 0:
+                number = frame[at + len(MARK) : frame.index(b'"', at + len(MARK))]
+                self.arrived[int(number)] = time.perf_counter()
+
+    async def close(self) -> None:
+        self.heartbeat.cancel()
+        await self.ws.close()
+
+
+async def liveroom_member(url: str, key: str, user: str) -> Member:
+    ws = await connect(url, max_queue=None, compression=None, ping_interval=None)
     auth = {
         "type": "auth",
         "sdkappid": SDKAPPID,
@@ -75,18 +123,48 @@ async def member(url: str, key: str, user: str) -> ClientConnection:
     await ws.send(json.dumps({"type": "enter", "RoomId": ROOM}))
     while json.loads(await ws.recv())["type"] != "entered":
         pass
-    return ws
+    return Member(ws)
 
 
-async def receive_all(ws: ClientConnection, count: int) -> None:
-    seen = 0
-    while seen < count:
-        frame = json.loads(await ws.recv())
-        if frame.get("event") == "text_message":
-            seen += 1
+async def ceiling_member(url: str) -> Member:
+    return Member(await connect(url, max_queue=None, compression=None, ping_interval=None))
 
 
-async def run(members: int, messages: int, base: str, key: str, server_pid: int) -> dict[str, Any]:
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def publish_and_measure(
+    conns: list[Member], messages: int, publish: Callable[[int], Awaitable[None]], server_pid: int
+) -> dict[str, Any]:
+    # Let the member events of the entries drain first.
+    await asyncio.sleep(1)
+    cpu_before = cpu_seconds(server_pid)
+    started = time.perf_counter()
+    receivers = [asyncio.create_task(member.receive(messages)) for member in conns]
+    sent: list[float] = []
+    for i in range(messages):
+        sent.append(time.perf_counter())
+        await publish(i)
+    sent_seconds = time.perf_counter() - started
+    await asyncio.gather(*receivers)
+    seconds = time.perf_counter() - started
+    server_cpu = cpu_seconds(server_pid) - cpu_before
+    latencies = [(at - sent[i]) * 1000 for member in conns for i, at in member.arrived.items()]
+    deliveries = len(conns) * messages
+    return {
+        "publishes_per_second": round(messages / sent_seconds),
+        "deliveries_per_second": round(deliveries / seconds),
+        "server_cpu_seconds": round(server_cpu, 2),
+        "server_cpu_us_per_delivery": round(server_cpu / deliveries * 1e6, 2),
+        "latency_ms_p50": round(percentile(latencies, 0.5), 1),
+        "latency_ms_p99": round(percentile(latencies, 0.99), 1),
+        "server_rss_mib": rss_mib(server_pid),
+    }
+
+
+async def run_liveroom(members: int, messages: int, base: str, key: str, server_pid: int) -> dict[str, Any]:
     rest = Rest(base, key)
     users = [f"u{i}" for i in range(members)]
     for start in range(0, members, 100):
@@ -94,41 +172,68 @@ async def run(members: int, messages: int, base: str, key: str, server_pid: int)
     await rest.call("live_engine_http_srv", "create_room", {"RoomInfo": {"RoomId": ROOM, "RoomType": "Live"}})
     url = base.replace("http://", "ws://") + "/realtime"
     started = time.perf_counter()
-    conns = [await member(url, key, user) for user in users]
+    conns = []
+    for start in range(0, members, ENTERING_AT_ONCE):
+        batch = users[start : start + ENTERING_AT_ONCE]
+        conns += await asyncio.gather(*(liveroom_member(url, key, user) for user in batch))
     enter_seconds = time.perf_counter() - started
-    # Drain the member_entered events the early members got.
-    await asyncio.sleep(1)
-    cpu_before = cpu_seconds(server_pid)
-    started = time.perf_counter()
-    receivers = [asyncio.create_task(receive_all(ws, messages)) for ws in conns]
-    for i in range(messages):
+
+    async def publish(i: int) -> None:
         body = {"RoomId": ROOM, "Sender_Account": "u0", "TextContent": f"message {i}"}
         await rest.call("live_engine_http_srv", "send_text_msg", body)
-    sent_seconds = time.perf_counter() - started
-    await asyncio.gather(*receivers)
-    seconds = time.perf_counter() - started
-    server_cpu = cpu_seconds(server_pid) - cpu_before
+
+    result = {"entries_per_second": round(members / enter_seconds)}
+    result |= await publish_and_measure(conns, messages, publish, server_pid)
     info = await rest.call("live_engine_http_srv", "get_room_info", {"RoomId": ROOM})
-    for ws in conns:
-        await ws.close()
-    return {
-        "members": members,
-        "messages": messages,
-        "entries_per_second": round(members / enter_seconds),
-        "send_text_msg_per_second": round(messages / sent_seconds),
-        "deliveries_per_second": round(members * messages / seconds),
-        "server_cpu_seconds": round(server_cpu, 2),
-        "server_cpu_us_per_delivery": round(server_cpu / (members * messages) * 1e6, 1),
-        "MemberCount": info["Response"]["RoomInfo"]["MemberCount"],
-        "ViewCount": info["Response"]["RoomInfo"]["ViewCount"],
-    }
+    result |= {k: info["Response"]["RoomInfo"][k] for k in ("MemberCount", "ViewCount")}
+    for member in conns:
+        await member.close()
+    return result
+
+
+async def run_ceiling(members: int, messages: int, url: str, server_pid: int) -> dict[str, Any]:
+    started = time.perf_counter()
+    conns = []
+    for start in range(0, members, ENTERING_AT_ONCE):
+        at_once = min(ENTERING_AT_ONCE, members - start)
+        conns += await asyncio.gather(*(ceiling_member(url) for _ in range(at_once)))
+    enter_seconds = time.perf_counter() - started
+    publisher = await connect(url + "publish", compression=None, ping_interval=None)
+
+    async def publish(i: int) -> None:
+        await publisher.send(f"message {i}")
+        await publisher.recv()
+
+    result = {"entries_per_second": round(members / enter_seconds)}
+    result |= await publish_and_measure(conns, messages, publish, server_pid)
+    await publisher.close()
+    for member in conns:
+        await member.close()
+    return result
+
+
+def wait_listening(port: int) -> None:
+    for _ in range(100):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit(f"nothing listens on port {port}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(10)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--members", type=int, default=500)
+    parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=200)
+    parser.add_argument("--no-ceiling", action="store_true", help="liveroom alone")
     args = parser.parse_args()
+    os.sched_setaffinity(0, {1})
+    results: dict[str, Any] = {"members": args.members, "messages": args.messages}
     with tempfile.TemporaryDirectory() as tmp:
         database = f"sqlite:///{tmp}/liveroom.db"
         key = secrets.token_hex(32)
@@ -141,22 +246,32 @@ def main() -> None:
         port = free_port()
         server = subprocess.Popen(
             ["taskset", "-c", "0", "liveroom", "serve", "--port", str(port), "--database", database, "--no-access-log"],
+            env=os.environ | {"LIVEROOM_LOG_LEVEL": "warning"},
             start_new_session=True,
         )
         try:
+            wait_listening(port)
             base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
-                try:
-                    httpx.get(base + "/healthz", timeout=1)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            os.sched_setaffinity(0, {1})
-            result = asyncio.run(run(args.members, args.messages, base, key, server.pid))
-            print(json.dumps(result, indent=2))
+            results["liveroom"] = asyncio.run(run_liveroom(args.members, args.messages, base, key, server.pid))
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(10)
+            stop(server)
+    if not args.no_ceiling:
+        port = free_port()
+        ceiling = subprocess.Popen(
+            ["taskset", "-c", "0", sys.executable, "-m", "bench.broadcast_ceiling", "--port", str(port)],
+            start_new_session=True,
+        )
+        try:
+            wait_listening(port)
+            url = f"ws://127.0.0.1:{port}/"
+            results["ceiling"] = asyncio.run(run_ceiling(args.members, args.messages, url, ceiling.pid))
+        finally:
+            stop(ceiling)
+        ours, floor = results["liveroom"], results["ceiling"]
+        results["cpu_per_delivery_x_ceiling"] = round(
+            ours["server_cpu_us_per_delivery"] / floor["server_cpu_us_per_delivery"], 2
+        )
+    print(json.dumps(results, indent=2))
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ from typing import Any
 
 import httpx
 import pytest
+from websockets.asyncio.client import connect as websockets_connect
 
-from tests.helpers import ADMIN, IM, SDKAPPID, SECRET_KEY, LiveClient
+from tests.helpers import ADMIN, IM, SDKAPPID, SECRET_KEY, LiveClient, tencent_sig
 from tests.redis.conftest import redis_prefix, redis_url
 
 __all__ = ["redis_prefix", "redis_url"]  # fixtures, imported to be found by pytest
@@ -294,6 +295,54 @@ async def test_every_answered_write_of_a_burst_survives_kill_9(
         if not next_cursor:
             break
     assert sorted(listed) == sorted(room_id for room_id, _ in answers)
+
+
+async def test_every_like_answered_ok_survives_kill_9_in_the_middle_of_a_storm(
+    app_db: str, start_server: StartServer, connect: Callable[[Server], LiveClient]
+) -> None:
+    """Likes are counted a window at a time (realtime/likes.py) and answered only once their window's write has
+    committed: killed while likes are still arriving, the server has counted every like it answered, and at most
+    the ones it was sent."""
+    port = free_port()
+    server = start_server(app_db, port=port)
+    live = connect(server)
+    fans = [f"fan{i}" for i in range(8)]
+    await live.ok("multiaccount_import", {"AccountList": [{"UserID": fan} for fan in fans]}, service=IM)
+    await live.create_room("liked")
+    answered: list[int] = []
+    sent: list[int] = []
+    some_answered = asyncio.Event()
+
+    async def storm(fan: str) -> None:
+        async with websockets_connect(server.base_url.replace("http", "ws") + "/realtime") as ws:
+            auth = {"type": "auth", "sdkappid": SDKAPPID, "identifier": fan, "usersig": tencent_sig(fan)}
+            await ws.send(json.dumps(auth))
+            await ws.send(json.dumps({"type": "enter", "id": "e", "RoomId": "liked"}))
+            while json.loads(await ws.recv()).get("type") != "entered":
+                pass
+            counts = {i: 1 + i % 7 for i in range(30)}
+            for i, count in counts.items():
+                await ws.send(json.dumps({"type": "like", "id": i, "RoomId": "liked", "Count": count}))
+                sent.append(count)
+            while True:
+                frame = json.loads(await ws.recv())
+                if frame.get("type") == "ok":
+                    answered.append(counts[frame["ref"]])
+                    if len(answered) >= 40:
+                        some_answered.set()
+
+    storms = [asyncio.create_task(storm(fan)) for fan in fans]
+    await asyncio.wait_for(some_answered.wait(), REQUEST_TIMEOUT)
+    server.kill()
+    # Each storm reads what the server had sent until its connection is gone.
+    await asyncio.wait_for(asyncio.gather(*storms, return_exceptions=True), REQUEST_TIMEOUT)
+    await live.http.aclose()
+    # Killed in the middle: likes were still waiting for their windows (each connection's likes go one at a time).
+    assert len(answered) < len(sent)
+
+    live = connect(start_server(app_db, port=port))
+    total = (await live.ok("get_room_stats", {"RoomId": "liked"}))["Response"]["TotalLikesReceived"]
+    assert sum(answered) <= total <= sum(sent)
 
 
 # (c) concurrent creation of one RoomId ------------------------------------------------------------------------

@@ -63,6 +63,10 @@ class Settings:
     realtime_burst: float = 40.0
     # Realtime connections not yet authenticated, per client address (per process).
     realtime_unauthenticated_per_address: int = 64
+    # permessage-deflate on realtime connections: off, as it compresses every frame once per member (docs/realtime.md).
+    realtime_compression: bool = False
+    # The likes a room receives within this long are counted in one write and sent as one like event.
+    realtime_like_window_seconds: float = 0.2
     seat_application_timeout_seconds: float = 60.0
     # How often a process looks for seat requests other processes made that have timed out (it sleeps no longer
     # than until the next of its own times out).
@@ -121,6 +125,8 @@ class Settings:
         ):
             if not getattr(self, name) > 0:
                 raise SettingsError(f"{name} must be positive")
+        if not 0 <= self.realtime_like_window_seconds <= 5:
+            raise SettingsError("realtime_like_window_seconds must be 0..5")
         if self.realtime_heartbeat_timeout_seconds < 3:
             # The gateway announces a third of it in whole seconds (at least 1) as the heartbeat interval.
             raise SettingsError("realtime_heartbeat_timeout_seconds must be at least 3")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
@@ -82,7 +83,9 @@ async def test_a_frame_of_16_kib_is_read_and_a_larger_one_closes_the_connection_
         await ws.send("x" * (MAX_FRAME_BYTES + 1))
         assert await closed_with(ws) == 1009
     async with connect(url, max_size=None) as ws:
-        await ws.send(b"x" * 16 * 1024 * 1024)  # before auth
+        # Before auth. Uncompressed (liveroom's default), the server closes while the client is still sending it.
+        with contextlib.suppress(ConnectionClosed):
+            await ws.send(b"x" * 16 * 1024 * 1024)
         assert await closed_with(ws) == 1009
 
 

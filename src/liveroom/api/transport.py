@@ -14,6 +14,11 @@ headers of any size, and answers what it cannot parse with a plain-text 400. ``H
   (429 for the cap), and the connection is closed.
 
 Timers are armed only when a read leaves a request incomplete, so a request that arrives whole costs none.
+
+``WebSocketProtocol`` is uvicorn's WebSocket protocol with a way round the ASGI send path for frames built
+beforehand: the realtime gateway writes an event's frame bytes, made once, to each member's transport
+(``realtime.session.FrameWriter``, in the scope's extensions), rather than sending each member the event's text
+through Starlette's and uvicorn's per-message layers, which encode it and build its frame again for every member.
 """
 
 from __future__ import annotations
@@ -25,11 +30,14 @@ from typing import Any, ClassVar, cast
 
 from uvicorn.middleware.proxy_headers import _TrustedHosts
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.http11 import Request
 
 from liveroom.api import envelope
 from liveroom.api.gateway import BODY_TIMED_OUT, access_log
 from liveroom.errors import ErrorCode
 from liveroom.realtime.protocol import MAX_FRAME_BYTES
+from liveroom.realtime.session import FRAME_WRITER
 from liveroom.settings import Settings
 
 log = logging.getLogger("liveroom.transport")
@@ -255,10 +263,37 @@ class HttpProtocol(HttpToolsProtocol):
             )
 
 
+class WebSocketProtocol(WebSocketsSansIOProtocol):
+    """One WebSocket connection. Without compression, its scope's extensions hold it as the connection's
+    ``FrameWriter``: the realtime gateway writes frames built beforehand straight to the transport (a server's frames
+    are not masked, RFC 6455 section 5.1, so without compression they are the same bytes on every connection). With
+    permessage-deflate negotiated, each frame is compressed for this connection alone, through the ASGI send path."""
+
+    def handle_connect(self, event: Request) -> None:
+        super().handle_connect(event)
+        if self.handshake_initiated and not self.conn.extensions and not self.close_sent:
+            cast(dict[str, Any], self.scope["extensions"])[FRAME_WRITER] = self
+
+    # FrameWriter ------------------------------------------------------------------------------------------
+
+    def ready(self) -> bool:
+        """The transport takes more now (it is open and below its high-water mark)."""
+        return self.writable.is_set() and not self.close_sent and not self.disconnected
+
+    async def drained(self) -> None:
+        await self.writable.wait()
+
+    def write(self, wire: bytes) -> None:
+        if not self.close_sent and not self.disconnected:
+            self.transport.write(wire)
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """What liveroom sets of uvicorn's own options (``uvicorn.run``, ``uvicorn.Config``) for ``settings``."""
     return {
         "http": "liveroom.api.transport:HttpProtocol",
+        "ws": "liveroom.api.transport:WebSocketProtocol",
+        "ws_per_message_deflate": settings.realtime_compression,
         "ws_max_size": MAX_FRAME_BYTES,
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
     }

@@ -147,7 +147,8 @@ class CustomMessage(RoomEvent, kw_only=True):
 
 
 class Liked(RoomEvent, kw_only=True):
-    """``count`` likes added; ``total_likes_received`` is the room's running total with them."""
+    """``count`` likes added (the room's likes of a short window together, ``sender_account`` the last to like);
+    ``total_likes_received`` is the room's running total with them."""
 
     KIND = "like"
     sender_account: str = field(name="Sender_Account", default="")
@@ -721,6 +722,8 @@ class RealtimeClient:
         await self._request({"type": "send_custom", "RoomId": room_id, "BusinessId": business_id, "Data": data})
 
     async def like(self, room_id: str, count: int = 1) -> None:
+        """Like the room ``count`` times; returns once the likes are counted (the server gathers a room's likes for
+        up to 200 ms)."""
         await self._request({"type": "like", "RoomId": room_id, "Count": count})
 
     async def send_gift(self, room_id: str, gift_id: str, count: int = 1, *, receivers: list[str] | None = None) -> int:

@@ -96,7 +96,8 @@ class CustomMessage(RoomEvent, frozen=True, tag="custom_message"):
 
 
 class Liked(RoomEvent, frozen=True, tag="like"):
-    """``count`` likes added; ``total_likes_received`` is the room's running total with them."""
+    """``count`` likes added (the likes a room received within a short window, ``sender_account`` the last of
+    them); ``total_likes_received`` is the room's running total with them."""
 
     sender_account: str
     count: int

@@ -134,11 +134,17 @@ async def _may_send(svc: Services, tx: Transaction, caller: Caller, sender: str,
         await require_imported(tx, caller, [sender], "Sender_Account")
 
 
-async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
-    """A member online likes the room ``count`` times (counted in TotalLikesReceived); mutes do not stop likes."""
+async def may_like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
+    """Refused unless a member online may like the room ``count`` times; mutes do not stop likes."""
     if not 1 <= count <= LIKES_MAX:
         raise InvalidParameter(f"Count: must be 1..{LIKES_MAX}")
     await require_present(svc, caller, room_id)
+
+
+async def add_likes(svc: Services, caller: Caller, room_id: str, count: int) -> int:
+    """Count ``count`` likes of the room in TotalLikesReceived (one write, the likes of several members together
+    when the gateway gathers them; ``caller`` the last of them), then one ``like`` event with the room's total;
+    answers the total."""
     async with svc.store.write() as tx:
         total = await tx.add_likes(caller.sdkappid, room_id, count)
         if total is None:
@@ -153,6 +159,7 @@ async def like(svc: Services, caller: Caller, room_id: str, count: int) -> None:
             total_likes_received=total,
         )
     )
+    return total
 
 
 async def require_present(svc: Services, caller: Caller, room_id: str) -> None:

@@ -35,6 +35,7 @@ from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import protocol
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
+from liveroom.realtime.likes import DEFAULT_WINDOW_SECONDS, LikeWindows
 from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.realtime.seat_request_clock import SeatRequestClock
@@ -70,6 +71,7 @@ class RealtimeGateway:
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
         gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
         unauthenticated_per_address: int = 64,
+        like_window_seconds: float = DEFAULT_WINDOW_SECONDS,
     ) -> None:
         self._svc = services
         self._auth = authenticator
@@ -88,6 +90,7 @@ class RealtimeGateway:
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
         self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
+        self._likes = LikeWindows(services, like_window_seconds)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -113,6 +116,7 @@ class RealtimeGateway:
         sweeper, self._sweeper = self._sweeper, None
         await background.stop(sweeper)
         await self.seat_request_clock.close()
+        await self._likes.close()
 
     # the connection ---------------------------------------------------------------------------------------
 
@@ -231,7 +235,7 @@ class RealtimeGateway:
         elif isinstance(request, protocol.COHOSTING):
             await self._cohost(session, request)
         else:
-            session.push(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
+            session.push_first(protocol.encode({"type": "heartbeat_ack", "ref": request.id, "time": self._svc.now()}))
         return True
 
     async def _authenticate(self, session: Session, request: protocol.Auth) -> bool:
@@ -435,7 +439,7 @@ class RealtimeGateway:
                 self._svc, caller, room_id, caller.identifier, request.BusinessId, request.Data, as_member=True
             )
         else:
-            await messages.like(self._svc, caller, room_id, request.Count)
+            await self._likes.like(caller, room_id, request.Count)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
 
     async def _gift(self, session: Session, request: protocol.SendGift) -> None:

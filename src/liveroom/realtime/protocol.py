@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 import msgspec
 from msgspec import UNSET
+from websockets.frames import Frame as WireFrame
+from websockets.frames import Opcode
 
 from liveroom.domain.cohosting import BattleOffer, RequestResult
 from liveroom.domain.events import RoomEvent
@@ -343,6 +345,34 @@ def encode(message: dict[str, Any]) -> str:
     return _encode(message).decode()
 
 
+class Frame:
+    """One text frame for any number of connections: its JSON in UTF-8, and, each made once when first needed, its
+    text and its bytes on the wire (unmasked and uncompressed, as a server sends it: the same on every connection)."""
+
+    __slots__ = ("_text", "_wire", "payload")
+
+    def __init__(self, payload: bytes, text: str | None = None) -> None:
+        self.payload = payload
+        self._text = text
+        self._wire: bytes | None = None
+
+    @classmethod
+    def of(cls, text: str) -> Frame:
+        return cls(text.encode(), text)
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self.payload.decode()
+        return self._text
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = WireFrame(Opcode.TEXT, self.payload).serialize(mask=False, extensions=[])
+        return self._wire
+
+
 _REASONS = {
     ErrorCode.LIVE_INVALID_PARAMETER: "invalid",
     ErrorCode.ROOM_NOT_FOUND: "room_not_found",
@@ -367,23 +397,25 @@ def error(ref: Any, code: int, reason: str, info: str) -> str:
 _SCALARS = frozenset({str, int, bool})
 
 
-def event(room_event: RoomEvent) -> str:
+def event(room_event: RoomEvent) -> Frame:
     """The frame of a room event: its kind, and in ``data`` the fields of its kind by wire name (UNSET ones left
     out)."""
     cls = type(room_event)
     fields = _fields(cls)
-    return encode(
-        {
-            "type": "event",
-            "event": cls.__struct_config__.tag,
-            "RoomId": room_event.room_id,
-            "Operator_Account": room_event.operator,
-            "data": {
-                wire: value if type(value) in _SCALARS else _wire(value)
-                for name, wire in fields
-                if (value := getattr(room_event, name)) is not UNSET
-            },
-        }
+    return Frame(
+        _encode(
+            {
+                "type": "event",
+                "event": cls.__struct_config__.tag,
+                "RoomId": room_event.room_id,
+                "Operator_Account": room_event.operator,
+                "data": {
+                    wire: value if type(value) in _SCALARS else _wire(value)
+                    for name, wire in fields
+                    if (value := getattr(room_event, name)) is not UNSET
+                },
+            }
+        )
     )
 
 

@@ -1,8 +1,14 @@
-"""One realtime connection: who it is, the rooms it is in, its outgoing queue and its rate of requests.
+"""One realtime connection: who it is, the rooms it is in, its outgoing frames and its rate of requests.
 
-Each connection has one outgoing queue drained by one writer task, so the events of a room reach every member in
-the order they were published, and answers to a client's requests stay in order with them. A client that does
-not read (its queue overflows) is disconnected instead of slowing the room down.
+Each connection's frames go out in the order they were pushed, so the events of a room reach every member in the
+order they were published, and answers to a client's requests stay in order with them; an answer to a heartbeat
+goes ahead of the frames still waiting (a member's backlog never makes its heartbeat look unanswered). A client
+that does not read (more than ``queue_size`` frames waiting) is disconnected instead of slowing the room down.
+
+A frame is written at once when nothing waits and the connection's transport takes more; only what cannot go out
+at once waits, for one writer task per connection. With the server's ``FrameWriter`` (``api.transport``), an
+event's frame bytes, built once (``protocol.Frame``), are written as they are to every member's transport;
+without it (another server, or compression negotiated) each frame's text goes through the ASGI send path.
 """
 
 from __future__ import annotations
@@ -10,13 +16,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections import deque
+from typing import Protocol
 
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from liveroom.domain.context import Caller
+from liveroom.realtime.protocol import Frame
 
 CLOSE_NORMAL = 1000
 CLOSE_TOO_SLOW = 4009
+# The key of the connection's FrameWriter in the ASGI scope's extensions.
+FRAME_WRITER = "liveroom.frame_writer"
+
+
+class FrameWriter(Protocol):
+    """The connection's transport, for frames built beforehand."""
+
+    def ready(self) -> bool:
+        """The transport takes more now (open, not over its high-water mark)."""
+
+    async def drained(self) -> None:
+        """Until the transport takes more (or the connection is gone)."""
+
+    def write(self, wire: bytes) -> None:
+        """Write a whole frame's bytes (nothing once the connection is closing or gone)."""
 
 
 class Bucket:
@@ -40,7 +64,7 @@ class Bucket:
 
 
 class Session:
-    """One connection: who it is, which rooms it is in, and its outgoing queue."""
+    """One connection: who it is, which rooms it is in, and its outgoing frames."""
 
     def __init__(self, ws: WebSocket, queue_size: int) -> None:
         self.ws = ws
@@ -48,40 +72,67 @@ class Session:
         # The client's address while it counts as not yet authenticated ("" once it does not).
         self.waiting_from = ""
         self.rooms: set[str] = set()
-        self._queue: asyncio.Queue[str | int] = asyncio.Queue(queue_size)
+        self._writer: FrameWriter | None = ws.scope.get("extensions", {}).get(FRAME_WRITER)
+        self._queue_size = queue_size
+        # Frames not yet handed to the transport, and last, once closing, the close code.
+        self._waiting: deque[Frame | int] = deque()
+        self._wake = asyncio.Event()
         self._closing = False
 
     @property
     def user_id(self) -> str:
         return "" if self.caller is None else self.caller.identifier
 
-    def push(self, frame: str) -> None:
+    def push(self, frame: Frame | str) -> None:
         if self._closing:
             return
-        try:
-            self._queue.put_nowait(frame)
-        except asyncio.QueueFull:
+        if not self._waiting and self._writer is not None and self._writer.ready():
+            self._writer.write(frame.wire if isinstance(frame, Frame) else Frame.of(frame).wire)
+            return
+        if len(self._waiting) >= self._queue_size:
             self.close(CLOSE_TOO_SLOW, drop_pending=True)
+            return
+        self._waiting.append(frame if isinstance(frame, Frame) else Frame.of(frame))
+        self._wake.set()
+
+    def push_first(self, frame: str) -> None:
+        """Ahead of every frame still waiting (a heartbeat's answer)."""
+        if self._closing:
+            return
+        if not self._waiting:
+            self.push(frame)
+            return
+        self._waiting.appendleft(Frame.of(frame))
+        self._wake.set()
 
     def close(self, code: int, *, drop_pending: bool = False) -> None:
-        """Close after the frames already queued have been sent (or at once, dropping them)."""
+        """Close after the frames already waiting have been sent (or at once, dropping them)."""
         if self._closing:
             return
         self._closing = True
         if drop_pending:
-            while not self._queue.empty():
-                self._queue.get_nowait()
-        self._queue.put_nowait(code)
+            self._waiting.clear()
+        self._waiting.append(code)
+        self._wake.set()
 
     async def write_loop(self) -> None:
         # The peer may be gone at any moment; a failed send just ends this connection.
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
             while True:
-                item = await self._queue.get()
-                if isinstance(item, int):
-                    await self.ws.close(item)
-                    return
-                await self.ws.send_text(item)
+                await self._wake.wait()
+                self._wake.clear()
+                while self._waiting:
+                    if self._writer is not None and not self._writer.ready():
+                        # Meanwhile a frame may be put first (a heartbeat's answer): it is the next one written.
+                        await self._writer.drained()
+                    item = self._waiting.popleft()
+                    if isinstance(item, int):
+                        await self.ws.close(item)
+                        return
+                    if self._writer is None:
+                        await self.ws.send_text(item.text)
+                    else:
+                        self._writer.write(item.wire)
 
 
 class Waiting:
