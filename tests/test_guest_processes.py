@@ -117,7 +117,7 @@ async def seat_room(live: LiveClient, *users: str, **fields: object) -> None:
 
 
 def timed_out_by(server: Server) -> int:
-    return sum(int(n) for n in re.findall(r"seat requests: timed out (\d+)", server.stderr))
+    return sum(int(n) for n in re.findall(r"seat requests: ended (\d+)", server.stderr))
 
 
 async def test_an_invitation_survives_kill_9_and_a_restart_and_times_out_once(

@@ -27,9 +27,8 @@ from liveroom.domain.auth import Authenticator, FailureLockout, Lockout, SigCach
 from liveroom.domain.context import Services
 from liveroom.domain.operators import Sessions
 from liveroom.domain.ratelimit import RateLimiter
-from liveroom.realtime.battle_clock import BattleClock
+from liveroom.realtime import clocks
 from liveroom.realtime.gateway import RealtimeGateway
-from liveroom.realtime.request_clock import RequestClock
 from liveroom.settings import Settings
 from liveroom.store.interface import Store, WebhookStats
 from liveroom.webhooks.hooks import CallbackHooks
@@ -88,8 +87,8 @@ class LiveroomApp:
             self.services.clock,
             SenderOptions(lease_seconds=settings.webhook_lease_seconds, poll_seconds=settings.webhook_poll_seconds),
         )
-        self.battle_clock = BattleClock(self.services, self.apps, settings.battle_poll_seconds)
-        self.request_clock = RequestClock(self.services, self.apps, settings.battle_poll_seconds)
+        self.battle_clock = clocks.battle_clock(self.services, self.apps, settings.battle_poll_seconds)
+        self.request_clock = clocks.cohosting_clock(self.services, self.apps, settings.battle_poll_seconds)
         self.sockets: set[WebSocket] = set()
         self.metrics = Metrics(
             online_members=lambda: len(self.sockets),

@@ -5,7 +5,7 @@ The applicant may cancel an application, the owner or an admin an invitation; ei
 A pending request is a row of the store with its deadline (``store.queries.seat_requests``), never only a timer:
 a restart, or the loss of the node it was made through, neither loses it nor times it out twice. It ends one way
 only, by the one transaction that deletes its row: the answer, the cancellation or the timeout (``time_out_due``,
-which every node's ``realtime.seat_request_clock`` runs). Its result event is published once that transaction has
+which every node's ``realtime.clocks.seat_request_clock`` runs). Its result event is published once that transaction has
 committed; a node killed in between has ended the request without telling it.
 
 A write that changes a request and reads the room locks the room's row first, as destroy_room does before it

@@ -33,12 +33,11 @@ from liveroom.domain.events import (
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
-from liveroom.realtime import protocol
+from liveroom.realtime import clocks, protocol
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.likes import DEFAULT_WINDOW_SECONDS, LikeWindows
 from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
 from liveroom.realtime.protocol import ProtocolError
-from liveroom.realtime.seat_request_clock import SeatRequestClock
 from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
 
@@ -86,7 +85,7 @@ class RealtimeGateway:
         self._waiting = Waiting(unauthenticated_per_address)
         self._reconnects = services.store.reconnects
         self._request_timeout = seat_application_timeout
-        self.seat_request_clock = SeatRequestClock(services, seat_request_poll_seconds)
+        self.seat_request_clock = clocks.seat_request_clock(services, seat_request_poll_seconds)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
         self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
