@@ -278,13 +278,13 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
 
     def ready(self) -> bool:
         """The transport takes more now (it is open and below its high-water mark)."""
-        return self.writable.is_set() and not self.close_sent and not self.disconnected
+        return self.writable.is_set() and not self.close_sent and not self.transport.is_closing()
 
     async def drained(self) -> None:
         await self.writable.wait()
 
     def write(self, wire: bytes) -> None:
-        if not self.close_sent and not self.disconnected:
+        if not self.close_sent and not self.transport.is_closing():
             self.transport.write(wire)
 
 

@@ -455,10 +455,18 @@ webhook_queues = Table(
 
 Index("webhook_queues_due", webhook_queues.c.next_attempt)
 
-# Keyed by room but outliving it: a dismissed room's events are still to be delivered, its score stays in the
-# battle it took part in (it leaves the battle instead), and its co-hosting rows are removed by the dismissal, which
-# tells the rooms it was connected to and the inviters waiting for its answer.
-OUTLIVE_THE_ROOM = (webhook_events, webhook_queues, battle_rooms, room_connections, battle_request_rooms)
+# Keyed by room but outliving it: a dismissed room's events are still to be delivered (and their deliveries shown
+# to operators, the newest of each app kept), its score stays in the battle it took part in (it leaves the battle
+# instead), and its co-hosting rows are removed by the dismissal, which tells the rooms it was connected to and the
+# inviters waiting for its answer.
+OUTLIVE_THE_ROOM = (
+    webhook_events,
+    webhook_queues,
+    webhook_deliveries,
+    battle_rooms,
+    room_connections,
+    battle_request_rooms,
+)
 
 # The web console's operators (liveroom operator add) and their signed-in sessions (the cookie's id, hashed).
 operators = Table(
