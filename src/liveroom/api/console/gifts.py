@@ -20,17 +20,13 @@ class GiftPages:
         self.console = console
 
     def routes(self) -> list[Route]:
-        signed_in = self.console.signed_in
+        signed_in_app = self.console.signed_in_app
         return [
-            Route("/apps/{sdkappid}/gifts", signed_in(self.page)),
-            Route("/apps/{sdkappid}/gifts/copy-default", signed_in(self.copy_default), methods=["POST"]),
+            Route("/apps/{sdkappid}/gifts", signed_in_app(self.page)),
+            Route("/apps/{sdkappid}/gifts/copy-default", signed_in_app(self.copy_default), methods=["POST"]),
         ]
 
-    async def page(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         return await self._page(request, signed, app)
 
     async def _page(self, request: Request, signed: Signed, app: AppRecord, error: str | None = None) -> Response:
@@ -49,11 +45,7 @@ class GiftPages:
         }
         return self.console.render(request, "gifts.html", context, signed=signed, status=400 if error else 200)
 
-    async def copy_default(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def copy_default(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         try:
             await self.console.call(self.console.caller(app, request), LIVE, "copy_default_gift_config", {})
         except LiveError as exc:

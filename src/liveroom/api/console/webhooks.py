@@ -35,17 +35,13 @@ class WebhookPages:
         self.console = console
 
     def routes(self) -> list[Route]:
-        signed_in = self.console.signed_in
+        signed_in_app = self.console.signed_in_app
         return [
-            Route("/apps/{sdkappid}/webhooks", signed_in(self.page)),
-            Route("/apps/{sdkappid}/webhooks/{change}", signed_in(self.change), methods=["POST"]),
+            Route("/apps/{sdkappid}/webhooks", signed_in_app(self.page)),
+            Route("/apps/{sdkappid}/webhooks/{change}", signed_in_app(self.change), methods=["POST"]),
         ]
 
-    async def page(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         return await self._page(request, signed, app)
 
     async def _page(
@@ -66,11 +62,7 @@ class WebhookPages:
         }
         return self.console.render(request, "webhooks.html", context, signed=signed, status=400 if error else 200)
 
-    async def change(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def change(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         url = f"/console/apps/{app.sdkappid}/webhooks"
         change = request.path_params["change"]
         try:
