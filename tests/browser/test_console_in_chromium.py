@@ -284,6 +284,16 @@ def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: 
     page.get_by_role("button", name="Send a test event").click()
     expect(page.get_by_role("status")).to_contain_text("cannot connect")
     no_serious_violations(page)
+
+    # The callback token: set, then shown only after a click.
+    page.get_by_label("New token").fill("hook-token-1")
+    page.get_by_role("button", name="Save the token").click()
+    expect(page.get_by_role("status")).to_have_text("The callback token was saved.")
+    expect(page.get_by_text("hook-token-1")).to_have_count(0)
+    page.get_by_role("link", name=f"Show the callback token of app {SDKAPPID}").click()
+    expect(page.get_by_label(f"Callback token of app {SDKAPPID}")).to_have_text("hook-token-1")
+    assert call(server, "live_config/get_callback_token", {})["Response"]["Token"] == "hook-token-1"
+    no_serious_violations(page)
     page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
 
     page.goto(f"{server.base_url}/console/apps")
