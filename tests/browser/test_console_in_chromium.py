@@ -284,6 +284,16 @@ def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: 
     page.get_by_role("button", name="Send a test event").click()
     expect(page.get_by_role("status")).to_contain_text("cannot connect")
     no_serious_violations(page)
+
+    # The callback token: set, then shown only after a click.
+    page.get_by_label("New token").fill("hook-token-1")
+    page.get_by_role("button", name="Save the token").click()
+    expect(page.get_by_role("status")).to_have_text("The callback token was saved.")
+    expect(page.get_by_text("hook-token-1")).to_have_count(0)
+    page.get_by_role("link", name=f"Show the callback token of app {SDKAPPID}").click()
+    expect(page.get_by_label(f"Callback token of app {SDKAPPID}")).to_have_text("hook-token-1")
+    assert call(server, "live_config/get_callback_token", {})["Response"]["Token"] == "hook-token-1"
+    no_serious_violations(page)
     page.screenshot(path=SCREENSHOTS / "webhooks.png", full_page=True)
 
     page.goto(f"{server.base_url}/console/apps")
@@ -293,6 +303,34 @@ def test_an_operator_runs_accounts_webhooks_and_gifts(browser: Browser, server: 
     expect(page.locator("tbody tr", has_text="For you")).to_contain_text("zh-CN: 玫瑰")
     assert len(call(server, f"{LIVE}/get_gift_info_list", {})["Response"]["GiftList"]) == 15
     no_serious_violations(page)
+
+    # A gift added from the keyboard alone: GiftId, then Tab from field to field, Enter sends the form.
+    page.locator("#add-gift_id").focus()
+    for typed in ["comet", "Comet", "77"]:
+        page.keyboard.type(typed)
+        page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("status")).to_have_text("The gift was added.")
+    page.locator("#lang-gift_id").fill("comet")
+    page.locator("#lang-language").fill("zh-CN")
+    page.locator("#lang-name").fill("彗星")
+    page.get_by_role("button", name="Set the name").click()
+    expect(page.get_by_role("status")).to_have_text("The gift's name was set in that language.")
+    comet = page.locator("tbody tr", has_text="comet")
+    expect(comet).to_contain_text("Comet")
+    expect(comet).to_contain_text("77")
+    expect(comet).to_contain_text("zh-CN: 彗星")
+    no_serious_violations(page)
+    page.screenshot(path=SCREENSHOTS / "gifts.png", full_page=True)
+
+    page.get_by_role("link", name="Delete gift comet").click()
+    no_serious_violations(page)
+    page.get_by_label("Yes, delete gift comet").check()
+    page.get_by_role("button", name="Delete the gift").click()
+    expect(page.get_by_role("status")).to_have_text("The gift was deleted.")
+    expect(page.locator("tbody tr", has_text="comet")).to_have_count(0)
+    gifts = call(server, f"{LIVE}/get_gift_info_list", {})["Response"]["GiftList"]
+    assert len(gifts) == 15 and "comet" not in {g["GiftId"] for g in gifts}
     page.close()
 
 

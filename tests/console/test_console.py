@@ -215,3 +215,20 @@ async def test_messages_and_robots_through_the_rest_commands(browser: httpx.Asyn
     assert "Remove robot bot-1" in (await browser.get(f"/console/apps/{SDKAPPID}/room?id=bot-room")).text
     assert (await browser.post(base + "remove-robot", data={**common, "accounts": "bot-1"})).status_code == 303
     assert (await live.call("get_robot", {"RoomId": "bot-room"}))["Response"]["RobotList_Account"] == []
+
+
+async def test_every_page_of_an_app_answers_404_for_an_app_that_does_not_exist(browser: httpx.AsyncClient) -> None:
+    """``Console.signed_in_app``: one place resolves the app of every app page and change."""
+    token = await csrf_of(browser)
+    pages = ["rooms", "room?id=r", "accounts", "settings", "gifts", "webhooks", "secret-key", "rotate-key"]
+    changes = ["room/dismiss", "accounts/import", "accounts/delete", "settings/limits", "gifts/copy-default"]
+    changes += ["webhooks/delete", "rotate-key"]
+    for sdkappid in ["99", "x", "1" * 20]:
+        for page in pages:
+            answer = await browser.get(f"/console/apps/{sdkappid}/{page}")
+            assert answer.status_code == 404, page
+            assert f"no app {sdkappid}" in answer.text
+        for change in changes:
+            answer = await browser.post(f"/console/apps/{sdkappid}/{change}", data={"csrf_token": token})
+            assert answer.status_code == 404, change
+            assert f"no app {sdkappid}" in answer.text

@@ -205,3 +205,44 @@ async def test_an_app_keeps_its_newest_deliveries_only(server: LiveroomApp) -> N
     kept = await operator.recent_deliveries(server.store, SDKAPPID, limit=1000)
     assert [d.event_id for d in kept] == list(range(DELIVERIES_KEPT + 39, 39, -1))
     assert len(await operator.recent_deliveries(server.store, SDKAPPID + 1)) == 1
+
+
+async def test_set_show_and_change_the_callback_token(browser: httpx.AsyncClient, live: LiveClient) -> None:
+    page = (await browser.get(PAGE)).text
+    assert "No token is set: callbacks are not signed." in page
+    assert (await browser.get(f"{PAGE}/token")).status_code == 404
+    token = await csrf_of(browser, PAGE)
+    saved = await browser.post(f"{PAGE}/token", data={"csrf_token": token, "token": "s3cret-1", "token_enabled": "on"})
+    assert saved.status_code == 303, saved.text
+    page = (await browser.get(saved.headers["location"])).text
+    assert "The callback token was saved." in page
+    assert "A token is set; callbacks are signed with it." in page
+    assert "s3cret-1" not in page
+    shown = await browser.get(f"{PAGE}/token", headers={"HX-Request": "true"})
+    assert shown.status_code == 200 and shown.headers["cache-control"] == "no-store"
+    assert ">s3cret-1</code>" in shown.text and "<html" not in shown.text
+    assert "s3cret-1" in (await browser.get(f"{PAGE}/token")).text
+    got = await live.ok("get_callback_token", {}, service="live_config")
+    assert (got["Response"]["Token"], got["Response"]["IsTokenEnable"]) == ("s3cret-1", True)
+
+    # An empty token keeps the one set; the box off stops signing.
+    off = await browser.post(f"{PAGE}/token", data={"csrf_token": token, "token": ""})
+    assert off.status_code == 303, off.text
+    got = await live.ok("get_callback_token", {}, service="live_config")
+    assert (got["Response"]["Token"], got["Response"]["IsTokenEnable"]) == ("s3cret-1", False)
+    assert "callbacks are not signed (switched off)" in (await browser.get(PAGE)).text
+
+
+async def test_a_refused_token_shows_the_error_and_changes_nothing(
+    browser: httpx.AsyncClient, live: LiveClient
+) -> None:
+    token = await csrf_of(browser, PAGE)
+    first = await browser.post(f"{PAGE}/token", data={"csrf_token": token, "token": "", "token_enabled": "on"})
+    assert first.status_code == 400 and "Token: required the first time" in first.text
+    long = "t" * 129
+    too_long = await browser.post(f"{PAGE}/token", data={"csrf_token": token, "token": long, "token_enabled": "on"})
+    assert too_long.status_code == 400 and "Token: " in too_long.text
+    assert f'value="{long}"' in too_long.text
+    missing = await live.call("get_callback_token", {}, service="live_config")
+    assert missing["ErrorCode"] != 0
+    assert (await browser.post(f"{PAGE}/token", data={"token": "x", "token_enabled": "on"})).status_code == 403

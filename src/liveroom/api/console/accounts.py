@@ -22,18 +22,14 @@ class AccountPages:
         self.console = console
 
     def routes(self) -> list[Route]:
-        signed_in = self.console.signed_in
+        signed_in_app = self.console.signed_in_app
         return [
-            Route("/apps/{sdkappid}/accounts", signed_in(self.page)),
-            Route("/apps/{sdkappid}/accounts/import", signed_in(self.import_), methods=["POST"]),
-            Route("/apps/{sdkappid}/accounts/delete", signed_in(self.delete), methods=["POST"]),
+            Route("/apps/{sdkappid}/accounts", signed_in_app(self.page)),
+            Route("/apps/{sdkappid}/accounts/import", signed_in_app(self.import_), methods=["POST"]),
+            Route("/apps/{sdkappid}/accounts/delete", signed_in_app(self.delete), methods=["POST"]),
         ]
 
-    async def page(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         return await self._page(request, signed, app)
 
     async def _page(self, request: Request, signed: Signed, app: AppRecord, error: str | None = None) -> Response:
@@ -58,11 +54,7 @@ class AccountPages:
         }
         return self.console.render(request, "accounts.html", context, signed=signed, status=400 if error else 200)
 
-    async def import_(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def import_(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         user_ids = accounts(signed.form, "accounts")
         try:
             if not user_ids:
@@ -77,11 +69,7 @@ class AccountPages:
         query = urlencode({"imported": len(set(user_ids))})
         return RedirectResponse(f"/console/apps/{app.sdkappid}/accounts?{query}", status_code=303)
 
-    async def delete(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def delete(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         user_id = field(signed.form, "user_id")
         try:
             caller = self.console.caller(app, request)

@@ -44,11 +44,11 @@ class AppSettings:
         self.commands = {command.name for command in console.registry}
 
     def routes(self) -> list[Route]:
-        signed_in = self.console.signed_in
+        signed_in, signed_in_app = self.console.signed_in, self.console.signed_in_app
         return [
             Route("/apps", signed_in(self.create), methods=["POST"]),
-            Route("/apps/{sdkappid}/settings", signed_in(self.page), methods=["GET"]),
-            Route("/apps/{sdkappid}/settings/{change}", signed_in(self.change), methods=["POST"]),
+            Route("/apps/{sdkappid}/settings", signed_in_app(self.page), methods=["GET"]),
+            Route("/apps/{sdkappid}/settings/{change}", signed_in_app(self.change), methods=["POST"]),
         ]
 
     def _manager(self) -> AppManager:
@@ -68,11 +68,7 @@ class AppSettings:
         await self.console.apps.sync()
         return RedirectResponse(f"/console/apps/{app.sdkappid}/settings?created=1", status_code=303)
 
-    async def page(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         return self._settings(request, signed, app, saved=request.query_params.get("saved", ""))
 
     def _settings(
@@ -87,11 +83,7 @@ class AppSettings:
         }
         return self.console.render(request, "app_settings.html", context, signed=signed, status=400 if error else 200)
 
-    async def change(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def change(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         make = CHANGES.get(request.path_params["change"])
         if make is None:
             return self.console.render(request, "error.html", {"error": "no such change"}, signed=signed, status=404)

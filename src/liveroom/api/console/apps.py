@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from liveroom.api.console.context import Console, Signed, field
 from liveroom.domain.apps import AppManager
-from liveroom.errors import LiveError
+from liveroom.store.interface import AppRecord
 
 
 class AppPages:
@@ -16,13 +16,13 @@ class AppPages:
         self.console = console
 
     def routes(self) -> list[Route]:
-        signed_in = self.console.signed_in
+        signed_in, signed_in_app = self.console.signed_in, self.console.signed_in_app
         return [
             Route("/", signed_in(self.home)),
             Route("/apps", signed_in(self.apps)),
-            Route("/apps/{sdkappid}/secret-key", signed_in(self.secret_key)),
-            Route("/apps/{sdkappid}/rotate-key", signed_in(self.rotate_page), methods=["GET"]),
-            Route("/apps/{sdkappid}/rotate-key", signed_in(self.rotate_key), methods=["POST"]),
+            Route("/apps/{sdkappid}/secret-key", signed_in_app(self.secret_key)),
+            Route("/apps/{sdkappid}/rotate-key", signed_in_app(self.rotate_page), methods=["GET"]),
+            Route("/apps/{sdkappid}/rotate-key", signed_in_app(self.rotate_key), methods=["POST"]),
         ]
 
     async def home(self, _request: Request, _signed: Signed) -> Response:
@@ -31,30 +31,18 @@ class AppPages:
     async def apps(self, request: Request, signed: Signed) -> Response:
         return self.console.render(request, "apps.html", {"apps": self.console.apps.all()}, signed=signed)
 
-    async def secret_key(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def secret_key(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         template = "secret_key.html" if "hx-request" in request.headers else "secret_key_page.html"
         # The key is a secret: no cache keeps the page.
         response = self.console.render(request, template, {"app": app}, signed=signed)
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    async def rotate_page(self, request: Request, signed: Signed) -> Response:
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+    async def rotate_page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         return self.console.render(request, "rotate_key.html", {"app": app}, signed=signed)
 
-    async def rotate_key(self, request: Request, signed: Signed) -> Response:
+    async def rotate_key(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         """A new key at once: every UserSig made with the old one stops working (the CLI's app rotate-key)."""
-        try:
-            app = self.console.app(request)
-        except LiveError as exc:
-            return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
         if field(signed.form, "confirm") != "on":
             context = {"app": app, "error": "Tick the box to confirm that the key is to be replaced."}
             return self.console.render(request, "rotate_key.html", context, signed=signed, status=400)

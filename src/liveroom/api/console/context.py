@@ -49,6 +49,7 @@ class Signed:
 
 
 SignedEndpoint = Callable[[Request, Signed], Awaitable[Response]]
+AppEndpoint = Callable[[Request, Signed, AppRecord], Awaitable[Response]]
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
@@ -102,6 +103,19 @@ class Console:
             return await handler(request, Signed(session, form))
 
         return endpoint
+
+    def signed_in_app(self, handler: AppEndpoint) -> Endpoint:
+        """``signed_in`` for the pages of one app: ``handler`` gets the app the path names; without such an app
+        the answer is the error page, 404."""
+
+        async def with_app(request: Request, signed: Signed) -> Response:
+            try:
+                app = self.app(request)
+            except LiveError as exc:
+                return self.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
+            return await handler(request, signed, app)
+
+        return self.signed_in(with_app)
 
     def app(self, request: HTTPConnection) -> AppRecord:
         """The app the path names; LiveError 60006 when there is none."""

@@ -157,24 +157,27 @@ class RoomPages:
         self.console = console
 
     def routes(self) -> list[BaseRoute]:
-        signed_in = self.console.signed_in
+        signed_in_app = self.console.signed_in_app
         return [
-            Route("/apps/{sdkappid}/rooms", signed_in(self.list_page)),
-            Route("/apps/{sdkappid}/room", signed_in(self.room_page)),
+            Route("/apps/{sdkappid}/rooms", signed_in_app(self.list_page)),
+            Route("/apps/{sdkappid}/room", signed_in_app(self.room_page)),
             WebSocketRoute("/apps/{sdkappid}/room/events", self.events),
-            Route("/apps/{sdkappid}/room/{change}", signed_in(self.change), methods=["POST"]),
+            Route("/apps/{sdkappid}/room/{change}", signed_in_app(self.change), methods=["POST"]),
         ]
 
-    async def _with_app(
-        self, request: Request, signed: Signed, page: Callable[[AppRecord, Caller], Awaitable[Response]]
+    async def _with_caller(
+        self,
+        request: Request,
+        signed: Signed,
+        app: AppRecord,
+        page: Callable[[AppRecord, Caller], Awaitable[Response]],
     ) -> Response:
         try:
-            app = self.console.app(request)
             return await page(app, self.console.caller(app, request))
         except LiveError as exc:
             return self.console.render(request, "error.html", {"error": exc.info}, signed=signed, status=404)
 
-    async def list_page(self, request: Request, signed: Signed) -> Response:
+    async def list_page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         query = request.query_params.get("q", "").strip()
         cursor = request.query_params.get("next", "")
 
@@ -202,12 +205,13 @@ class RoomPages:
             }
             return self.console.render(request, "rooms.html", context, signed=signed, status=400 if error else 200)
 
-        return await self._with_app(request, signed, page)
+        return await self._with_caller(request, signed, app, page)
 
-    async def room_page(self, request: Request, signed: Signed) -> Response:
-        return await self._with_app(
+    async def room_page(self, request: Request, signed: Signed, app: AppRecord) -> Response:
+        return await self._with_caller(
             request,
             signed,
+            app,
             lambda app, caller: self._room(request, signed, app, caller, request.query_params.get("id", "")),
         )
 
@@ -299,7 +303,7 @@ class RoomPages:
             return self.console.render(request, "error.html", context, signed=signed, status=404)
         return self.console.render(request, "room.html", context, signed=signed, status=400 if error else 200)
 
-    async def change(self, request: Request, signed: Signed) -> Response:
+    async def change(self, request: Request, signed: Signed, app: AppRecord) -> Response:
         make = CHANGES.get(request.path_params["change"])
         room_id = field(signed.form, "room_id")
 
@@ -320,4 +324,4 @@ class RoomPages:
             sent = "&sent=1" if name == "send_text_msg" else ""
             return RedirectResponse(room_url(app.sdkappid, room_id) + sent, status_code=303)
 
-        return await self._with_app(request, signed, page)
+        return await self._with_caller(request, signed, app, page)
