@@ -1,4 +1,5 @@
-"""Stopping the background tasks of a process (sweeps, refreshes, relays, reconnections) when it closes."""
+"""The background tasks of a process (sweeps, refreshes, relays, reconnections, clocks): how a failed step is
+logged, and stopping them when the process closes."""
 
 from __future__ import annotations
 
@@ -6,9 +7,21 @@ import asyncio
 import logging
 from typing import Any
 
+from liveroom.store.interface import ConnectionLost
+
 log = logging.getLogger("liveroom")
 
 RETRY_SECONDS = 0.1
+
+
+def failed(logger: logging.Logger, what: str, exc: BaseException) -> None:
+    """A background step that failed and will be tried again. A lost database connection is expected while the
+    database restarts or is out of reach (what is stored waits for it): one warning line. Anything else is a fault:
+    logged with its traceback."""
+    if isinstance(exc, ConnectionLost):
+        logger.warning("%s failed (%s); trying again", what, exc)
+    else:
+        logger.error("%s failed; trying again", what, exc_info=exc)
 
 
 async def stop(task: asyncio.Task[Any] | None, *, grace: float = 5.0) -> None:

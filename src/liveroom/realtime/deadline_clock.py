@@ -19,7 +19,6 @@ from collections.abc import Awaitable, Callable
 from liveroom import background
 from liveroom.domain.context import Services
 from liveroom.domain.events import AnyRoomEvent
-from liveroom.store.interface import ConnectionLost
 
 BATCH = 100
 # When another node holds the due rows (it is ending them), look again after this long rather than at once.
@@ -73,12 +72,8 @@ class DeadlineClock:
             self._wake.clear()
             try:
                 wait = await self.tick()
-            except ConnectionLost as lost:
-                # The database is restarting or out of reach; the deadlines are stored and wait for it.
-                self._log.warning("%s: ending what is due failed (%s); trying again", self._name, lost)
-                wait = RETRY_SECONDS
-            except Exception:
-                self._log.exception("%s: ending what is due failed; trying again", self._name)
+            except Exception as exc:
+                background.failed(self._log, f"{self._name}: ending what is due", exc)
                 wait = RETRY_SECONDS
             if wait > 0:
                 with contextlib.suppress(TimeoutError):

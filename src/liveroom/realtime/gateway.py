@@ -106,10 +106,8 @@ class RealtimeGateway:
             await asyncio.sleep(interval)
             try:
                 await members.sweep_lost(self._svc, self._apps)
-            except ConnectionLost as lost:
-                log.warning("removing the members of lost nodes failed (%s); trying again", lost)
-            except Exception:
-                log.exception("removing the members of lost nodes failed")
+            except Exception as exc:
+                background.failed(log, "removing the members of lost nodes", exc)
 
     async def close(self) -> None:
         sweeper, self._sweeper = self._sweeper, None

@@ -121,13 +121,8 @@ class Sender:
             if free > 0:
                 try:
                     claimed = await self._claim(free)
-                except ConnectionLost as lost:
-                    # The database is restarting or out of reach: expected, and the events wait in the outbox.
-                    log.warning("webhooks: claiming events failed (%s); trying again", lost)
-                    await asyncio.sleep(1.0)
-                    continue
-                except Exception:
-                    log.exception("webhooks: claiming events failed; trying again")
+                except Exception as exc:
+                    background.failed(log, "webhooks: claiming events", exc)
                     await asyncio.sleep(1.0)
                     continue
             if claimed and claimed == free:
