@@ -21,6 +21,8 @@ from typing import TypeAlias
 
 import asyncpg
 
+from liveroom import background
+
 log = logging.getLogger(__name__)
 
 # The first key, "serv" in ASCII (migrations lock "live"); the second is the schema's hash.
@@ -118,7 +120,6 @@ class ServeLock:
         self.description = description
         self.schema = ""
         self.connection: Connection | None = None
-        self.retaken = 0
         self._lost = asyncio.Event()
         self._refusal_logged = False
 
@@ -183,7 +184,7 @@ class ServeLock:
             return False
         try:
             await asyncio.wait_for(connection.fetchval("SELECT 1"), CONNECT_TIMEOUT)
-        except (Exception, TimeoutError):
+        except Exception:
             return False
         return True
 
@@ -202,9 +203,12 @@ class ServeLock:
             )
             return False
         except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            # The database out of reach: the warning of the loss said it; tried again at the next check.
             log.debug("serve lock: cannot take the lock again yet: %s", exc)
             return False
-        self.retaken += 1
+        except Exception as exc:
+            background.failed(log, "serve lock: taking the lock again", exc)
+            return False
         log.info("serve lock: taken again on schema %s", self.schema)
         return True
 
