@@ -121,10 +121,16 @@ async def test_another_schema_is_not_refused(app_db: str, other_schema: str, sta
     assert [name for _, _, name in holders(other_schema)] == [named(other.process.pid)]
 
 
-async def test_a_node_killed_with_9_leaves_no_lock(app_db: str, start_server: StartServer) -> None:
-    killed = start_server(app_db)
-    killed.kill()
-    after = start_server(app_db, port=killed.port)
+@pytest.mark.parametrize("stop", ["SIGKILL", "SIGTERM"])
+async def test_a_node_stopped_or_killed_with_9_leaves_no_lock(
+    app_db: str, start_server: StartServer, stop: str
+) -> None:
+    stopped = start_server(app_db)
+    if stop == "SIGKILL":
+        stopped.kill()
+    else:
+        stopped.terminate()
+    after = start_server(app_db, port=stopped.port)
     assert [name for _, _, name in holders(app_db)] == [named(after.process.pid)]
 
 
