@@ -110,9 +110,7 @@ def serving_postgres(url: str, *, shared: bool) -> Iterator[None]:
 
     The lock lives on an event loop in a thread of this process, beside the server's (or beside the supervisor of
     ``--workers N``), and is released when the block ends or the process does."""
-    import asyncpg  # noqa: PLC0415 - the postgres extra, checked by serve
-
-    from liveroom.store import postgres_serve_lock as pg_lock  # noqa: PLC0415 - the postgres extra, as above
+    from liveroom.store import postgres_serve_lock as pg_lock  # noqa: PLC0415 - the postgres extra, checked by serve
 
     taken: concurrent.futures.Future[None] = concurrent.futures.Future()
     # The thread's loop and the event that ends the hold: how the block's end reaches the thread.
@@ -146,7 +144,7 @@ def serving_postgres(url: str, *, shared: bool) -> Iterator[None]:
                 others_shared=any(holder.shared for holder in refused.holders),
             ),
         )
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+    except Exception as exc:  # gone since preflight.check_postgres_reachable, or refused this connection
         thread.join()
         fail(
             ExitStatus.DATABASE_UNREACHABLE,
