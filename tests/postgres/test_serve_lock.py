@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 
+from liveroom.cli import serve_lock
 from liveroom.cli.exits import ExitStatus
 from liveroom.store import postgres_serve_lock
 from liveroom.store.postgres_serve_lock import ServeLockRefused, serving_postgres
@@ -229,3 +230,11 @@ async def wait_for(condition: Callable[[], bool]) -> None:
     while not condition():
         assert time.monotonic() < deadline, "not within the guard"
         await asyncio.sleep(0.05)
+
+
+def test_a_long_host_name_is_shortened_so_that_pid_and_redis_stay_in_the_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL keeps 63 bytes of an application_name."""
+    monkeypatch.setattr(socket, "gethostname", lambda: "node-" + "é" * 40)
+    name = serve_lock.description(shared=True)
+    assert len(name.encode()) <= 63 and name.endswith(f" pid {os.getpid()} --redis"), name
+    assert name.startswith("liveroom serve node-é")

@@ -83,8 +83,11 @@ def serving(url: str) -> Iterator[Path]:
 
 
 def description(*, shared: bool) -> str:
-    """The lock connection's application_name, by which a refused server names this one: host, pid, Redis or not."""
-    return f"liveroom serve {socket.gethostname()} pid {os.getpid()}" + (" --redis" if shared else "")
+    """The lock connection's application_name, by which a refused server names this one: host, pid, Redis or not.
+    PostgreSQL keeps 63 bytes of it: a long host name is what is shortened."""
+    tail = f" pid {os.getpid()}" + (" --redis" if shared else "")
+    host = socket.gethostname().encode()[: 63 - len("liveroom serve ") - len(tail)].decode(errors="ignore")
+    return f"liveroom serve {host}{tail}"
 
 
 def _refusal(url: str, schema: str, *, shared: bool, holders: str, others_shared: bool) -> str:
