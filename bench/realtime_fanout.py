@@ -11,10 +11,12 @@ process doing all the decoding, deliveries per second and latency are bounds of 
 delivery is the server's own.
 
 ``--in-flight 10`` sends the messages as a burst, ten requests at a time (the ceiling's publisher still sends one
-after the other); ``--compare-batches`` runs liveroom twice, with batches off
+after the other), and ``--publisher-thread`` from a thread with an event loop of its own, so that they are not sent
+only as fast as the one process reads 1,000 members' frames; ``--compare-batches`` runs liveroom twice, with batches off
 (``LIVEROOM_REALTIME_BATCH_WINDOW_SECONDS=0``) and with the default settings, before the ceiling: a busy room's
 messages then reach members in ``events`` frames (docs/realtime.md, "Batches"), which the members here count message
-by message.
+by message. ``--batch-threshold 1`` batches the second run's room as soon as two messages come within the window
+(the default, more than 5 within 100 ms, is more than this bench sends on a shared machine).
 """
 
 from __future__ import annotations
@@ -146,16 +148,9 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-async def publish_and_measure(
-    conns: list[Member], messages: int, publish: Callable[[int], Awaitable[None]], server_pid: int, in_flight: int = 1
-) -> dict[str, Any]:
-    # Let the member events of the entries drain first.
-    await asyncio.sleep(1)
-    cpu_before = cpu_seconds(server_pid)
-    started = time.perf_counter()
-    receivers = [asyncio.create_task(member.receive(messages)) for member in conns]
-    sent = [0.0] * messages
-    numbers = iter(range(messages))
+async def burst(publish: Callable[[int], Awaitable[None]], sent: list[float], in_flight: int) -> None:
+    """Message i of ``sent`` through ``publish``, ``in_flight`` at a time, noting when each was sent."""
+    numbers = iter(range(len(sent)))
 
     async def sender() -> None:
         for i in numbers:
@@ -163,6 +158,18 @@ async def publish_and_measure(
             await publish(i)
 
     await asyncio.gather(*(sender() for _ in range(in_flight)))
+
+
+async def publish_and_measure(
+    conns: list[Member], messages: int, send_all: Callable[[list[float]], Awaitable[None]], server_pid: int
+) -> dict[str, Any]:
+    # Let the member events of the entries drain first.
+    await asyncio.sleep(1)
+    cpu_before = cpu_seconds(server_pid)
+    started = time.perf_counter()
+    receivers = [asyncio.create_task(member.receive(messages)) for member in conns]
+    sent = [0.0] * messages
+    await send_all(sent)
     sent_seconds = time.perf_counter() - started
     await asyncio.gather(*receivers)
     seconds = time.perf_counter() - started
@@ -183,7 +190,7 @@ async def publish_and_measure(
 
 
 async def run_liveroom(
-    members: int, messages: int, base: str, key: str, server_pid: int, in_flight: int
+    members: int, messages: int, base: str, key: str, server_pid: int, in_flight: int, in_thread: bool
 ) -> dict[str, Any]:
     rest = Rest(base, key)
     users = [f"u{i}" for i in range(members)]
@@ -198,12 +205,30 @@ async def run_liveroom(
         conns += await asyncio.gather(*(liveroom_member(url, key, user) for user in batch))
     enter_seconds = time.perf_counter() - started
 
-    async def publish(i: int) -> None:
-        body = {"RoomId": ROOM, "Sender_Account": "u0", "TextContent": f"message {i}"}
-        await rest.call("live_engine_http_srv", "send_text_msg", body)
+    def publisher(rest: Rest) -> Callable[[int], Awaitable[None]]:
+        async def publish(i: int) -> None:
+            body = {"RoomId": ROOM, "Sender_Account": "u0", "TextContent": f"message {i}"}
+            await rest.call("live_engine_http_srv", "send_text_msg", body)
+
+        return publish
+
+    async def send_all(sent: list[float]) -> None:
+        if not in_thread:
+            await burst(publisher(rest), sent, in_flight)
+            return
+
+        async def from_thread() -> None:
+            own = Rest(base, key)
+            try:
+                await burst(publisher(own), sent, in_flight)
+            finally:
+                await own.client.aclose()
+
+        # Its own event loop: the senders are not queued behind the reading of every member's frames.
+        await asyncio.to_thread(asyncio.run, from_thread())
 
     result = {"entries_per_second": round(members / enter_seconds)}
-    result |= await publish_and_measure(conns, messages, publish, server_pid, in_flight)
+    result |= await publish_and_measure(conns, messages, send_all, server_pid)
     info = await rest.call("live_engine_http_srv", "get_room_info", {"RoomId": ROOM})
     result |= {k: info["Response"]["RoomInfo"][k] for k in ("MemberCount", "ViewCount")}
     for member in conns:
@@ -225,7 +250,7 @@ async def run_ceiling(members: int, messages: int, url: str, server_pid: int) ->
         await publisher.recv()
 
     result = {"entries_per_second": round(members / enter_seconds)}
-    result |= await publish_and_measure(conns, messages, publish, server_pid)
+    result |= await publish_and_measure(conns, messages, lambda sent: burst(publish, sent, 1), server_pid)
     await publisher.close()
     for member in conns:
         await member.close()
@@ -266,7 +291,10 @@ def run_server(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         try:
             wait_listening(port)
             base = f"http://127.0.0.1:{port}"
-            return asyncio.run(run_liveroom(args.members, args.messages, base, key, server.pid, args.in_flight))
+            run = run_liveroom(
+                args.members, args.messages, base, key, server.pid, args.in_flight, args.publisher_thread
+            )
+            return asyncio.run(run)
         finally:
             stop(server)
 
@@ -276,14 +304,22 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=1000)
     parser.add_argument("--messages", type=int, default=200)
     parser.add_argument("--in-flight", type=int, default=1, help="liveroom's messages sent this many at a time")
+    parser.add_argument(
+        "--publisher-thread", action="store_true", help="liveroom's messages sent from a thread of their own"
+    )
+    parser.add_argument(
+        "--batch-threshold", type=int, help="LIVEROOM_REALTIME_BATCH_THRESHOLD of liveroom's run (default: its own)"
+    )
     parser.add_argument("--compare-batches", action="store_true", help="liveroom with batches off, then on")
     parser.add_argument("--no-ceiling", action="store_true", help="liveroom alone")
     args = parser.parse_args()
     os.sched_setaffinity(0, {1})
     results: dict[str, Any] = {"members": args.members, "messages": args.messages, "in_flight": args.in_flight}
+    results["batch_threshold"] = args.batch_threshold
     if args.compare_batches:
         results["liveroom_unbatched"] = run_server(args, {"LIVEROOM_REALTIME_BATCH_WINDOW_SECONDS": "0"})
-    results["liveroom"] = run_server(args, {})
+    threshold = {} if args.batch_threshold is None else {"LIVEROOM_REALTIME_BATCH_THRESHOLD": str(args.batch_threshold)}
+    results["liveroom"] = run_server(args, threshold)
     if not args.no_ceiling:
         port = free_port()
         ceiling = subprocess.Popen(
