@@ -111,6 +111,30 @@ async def test_above_the_threshold_members_get_every_message_in_order_in_batches
 
 
 @pytest.mark.parametrize("settings", [BATCHED], indirect=True)
+async def test_a_batch_goes_out_once_it_carries_64_kib(base: str, live: LiveClient) -> None:
+    alice = await member(base, "alice")
+    big = "x" * 7000
+    for i in range(30):  # 210 KB of messages within one window
+        await live.ok(
+            "send_text_msg",
+            {"RoomId": ROOM, "Sender_Account": "carol", "TextContent": f"m{i}", "ExtensionInfo": json.dumps(big)},
+        )
+    sizes: list[int] = []
+    texts: list[str] = []
+    while len(texts) < 30:
+        raw = await asyncio.wait_for(alice.recv(), WAIT)
+        frame = json.loads(raw)
+        if frame["type"] == "events":
+            sizes.append(len(raw))
+            texts += [event["data"]["TextContent"] for event in frame["events"]]
+        elif frame.get("event") == "text_message":
+            texts.append(frame["data"]["TextContent"])
+    assert texts == [f"m{i}" for i in range(30)]
+    assert len(sizes) >= 3
+    assert max(sizes) < 64 * 1024 + 8 * 1024
+
+
+@pytest.mark.parametrize("settings", [BATCHED], indirect=True)
 async def test_other_events_keep_their_place_between_batched_messages(base: str, live: LiveClient) -> None:
     alice = await member(base, "alice")
     await publish(live, range(10))

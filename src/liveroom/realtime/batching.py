@@ -18,33 +18,37 @@ import asyncio
 import time
 from collections.abc import Callable
 
-from liveroom.domain.events import CustomMessage, TextMessage
+from liveroom.realtime.protocol import Frame
 
 DEFAULT_WINDOW_SECONDS = 0.1
 DEFAULT_THRESHOLD = 5
+# A batch goes out once its messages' frames reach this size, well within what clients take in one frame (the
+# websockets package's 1 MiB by default): a message is at most 8 KiB of content.
+MAX_BATCH_BYTES = 64 * 1024
 
-Message = TextMessage | CustomMessage
 RoomKey = tuple[int, str]
 
 
 class _Room:
-    __slots__ = ("count", "pending", "sent", "since", "timer")
+    __slots__ = ("count", "pending", "pending_bytes", "sent", "since", "timer")
 
     def __init__(self, now: float) -> None:
         # Messages counted since ``since`` (the current window of the rate).
         self.since = now
         self.count = 0
-        self.pending: list[Message] | None = None
+        self.pending: list[Frame] | None = None
+        self.pending_bytes = 0
         self.sent: asyncio.Future[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
 
 
 class MessageBatches:
-    """Per room: whether a message goes out alone now or joins the batch; ``deliver(room, messages)`` sends a batch."""
+    """Per room: whether a message's frame goes out alone now or joins the batch; ``deliver(room, frames)`` sends a
+    batch."""
 
     def __init__(
         self,
-        deliver: Callable[[RoomKey, list[Message]], None],
+        deliver: Callable[[RoomKey, list[Frame]], None],
         window: float = DEFAULT_WINDOW_SECONDS,
         threshold: int = DEFAULT_THRESHOLD,
         clock: Callable[[], float] = time.monotonic,
@@ -55,14 +59,16 @@ class MessageBatches:
         self._clock = clock
         self._rooms: dict[RoomKey, _Room] = {}
 
-    def offer(self, message: Message) -> bool:
-        """True: send ``message`` on its own now. False: it joined the room's batch."""
+    def offer(self, key: RoomKey, message: Frame) -> bool:
+        """True: send the frame of ``message`` on its own now. False: it joined the room's batch."""
         if self._window <= 0:
             return True
-        key = (message.sdkappid, message.room_id)
         room = self._rooms.get(key)
         if room is not None and room.pending is not None:
             room.pending.append(message)
+            room.pending_bytes += len(message.payload)
+            if room.pending_bytes >= MAX_BATCH_BYTES:
+                self.flush(key)
             return False
         now = self._clock()
         if room is None:
@@ -74,6 +80,7 @@ class MessageBatches:
             return True
         loop = asyncio.get_running_loop()
         room.pending = [message]
+        room.pending_bytes = len(message.payload)
         room.sent = loop.create_future()
         room.timer = loop.call_later(self._window, self.flush, key)
         return False

@@ -544,8 +544,7 @@ class RealtimeGateway:
 
     async def _on_event(self, event: AnyRoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
-        message = isinstance(event, TextMessage | CustomMessage)
-        if not message:
+        if not isinstance(event, TextMessage | CustomMessage):
             # An event of another kind keeps its place after the messages batched before it.
             self._batches.flush(key)
         self._dismissal.observe(event)
@@ -556,13 +555,13 @@ class RealtimeGateway:
         sessions = self._rooms.get(key)
         if not sessions:
             return
-        if isinstance(event, TextMessage | CustomMessage) and not self._batches.offer(event):
-            return
         if isinstance(event, GiftSent) and not self._gifts.offer(event, len(sessions)):
             return
         if isinstance(event, MemberEntered | MemberLeft) and not self._member_events.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
+        if isinstance(event, TextMessage | CustomMessage) and not self._batches.offer(key, frame):
+            return
         for session in sessions:
             if not event.recipients or session.user_id in event.recipients:
                 session.push(frame)
@@ -589,13 +588,12 @@ class RealtimeGateway:
             if session.user_id != about:
                 session.push(frame)
 
-    def _send_batch(self, key: tuple[int, str], events: list[batching.Message]) -> None:
+    def _send_batch(self, key: tuple[int, str], frames: list[protocol.Frame]) -> None:
         """A room's batch of messages, to the members in the room now (the same as when each was published: a
         connection entering or leaving flushes the batch first); alone, a message goes as its own event frame."""
         sessions = self._rooms.get(key)
         if not sessions:
             return
-        frames = [protocol.event(event) for event in events]
         frame = frames[0] if len(frames) == 1 else protocol.batch(key[1], frames)
         for session in sessions:
             session.push(frame)
