@@ -446,8 +446,9 @@ class RealtimeGateway:
             )
         else:
             await self._likes.like(caller, room_id, request.Count)
-        # The sender's own copy goes out before its answer, also when the message waits in the room's batch.
-        await self._batches.sent(key)
+        if not isinstance(request, protocol.Like):
+            # The sender's own copy goes out before its answer, also when the message waits in the room's batch.
+            await self._batches.sent(key)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
 
     async def _gift(self, session: Session, request: protocol.SendGift) -> None:
