@@ -212,20 +212,21 @@ async def run_liveroom(
 
         return publish
 
+    async def fresh_burst(sent: list[float]) -> None:
+        # A client of its own: none of the connections that idled while the members entered, which the server may
+        # be closing (its keep-alive timeout) as a request is sent on them.
+        own = Rest(base, key)
+        try:
+            await burst(publisher(own), sent, in_flight)
+        finally:
+            await own.client.aclose()
+
     async def send_all(sent: list[float]) -> None:
-        if not in_thread:
-            await burst(publisher(rest), sent, in_flight)
-            return
-
-        async def from_thread() -> None:
-            own = Rest(base, key)
-            try:
-                await burst(publisher(own), sent, in_flight)
-            finally:
-                await own.client.aclose()
-
-        # Its own event loop: the senders are not queued behind the reading of every member's frames.
-        await asyncio.to_thread(asyncio.run, from_thread())
+        if in_thread:
+            # Its own event loop: the senders are not queued behind the reading of every member's frames.
+            await asyncio.to_thread(asyncio.run, fresh_burst(sent))
+        else:
+            await fresh_burst(sent)
 
     result = {"entries_per_second": round(members / enter_seconds)}
     result |= await publish_and_measure(conns, messages, send_all, server_pid)
