@@ -213,8 +213,6 @@ async def run_liveroom(
         return publish
 
     async def fresh_burst(sent: list[float]) -> None:
-        # A client of its own: none of the connections that idled while the members entered, which the server may
-        # be closing (its keep-alive timeout) as a request is sent on them.
         own = Rest(base, key)
         try:
             await burst(publisher(own), sent, in_flight)
@@ -286,7 +284,9 @@ def run_server(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
         port = free_port()
         server = subprocess.Popen(
             ["taskset", "-c", "0", "liveroom", "serve", "--port", str(port), "--database", database, "--no-access-log"],
-            env=os.environ | {"LIVEROOM_LOG_LEVEL": "warning"} | env,
+            # A sender of the burst may wait longer than the default 5 s between two requests while this process
+            # reads the members' frames: the connection must still be open then.
+            env=os.environ | {"LIVEROOM_LOG_LEVEL": "warning", "LIVEROOM_KEEP_ALIVE_TIMEOUT_SECONDS": "300"} | env,
             start_new_session=True,
         )
         try:
