@@ -99,10 +99,13 @@ async def test_below_the_threshold_each_message_is_its_own_frame(base: str, live
 async def test_above_the_threshold_members_get_every_message_in_order_in_batches(base: str, live: LiveClient) -> None:
     alice, bob = await member(base, "alice"), await member(base, "bob")
     await receive(alice, "member_entered")  # bob's
-    await publish(live, range(20))
+    await publish(live, range(10))
+    custom = {"RoomId": ROOM, "Sender_Account": "carol", "BusinessId": "cheer", "Data": "3"}
+    await live.ok("send_custom_msg", custom)
+    await publish(live, range(10, 20))
     for ws in (alice, bob):
         frames = await receive(ws, "m19")
-        assert flat(frames) == [f"m{i}" for i in range(20)]
+        assert flat(frames) == [f"m{i}" for i in range(10)] + ["custom_message"] + [f"m{i}" for i in range(10, 20)]
         # The first three alone, then batches.
         assert frames[:3] == [("event", ["m0"]), ("event", ["m1"]), ("event", ["m2"])]
         assert any(kind == "events" and len(labels) > 1 for kind, labels in frames[3:])
@@ -206,3 +209,22 @@ def test_a_batch_setting_out_of_range_is_refused_with_the_setting_named(name: st
 
 def test_a_batch_window_of_0_turns_batches_off() -> None:
     assert Settings.from_env({"LIVEROOM_REALTIME_BATCH_WINDOW_SECONDS": "0"}).realtime_batch_window_seconds == 0
+
+
+@pytest.mark.parametrize("settings", [BATCHED], indirect=True)
+async def test_a_member_who_leaves_gets_the_messages_batched_while_it_was_in_the_room(
+    base: str, live: LiveClient
+) -> None:
+    bob = await member(base, "bob")
+    await publish(live, range(6))  # 3 alone, 3 in the batch still open
+    await bob.send(json.dumps({"type": "leave", "id": "bye", "RoomId": ROOM}))
+    texts: list[str] = []
+    while True:
+        frame = json.loads(await asyncio.wait_for(bob.recv(), WAIT))
+        if frame.get("ref") == "bye":
+            assert frame["type"] == "left"
+            break
+        events = frame["events"] if frame["type"] == "events" else [frame]
+        texts += [label(event) for event in events]
+    assert texts == [f"m{i}" for i in range(6)]
+    await bob.close()
