@@ -174,6 +174,29 @@ async def test_the_sender_is_answered_after_its_own_copy_in_a_batch(base: str, l
 
 
 @pytest.mark.parametrize("settings", [BATCHED], indirect=True)
+async def test_a_gift_joins_the_open_batch_in_its_place_and_its_sender_is_answered_after_it(
+    base: str, live: LiveClient
+) -> None:
+    await live.ok("copy_default_gift_config", {})
+    alice = await member(base, "alice")
+    await publish(live, range(4))  # the fourth opens a batch
+    await alice.send(json.dumps({"type": "send_gift", "id": "g", "RoomId": ROOM, "GiftId": "rose"}))
+    seen: list[dict[str, Any]] = []
+    while True:
+        frame = json.loads(await asyncio.wait_for(alice.recv(), WAIT))
+        if frame.get("ref") == "g":
+            assert frame["type"] == "ok"
+            break
+        seen.append(frame)
+    await publish(live, range(4, 6))
+    frames = await receive(alice, "m5")
+    assert seen[-1]["type"] == "events"
+    assert [label(event) for event in seen[-1]["events"]] == ["m3", "gift"]
+    assert flat(frames) == ["m4", "m5"]
+    await alice.close()
+
+
+@pytest.mark.parametrize("settings", [BATCHED], indirect=True)
 async def test_the_sdk_yields_the_events_of_a_batch_one_by_one(base: str, live: LiveClient) -> None:
     alice = await member(base, "alice")
     async with RealtimeClient(base, sdkappid=SDKAPPID, identifier="bob", secret_key=SECRET_KEY) as bob:

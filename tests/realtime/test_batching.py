@@ -69,3 +69,17 @@ async def test_a_batch_goes_out_at_64_kib_and_a_window_of_0_never_batches() -> N
     batches.forget(ROOM)
     never = MessageBatches(lambda key, frames: sent.append([]), window=0, threshold=1)
     assert all(never.offer(ROOM, message(i)) for i in range(100))
+
+
+async def test_gifts_and_likes_join_an_open_batch_without_counting_as_messages() -> None:
+    clock, sent = Clock(), list[list[int]]()
+    batches = MessageBatches(lambda key, frames: sent.append(numbers(frames)), window=0.1, threshold=2, clock=clock)
+    assert not batches.join(ROOM, message(100))  # no batch open: it goes alone
+    assert [batches.offer(ROOM, message(i)) for i in range(3)] == [True, True, False]
+    assert all(batches.join(ROOM, message(i)) for i in range(101, 104))
+    clock.now += 0.1
+    batches.flush(ROOM)
+    assert sent == [[2, 101, 102, 103]]
+    # The batch had one message: the next ones go alone.
+    assert [batches.offer(ROOM, message(i)) for i in range(3, 5)] == [True, False]
+    batches.forget(ROOM)

@@ -7,9 +7,10 @@ room has had more than ``threshold`` messages on this node within ``window`` sec
 held for one window and sent together, in order, as one ``events`` frame (docs/realtime.md, "Batches"). The room
 stays batched while each window brings more than ``threshold``; below that nothing is held.
 
-Events of other kinds keep their place: the gateway flushes the room's batch before it sends one, and before a
-connection enters or leaves the room, so every member sees the room's events in the order they happened and gets
-exactly the messages published while it was in the room.
+While a batch is open, the room's gift and like events join it in their place. Events of other kinds keep their
+place too: the gateway flushes the room's batch before it sends one, and before a connection enters or leaves the
+room, so every member sees the room's events in the order they happened and gets exactly the messages published
+while it was in the room.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ RoomKey = tuple[int, str]
 
 
 class _Room:
-    __slots__ = ("count", "pending", "pending_bytes", "sent", "since", "timer")
+    __slots__ = ("count", "pending", "pending_bytes", "pending_messages", "sent", "since", "timer")
 
     def __init__(self, now: float) -> None:
         # Messages counted since ``since`` (the current window of the rate).
@@ -38,6 +39,7 @@ class _Room:
         self.count = 0
         self.pending: list[Frame] | None = None
         self.pending_bytes = 0
+        self.pending_messages = 0
         self.sent: asyncio.Future[None] | None = None
         self.timer: asyncio.TimerHandle | None = None
 
@@ -65,10 +67,8 @@ class MessageBatches:
             return True
         room = self._rooms.get(key)
         if room is not None and room.pending is not None:
-            room.pending.append(message)
-            room.pending_bytes += len(message.payload)
-            if room.pending_bytes >= MAX_BATCH_BYTES:
-                self.flush(key)
+            room.pending_messages += 1
+            self.join(key, message)
             return False
         now = self._clock()
         if room is None:
@@ -81,24 +81,37 @@ class MessageBatches:
         loop = asyncio.get_running_loop()
         room.pending = [message]
         room.pending_bytes = len(message.payload)
+        room.pending_messages = 1
         room.sent = loop.create_future()
         room.timer = loop.call_later(self._window, self.flush, key)
         return False
+
+    def join(self, key: RoomKey, frame: Frame) -> bool:
+        """Add the frame of another event for every member (a gift, a like) to the room's batch if one is open
+        (True); it does not count as a message."""
+        room = self._rooms.get(key)
+        if room is None or room.pending is None:
+            return False
+        room.pending.append(frame)
+        room.pending_bytes += len(frame.payload)
+        if room.pending_bytes >= MAX_BATCH_BYTES:
+            self.flush(key)
+        return True
 
     def flush(self, key: RoomKey) -> None:
         """Send the room's batch now, if it has one."""
         room = self._rooms.get(key)
         if room is None or room.pending is None:
             return
-        messages, room.pending = room.pending, None
+        frames, room.pending = room.pending, None
         sent, room.sent = room.sent, None
         if room.timer is not None:
             room.timer.cancel()
             room.timer = None
         # The rate goes on from this batch: a window as busy as the threshold keeps the room batched.
-        room.since, room.count = self._clock(), len(messages)
+        room.since, room.count = self._clock(), room.pending_messages
         try:
-            self._deliver(key, messages)
+            self._deliver(key, frames)
         finally:
             if sent is not None and not sent.done():
                 sent.set_result(None)

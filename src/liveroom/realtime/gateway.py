@@ -26,6 +26,7 @@ from liveroom.domain.events import (
     CustomMessage,
     GiftSent,
     KickedOutOfRoom,
+    Liked,
     MemberBanned,
     MemberEntered,
     MemberLeft,
@@ -467,6 +468,8 @@ class RealtimeGateway:
             count=request.Count,
         )
         totals = await gifts.send_gift(self._svc, caller, gift, as_member=True)
+        # Its own copy first, also when it went into the room's batch of messages.
+        await self._batches.sent((caller.sdkappid, room_id))
         session.push(protocol.encode({"type": "ok", "ref": request.id, "Sequence": totals.sequence}))
 
     async def _seat(
@@ -545,7 +548,7 @@ class RealtimeGateway:
 
     async def _on_event(self, event: AnyRoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
-        if not isinstance(event, TextMessage | CustomMessage):
+        if not isinstance(event, TextMessage | CustomMessage | GiftSent | Liked):
             # An event of another kind keeps its place after the messages batched before it.
             self._batches.flush(key)
         self._dismissal.observe(event)
@@ -561,7 +564,10 @@ class RealtimeGateway:
         if isinstance(event, MemberEntered | MemberLeft) and not self._member_events.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
-        if isinstance(event, TextMessage | CustomMessage) and not self._batches.offer(key, frame):
+        if isinstance(event, TextMessage | CustomMessage):
+            if not self._batches.offer(key, frame):
+                return
+        elif isinstance(event, GiftSent | Liked) and self._batches.join(key, frame):
             return
         for session in sessions:
             if not event.recipients or session.user_id in event.recipients:
@@ -582,16 +588,22 @@ class RealtimeGateway:
     def _send_held(self, event: GiftSent | MemberEntered | MemberLeft) -> None:
         """An event a pacer held, now that the room's budget allows it (to the members in the room now; a member
         event not to the member it is about, who may have entered again since)."""
-        self._batches.flush((event.sdkappid, event.room_id))
+        key = (event.sdkappid, event.room_id)
         frame = protocol.event(event)
+        if isinstance(event, GiftSent):
+            if self._batches.join(key, frame):
+                return
+        else:
+            self._batches.flush(key)
         about = "" if isinstance(event, GiftSent) else event.member_account
-        for session in self._rooms.get((event.sdkappid, event.room_id), ()):
+        for session in self._rooms.get(key, ()):
             if session.user_id != about:
                 session.push(frame)
 
     def _send_batch(self, key: tuple[int, str], frames: list[protocol.Frame]) -> None:
-        """A room's batch of messages, to the members in the room now (the same as when each was published: a
-        connection entering or leaving flushes the batch first); alone, a message goes as its own event frame."""
+        """A room's batch of messages (and of the gifts and likes that came meanwhile), to the members in the room now
+        (the same as when each was published: a connection entering or leaving flushes the batch first); alone, an
+        event goes as its own frame."""
         sessions = self._rooms.get(key)
         if not sessions:
             return
