@@ -26,6 +26,7 @@ from liveroom import background
 from liveroom.store import migrate
 from liveroom.store.interface import ConnectionLost, count_commit
 from liveroom.store.postgres_rooms import RoomReads
+from liveroom.store.postgres_writes import COMMIT_BEGIN, ROLLBACK_BEGIN, WriteConnections
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS
 from liveroom.store.records import RoomRecord
@@ -38,6 +39,12 @@ CHANNEL = "liveroom_app_version"
 _RECONNECT_SECONDS = 1.0
 _NOTIFY = "SELECT pg_notify($1, $2)"
 _APP_VERSION = APP_VERSION.postgres
+# In milliseconds, 0 when off: the server closes a connection left idle inside a transaction that long.
+_IDLE_IN_TRANSACTION_TIMEOUT = (
+    "SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'"
+)
+# Connections of the pool write transactions never take: the reads' (``postgres_rooms`` runs 2 batches at once).
+READ_CONNECTIONS = 2
 
 if TYPE_CHECKING:
     Connection: TypeAlias = PoolConnectionProxy[asyncpg.Record]
@@ -75,37 +82,97 @@ class PostgresConnection:
         await self._db.execute(_NOTIFY, CHANNEL, str(version))
 
 
-class _Scope:
-    """``async with`` block around one transaction on one pooled connection.
+class _ReadScope:
+    """``async with`` block around one read transaction on one pooled connection.
 
     A connection found broken is dropped (terminated: the pool connects a new one). At BEGIN the scope takes another
-    connection, once; later it raises ``ConnectionLost`` (nothing committed: the operation may run again)."""
+    connection, once; later it raises ``ConnectionLost``."""
 
-    __slots__ = ("_begin", "_db", "_store", "_tx", "_write")
+    __slots__ = ("_db", "_store")
 
-    def __init__(self, store: PostgresStore, *, write: bool) -> None:
+    def __init__(self, store: PostgresStore) -> None:
         self._store = store
-        self._write = write
-        self._begin = "BEGIN" if write else "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
         self._db: Connection | None = None
-        self._tx: Transaction | None = None
 
     async def __aenter__(self) -> Transaction:
-        pool = self._store.pool
+        store = self._store
         for attempt in range(2):
-            db = await self._store.acquire()
+            db = await store.acquire()
             try:
-                await db.execute(self._begin)
+                await db.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             except BaseException as exc:
                 if not _lost(exc, db):
-                    await _release(pool, db, exc)
+                    await _release(store.pool, db, exc)
                     raise
-                await _drop(pool, db)
+                await store.drop(db)
                 if attempt:
                     raise ConnectionLost("database: the connection was lost; retry later") from exc
                 continue
             self._db = db
-            self._tx = Transaction(PostgresConnection(db), write=self._write)
+            return Transaction(PostgresConnection(db), write=False)
+        raise AssertionError("unreachable")
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        db, self._db = self._db, None
+        assert db is not None
+        store = self._store
+        if isinstance(exc, BaseException) and _lost(exc, db):
+            await store.drop(db)
+            raise ConnectionLost("database: the connection was lost; retry later") from exc
+        if isinstance(exc, BaseException) and not isinstance(exc, Exception):
+            await _release(store.pool, db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
+            return
+        if exc is not None:
+            try:
+                await db.execute("ROLLBACK")
+            except BaseException:
+                # The connection is broken; the error worth raising is the one that ended the block.
+                await store.drop(db)
+            else:
+                await store.pool.release(db)
+            return
+        try:
+            await db.execute("COMMIT")
+        except BaseException as error:
+            if not _lost(error, db):
+                await _release(store.pool, db, error)
+                raise
+            await store.drop(db)  # a read-only transaction has read what it read
+            return
+        await store.pool.release(db)
+
+
+class _WriteScope:
+    """``async with`` block around one write transaction, on a connection kept inside an open empty transaction
+    (``postgres_writes``): no BEGIN to send; the scope ends with ``COMMIT; BEGIN``, or ``ROLLBACK; BEGIN``.
+
+    A connection found broken is dropped. Before the first statement the scope takes another connection, once;
+    later it raises ``ConnectionLost`` (nothing committed: the operation may run again)."""
+
+    __slots__ = ("_db", "_store", "_tx")
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._db: Connection | None = None
+        self._tx: Transaction | None = None
+
+    async def __aenter__(self) -> Transaction:
+        store = self._store
+        for attempt in range(2):
+            db, begin = await store.writes.take()
+            if begin is not None:
+                try:
+                    await db.execute(begin)
+                except BaseException as exc:
+                    if not _lost(exc, db):
+                        await store.release_write(db, exc)
+                        raise
+                    await store.drop_write(db)
+                    if attempt:
+                        raise ConnectionLost("database: the connection was lost; retry later") from exc
+                    continue
+            self._db = db
+            self._tx = Transaction(PostgresConnection(db), write=True)
             return self._tx
         raise AssertionError("unreachable")
 
@@ -113,53 +180,52 @@ class _Scope:
         db, tx = self._db, self._tx
         assert db is not None and tx is not None
         self._db = self._tx = None
-        pool = self._store.pool
+        store = self._store
         if not isinstance(exc, BaseException):
-            await self._commit(pool, db, tx)
+            await self._commit(db, tx)
             return
         if _lost(exc, db):
-            await _drop(pool, db)
+            await store.drop_write(db)
             raise ConnectionLost("database: the connection was lost; retry later") from exc
         if not isinstance(exc, Exception):
-            await _release(pool, db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
+            await store.release_write(db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
             return
         try:
-            await db.execute("ROLLBACK")
+            await db.execute(ROLLBACK_BEGIN)
         except BaseException:
             # The connection is broken; the error worth raising is the one that ended the block.
-            await _drop(pool, db)
+            await store.drop_write(db)
         else:
-            await pool.release(db)
+            store.writes.keep(db)
 
-    async def _commit(self, pool: Pool, db: Connection, tx: Transaction) -> None:
+    async def _commit(self, db: Connection, tx: Transaction) -> None:
+        store = self._store
         try:
-            # A failed COMMIT has ended the transaction in PostgreSQL: nothing is left to roll back.
-            await db.execute("COMMIT")
+            # Answered after the COMMIT (WAL flush included). A COMMIT that fails ends the transaction in PostgreSQL
+            # and the BEGIN after it is not run: the connection is sound and outside any transaction.
+            await db.execute(COMMIT_BEGIN)
         except BaseException as exc:
             # asyncpg refuses to send on a connection it knows closed (InterfaceError) or left between two states:
             # then the transaction was never committed. Otherwise the COMMIT may have reached the server.
             unsent = isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError)
-            if self._write and not unsent:
+            if not unsent:
                 count_commit()
             if not _lost(exc, db):
-                await _release(pool, db, exc)
+                await store.release_write(db, exc)
                 raise
-            await _drop(pool, db)
-            if not self._write:
-                return  # a read-only transaction has read what it read
+            await store.drop_write(db)
             if unsent:
                 raise ConnectionLost("database: the connection was lost; retry later") from exc
             raise ConnectionLost(
                 "database: the connection was lost while committing; the change may have been made",
                 committing=True,
             ) from exc
-        if self._write:
-            count_commit()
-        await pool.release(db)
+        count_commit()
+        store.writes.keep(db)
         if tx.apps_changed:
-            self._store.invalidate_app_version()
+            store.invalidate_app_version()
         if tx.outbox_written:
-            self._store.outbox_committed()
+            store.outbox_committed()
 
 
 class _OneStatement(PostgresConnection):
@@ -203,7 +269,7 @@ class _StatementScope:
         assert db is not None
         pool = self._store.pool
         if isinstance(exc, BaseException) and _lost(exc, db):
-            await _drop(pool, db)
+            await self._store.drop(db)
             raise ConnectionLost("database: the connection was lost; retry later") from exc
         await pool.release(db)
 
@@ -228,16 +294,6 @@ def _lost(exc: BaseException, db: Connection) -> bool:
         return True
 
 
-async def _drop(pool: Pool, db: Connection) -> None:
-    """Close the connection at once and release it: a new one takes its place in the pool. The pool's other
-    connections are replaced as they are next taken: what broke one (a server restart, a failover, a network cut,
-    backends terminated) has usually broken them all, and each would fail a request before being found out."""
-    with contextlib.suppress(asyncpg.InterfaceError):
-        db.terminate()
-    await pool.expire_connections()
-    await pool.release(db)
-
-
 async def _release(pool: Pool, db: Connection, exc: BaseException) -> None:
     """Give ``db`` back after ``exc`` ended a BEGIN or a COMMIT on a sound connection. A cancellation (a request
     whose client left, a background task stopped at shutdown) may leave the statement half done, the transaction
@@ -248,6 +304,12 @@ async def _release(pool: Pool, db: Connection, exc: BaseException) -> None:
     with contextlib.suppress(asyncpg.InterfaceError):
         db.terminate()
     await pool.release(db)
+
+
+def _retrieved(task: asyncio.Task[int]) -> None:
+    """Its error was raised to every request that awaited it; none may be left to await it (all cancelled)."""
+    if not task.cancelled():
+        task.exception()
 
 
 async def _keep_session(_db: object) -> None:
@@ -277,6 +339,11 @@ class PostgresStore:
         self._generation = 0
         self._outbox_listeners: list[Callable[[], None]] = []
         self._rooms = RoomReads(self._fetch_all)
+        self.writes = WriteConnections(self.acquire, limit=self._write_limit())
+        self._version_read: tuple[int, asyncio.Task[int]] | None = None
+
+    def _write_limit(self) -> int:
+        return max(1, self._max - READ_CONNECTIONS)
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each commit of this process that wrote webhook events."""
@@ -295,7 +362,12 @@ class PostgresStore:
         if self._migrate:
             await asyncio.to_thread(migrate.upgrade, self.url)
         self._pool = await asyncpg.create_pool(self.url, min_size=self._min, max_size=self._max, reset=_keep_session)
+        self.writes = WriteConnections(self.acquire, limit=self._write_limit())
         try:
+            timeout = await self._fetch(_IDLE_IN_TRANSACTION_TIMEOUT)
+            assert timeout is not None
+            if timeout[0]:
+                self.writes.expire_after(timeout[0] / 2000)
             await self._listen()
         except BaseException:
             await self._pool.close()
@@ -310,19 +382,20 @@ class PostgresStore:
             listener.remove_termination_listener(self._listener_lost)
             await listener.close()
         await self._rooms.close()
+        self.writes.close()
         pool, self._pool = self._pool, None
         if pool is not None:
             await pool.close()
         self.invalidate_app_version()
 
-    def read(self) -> _Scope:
-        return _Scope(self, write=False)
+    def read(self) -> _ReadScope:
+        return _ReadScope(self)
 
     def read_one(self) -> _StatementScope:
         return _StatementScope(self)
 
-    def write(self) -> _Scope:
-        return _Scope(self, write=True)
+    def write(self) -> _WriteScope:
+        return _WriteScope(self)
 
     async def count_rooms(self) -> int:
         # A connection per count: the count runs every few seconds, a held connection would cost the database more.
@@ -331,6 +404,25 @@ class PostgresStore:
             return int(await db.fetchval(COUNT_ROOMS.postgres))
         finally:
             await db.close()
+
+    async def drop(self, db: Connection) -> None:
+        """Close the connection at once and release it: a new one takes its place in the pool. The pool's other
+        connections, and those kept for writes, are replaced as they are next taken: what broke one (a server
+        restart, a failover, a network cut, backends terminated) has usually broken them all, and each would fail a
+        request before being found out."""
+        with contextlib.suppress(asyncpg.InterfaceError):
+            db.terminate()
+        self.writes.discard()
+        await self.pool.expire_connections()
+        await self.pool.release(db)
+
+    async def drop_write(self, db: Connection) -> None:
+        await self.drop(db)
+        self.writes.returned()
+
+    async def release_write(self, db: Connection, exc: BaseException) -> None:
+        await _release(self.pool, db, exc)
+        self.writes.returned()
 
     async def acquire(self) -> Connection:
         try:
@@ -352,7 +444,7 @@ class PostgresStore:
                 if not _lost(exc, db):
                     await self.pool.release(db)
                     raise
-                await _drop(self.pool, db)
+                await self.drop(db)
                 if attempt:
                     raise ConnectionLost("database: the connection was lost; retry later") from exc
                 continue
@@ -375,8 +467,21 @@ class PostgresStore:
             return await self._read_app_version()
         if self._app_version is not None:
             return self._app_version
-        generation = self._generation
-        version = await self._read_app_version()
+        # The requests that find the version dropped share one read, as long as no change was notified since it
+        # started (a read started before a change may answer the version before it).
+        reading = self._version_read
+        if reading is None or reading[0] != self._generation:
+            task = asyncio.get_running_loop().create_task(self._keep_app_version(self._generation))
+            task.add_done_callback(_retrieved)
+            reading = self._version_read = (self._generation, task)
+        return await asyncio.shield(reading[1])
+
+    async def _keep_app_version(self, generation: int) -> int:
+        try:
+            version = await self._read_app_version()
+        finally:
+            if self._version_read is not None and self._version_read[0] == generation:
+                self._version_read = None
         # A notification that arrived during the read may be about a newer version than the one read.
         if generation == self._generation:
             self._app_version = version
