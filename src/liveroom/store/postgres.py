@@ -1,7 +1,8 @@
 """The store for many nodes: PostgreSQL through asyncpg, on the schema the Alembic migrations make.
 
 The SQL is the shared transaction's (``transaction``); this module runs it on pooled connections. Write
-transactions run at READ COMMITTED and lock what they read (see ``transaction``). Read transactions are
+transactions run at READ COMMITTED and lock what they read (see ``transaction``), on connections that wait between
+two writes inside an open, empty transaction (``postgres_writes``: no BEGIN to send). Read transactions are
 REPEATABLE READ and READ ONLY: one snapshot per scope, as SQLite gives, and never a serialization failure.
 
 ``get_room`` (the hot read) answers the reads of one moment with one statement and keeps rooms by their row
