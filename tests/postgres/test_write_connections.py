@@ -274,3 +274,8 @@ async def test_requests_that_find_the_app_version_dropped_read_it_once(store: Po
     second = await store.app_version()
     assert second == versions[0] + 1 and len(reads) == 3
     await first
+
+
+def test_a_pool_with_no_connection_left_for_reads_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="max_connections: at least 3"):
+        PostgresStore(url, max_connections=2)

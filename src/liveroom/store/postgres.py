@@ -328,6 +328,9 @@ class PostgresStore:
     def __init__(
         self, url: str, *, min_connections: int = 2, max_connections: int = 10, migrate_on_open: bool = True
     ) -> None:
+        if max_connections <= READ_CONNECTIONS:
+            # Kept write connections never serve a read: the reads need their own.
+            raise ValueError(f"max_connections: at least {READ_CONNECTIONS + 1}")
         self.url = url
         self._min = min_connections
         self._max = max_connections
@@ -344,7 +347,7 @@ class PostgresStore:
         self._version_read: tuple[int, asyncio.Task[int]] | None = None
 
     def _write_limit(self) -> int:
-        return max(1, self._max - READ_CONNECTIONS)
+        return self._max - READ_CONNECTIONS
 
     def on_outbox_commit(self, listener: Callable[[], None]) -> None:
         """Call ``listener`` after each commit of this process that wrote webhook events."""
