@@ -12,7 +12,7 @@ import asyncpg
 import psycopg
 import pytest
 
-from liveroom.store.interface import ConnectionLost, RoomChanges, Transaction, commits_sent
+from liveroom.store.interface import ConnectionLost, RoomChanges, Transaction, TransactionConflict, commits_sent
 from liveroom.store.postgres import PostgresStore
 from liveroom.store.sql import Statement
 from tests import pg
@@ -279,3 +279,45 @@ async def test_requests_that_find_the_app_version_dropped_read_it_once(store: Po
 def test_a_pool_with_no_connection_left_for_reads_is_refused(url: str) -> None:
     with pytest.raises(ValueError, match="max_connections: at least 3"):
         PostgresStore(url, max_connections=2)
+
+
+async def test_a_deadlock_is_undone_as_a_conflict_the_caller_may_run_again(store: PostgresStore, url: str) -> None:
+    async with store.write() as tx:
+        for room in ("r1", "r2"):
+            assert await tx.insert_room(APP, room_record(room))
+    both_locked_one = asyncio.Barrier(2)
+
+    async def rename(first: str, second: str) -> tuple[str | ConnectionLost, int]:
+        """What became of the write, and the COMMITs it sent (counted per task)."""
+        start = commits_sent()
+        try:
+            async with store.write() as tx:
+                await tx.update_room(APP, first, RoomChanges(room_name=f"{first} first"))
+                await both_locked_one.wait()
+                await tx.update_room(APP, second, RoomChanges(room_name=f"{first} first"))
+        except ConnectionLost as lost:
+            return lost, commits_sent() - start
+        return first, commits_sent() - start
+
+    outcomes = await asyncio.wait_for(asyncio.gather(rename("r1", "r2"), rename("r2", "r1")), TIMEOUT)
+    conflicts = [(o, sent) for o, sent in outcomes if isinstance(o, ConnectionLost)]
+    winners = [o for o, sent in outcomes if isinstance(o, str)]
+    assert len(conflicts) == 1 and len(winners) == 1, outcomes
+    # A conflict is the retryable kind of ConnectionLost, and names what happened (40P01, deadlock detected).
+    conflict, sent = conflicts[0]
+    assert isinstance(conflict, TransactionConflict)
+    assert "40P01" in str(conflict) and not conflict.committing
+    assert sent == 0  # no COMMIT sent: the caller may run the operation again
+    # Nothing of the undone write is left; the winner's is whole.
+    assert _room_names(url) == {"r1": f"{winners[0]} first", "r2": f"{winners[0]} first"}
+    # Run again, the undone write goes through, on connections still good.
+    loser = "r2" if winners[0] == "r1" else "r1"
+    assert await rename_alone(store, loser) == loser
+    assert _room_names(url) == {"r1": f"{loser} again", "r2": f"{loser} again"}
+
+
+async def rename_alone(store: PostgresStore, first: str) -> str:
+    async with store.write() as tx:
+        for room in (first, "r2" if first == "r1" else "r1"):
+            await tx.update_room(APP, room, RoomChanges(room_name=f"{first} again"))
+    return first

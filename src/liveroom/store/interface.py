@@ -66,6 +66,12 @@ class ConnectionLost(Exception):
         self.committing = committing
 
 
+class TransactionConflict(ConnectionLost):
+    """The database ended a write transaction to resolve a conflict with another one (PostgreSQL's deadlock detection,
+    a serialization failure: SQLSTATE class 40) and it was rolled back. Nothing of it was written, and the other
+    transaction has gone on, so the operation may run again as after a lost connection (once)."""
+
+
 _commits: ContextVar[int] = ContextVar("liveroom_commits_sent", default=0)
 # Write transactions whose COMMIT was sent in this task (a request; a realtime connection), counted before sending:
 # a caller compares two readings to know whether an operation may have written anything.

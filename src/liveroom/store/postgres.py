@@ -25,7 +25,7 @@ from asyncpg.pool import PoolConnectionProxy
 
 from liveroom import background
 from liveroom.store import migrate
-from liveroom.store.interface import ConnectionLost, count_commit
+from liveroom.store.interface import ConnectionLost, TransactionConflict, count_commit
 from liveroom.store.postgres_rooms import RoomReads
 from liveroom.store.postgres_writes import COMMIT_BEGIN, ROLLBACK_BEGIN, WriteConnections
 from liveroom.store.queries.apps import APP_VERSION
@@ -198,6 +198,10 @@ class _WriteScope:
             await store.drop_write(db)
         else:
             store.writes.keep(db)
+        if isinstance(exc, asyncpg.exceptions.TransactionRollbackError):
+            raise TransactionConflict(
+                f"database: the write met another one at the same time and was undone ({exc.sqlstate}); retry"
+            ) from exc
 
     async def _commit(self, db: Connection, tx: Transaction) -> None:
         store = self._store
