@@ -38,7 +38,7 @@ from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.likes import DEFAULT_WINDOW_SECONDS, LikeWindows
 from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
 from liveroom.realtime.protocol import ProtocolError
-from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
+from liveroom.realtime.session import CLOSE_NORMAL, Bucket, RoomConnections, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
 
 CLOSE_AUTH_FAILED = 4001
@@ -81,7 +81,7 @@ class RealtimeGateway:
         self._queue_size = queue_size
         self._max_rooms = max_rooms
         self._rate = (messages_per_second, burst)
-        self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
+        self._rooms: defaultdict[tuple[int, str], RoomConnections] = defaultdict(RoomConnections)
         self._waiting = Waiting(unauthenticated_per_address)
         self._reconnects = services.store.reconnects
         self._request_timeout = seat_application_timeout
@@ -278,13 +278,13 @@ class RealtimeGateway:
                 ErrorCode.LIVE_INVALID_PARAMETER, "too_many_rooms", f"RoomId: at most {self._max_rooms} rooms at once"
             )
         reconnected = await self._svc.presence.take_drop(session.caller.sdkappid, room_id, session.user_id)
-        sessions = self._rooms.get((session.caller.sdkappid, room_id), ())
+        here = self._rooms.get((session.caller.sdkappid, room_id))
         entry = await members.enter(
             self._svc,
             session.caller,
             room_id,
             new_view=not reconnected,
-            sole_connection=not any(other.user_id == session.user_id for other in sessions),
+            sole_connection=here is None or not here.has(session.user_id),
         )
         # Attached only now: the member's own entry is answered by "entered", not by an event.
         session.rooms.add(room_id)
@@ -489,7 +489,7 @@ class RealtimeGateway:
             sessions.discard(session)
             if not sessions:
                 del self._rooms[key]
-        if not any(other.user_id == session.user_id for other in sessions or ()):
+        if sessions is None or not sessions.has(session.user_id):
             if reason in {"disconnected", "timeout"}:
                 # Coming back within the heartbeat window, through any node, is not a new view.
                 await self._svc.presence.note_drop(key[0], room_id, session.user_id, self._idle_timeout)
@@ -504,7 +504,7 @@ class RealtimeGateway:
         long); the room was told they left: their connections here are out of it too, and told the same."""
         key = (evicted.sdkappid, evicted.room_id)
         sessions = self._rooms.get(key)
-        gone = [session for session in sessions or () if session.user_id == evicted.user_id]
+        gone = sessions.of(evicted.user_id) if sessions is not None else []
         if not sessions or not gone:
             return
         frame = protocol.event(
@@ -541,15 +541,19 @@ class RealtimeGateway:
         if isinstance(event, MemberEntered | MemberLeft) and not self._member_events.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
-        for session in sessions:
-            if not event.recipients or session.user_id in event.recipients:
+        if event.recipients:
+            for user_id in set(event.recipients):
+                for session in sessions.of(user_id):
+                    session.push(frame)
+        else:
+            for session in sessions.sessions:
                 session.push(frame)
         if isinstance(event, RoomDismissed):
             for session in self._rooms.pop(key):
                 session.rooms.discard(event.room_id)
         elif isinstance(event, MemberBanned | KickedOutOfRoom):
             gone = set(event.member_list_account if isinstance(event, MemberBanned) else event.recipients)
-            for session in [s for s in sessions if s.user_id in gone]:
+            for session in [s for user_id in gone for s in sessions.of(user_id)]:
                 sessions.discard(session)
                 session.rooms.discard(event.room_id)
             if not sessions:
