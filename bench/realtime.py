@@ -117,12 +117,17 @@ class Client:
             raise SystemExit(f"the Node.js client: expected {phase!r}, got {answer}")
         return answer
 
-    def command(self, line: str, phase: str) -> dict[str, Any]:
+    def go(self) -> None:
+        """Start joining (once the client has read its configuration and loaded)."""
+        self.report("ready")
+        self.command("join", None)
+
+    def command(self, line: str, phase: str | None) -> dict[str, Any]:
         stdin = self.process.stdin
         assert stdin is not None
         stdin.write(line + "\n")
         stdin.flush()
-        return self.report(phase)
+        return {} if phase is None else self.report(phase)
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -154,17 +159,53 @@ class Rest:
         return answer
 
 
+class Profile:
+    """py-spy recording the server (``--profile DIR``), one raw file a phase: ``python -m bench.hotspots FILE``."""
+
+    def __init__(self, directory: str | None, server_pid: int, name: str) -> None:
+        self.directory, self.pid, self.name = directory, server_pid, name
+        self.recorder: subprocess.Popen[bytes] | None = None
+
+    def start(self, phase: str) -> None:
+        if self.directory is None:
+            return
+        spy = shutil.which("py-spy") or "py-spy"
+        out = Path(self.directory) / f"{self.name}-{phase}.txt"
+        command = [spy, "record", "-p", str(self.pid), "-r", "100", "-f", "raw", "-o", str(out)]
+        self.recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.recorder is not None:
+            self.recorder.send_signal(signal.SIGINT)
+            self.recorder.wait(30)
+            self.recorder = None
+
+
 def measure(
-    client: Client, server_pid: int, messages: int, into: dict[str, Any], settle_seconds: float
+    client: Client,
+    server_pid: int,
+    messages: int,
+    into: dict[str, Any],
+    settle_seconds: float,
+    profile: Profile,
 ) -> dict[str, Any]:
+    server_before, client_before = cpu_seconds(server_pid), cpu_seconds(client.process.pid)
+    profile.start("join")
+    client.go()
     joined = client.report("joined")
+    profile.stop()
     into |= {k: joined[k] for k in ("entered", "failed", "join_seconds", "entries_per_second", "errors")}
+    # Whether the join was the server's CPU, the client's, or neither (waiting on each other or on commits).
+    into["join_server_cpu_seconds"] = round(cpu_seconds(server_pid) - server_before, 2)
+    into["join_client_cpu_seconds"] = round(cpu_seconds(client.process.pid) - client_before, 2)
     # The member events of the entries drain first; then the memory with every member in.
     time.sleep(settle_seconds)
     into["server_rss_mib"] = rss_mib(server_pid)
+    profile.start("publish")
     before = cpu_seconds(server_pid)
     published = client.command(f"publish {messages}", "published")
     cpu = cpu_seconds(server_pid) - before
+    profile.stop()
     into |= {
         k: published[k]
         for k in (
@@ -225,7 +266,7 @@ def run_liveroom(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
             "heartbeat_seconds": HEARTBEAT_SECONDS,
         }
         client = Client(config, tmp)
-        measure(client, server.pid, args.messages, result, args.settle)
+        measure(client, server.pid, args.messages, result, args.settle, Profile(args.profile, server.pid, f"n{n}"))
         if args.likes:
             before = cpu_seconds(server.pid)
             liked = client.command(
@@ -267,7 +308,7 @@ def run_ceiling(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
             "heartbeat_seconds": HEARTBEAT_SECONDS,
         }
         client = Client(config, tmp)
-        measure(client, ceiling.pid, args.messages, result, args.settle)
+        measure(client, ceiling.pid, args.messages, result, args.settle, Profile(None, ceiling.pid, ""))
     finally:
         # The ceiling first: it would log every connection the client drops.
         stop(ceiling)
@@ -320,6 +361,7 @@ def main() -> None:
         help="a setting for liveroom serve, e.g. realtime_unauthenticated_per_address=256 (LIVEROOM_ prefixed)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write every figure here")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy (on PATH) records liveroom's join and publishing")
     args = parser.parse_args()
     if args.in_flight >= 64 and not args.server_env:
         print("note: --in-flight 64 or more per address exceeds the server's default wait-to-authenticate cap")

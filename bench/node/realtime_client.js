@@ -4,7 +4,8 @@
 //   node realtime_client.js CONFIG.json      (written by bench/realtime.py, UserSigs included)
 //
 // It reports on stdout, one JSON object a line, and takes its next step from stdin, one command a line:
-//   (start)                       -> {"phase":"joined", ...}       every member connected, authenticated, entered
+//   (start)                       -> {"phase":"ready"}
+//   join                          -> {"phase":"joined", ...}       every member connected, authenticated, entered
 //   publish MESSAGES              -> {"phase":"published", ...}    latency and deliveries of MESSAGES publishes
 //   likes SENDERS RATE SECONDS DRAIN -> {"phase":"liked", ...}     a like storm (liveroom only)
 //   close                         -> {"phase":"closed", ...}, then the process ends
@@ -347,6 +348,8 @@ async function close() {
 async function main() {
   const lines = readline.createInterface({ input: process.stdin });
   const commands = lines[Symbol.asyncIterator]();
+  report({ phase: "ready" });
+  await commands.next(); // "join"
   await joinAll();
   for (;;) {
     const { value, done } = await commands.next();

@@ -36,7 +36,13 @@ from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import clocks, protocol
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.likes import DEFAULT_WINDOW_SECONDS, LikeWindows
-from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
+from liveroom.realtime.pacing import (
+    DEFAULT_FRAMES_PER_SECOND,
+    DEFAULT_MEMBER_FRAMES_PER_SECOND,
+    GiftPacer,
+    MemberEvent,
+    Pacer,
+)
 from liveroom.realtime.protocol import ProtocolError
 from liveroom.realtime.session import CLOSE_NORMAL, Bucket, RoomConnections, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
@@ -69,6 +75,7 @@ class RealtimeGateway:
         seat_request_poll_seconds: float = 1.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
         gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
+        member_frames_per_second: float = DEFAULT_MEMBER_FRAMES_PER_SECOND,
         unauthenticated_per_address: int = 64,
         like_window_seconds: float = DEFAULT_WINDOW_SECONDS,
     ) -> None:
@@ -88,7 +95,7 @@ class RealtimeGateway:
         self.seat_request_clock = clocks.seat_request_clock(services, seat_request_poll_seconds)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
-        self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
+        self._member_events = Pacer[MemberEvent](self._send_held, member_frames_per_second)
         self._likes = LikeWindows(services, like_window_seconds)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
