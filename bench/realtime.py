@@ -266,7 +266,11 @@ def run_liveroom(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
             "heartbeat_seconds": HEARTBEAT_SECONDS,
         }
         client = Client(config, tmp)
-        measure(client, server.pid, args.messages, result, args.settle, Profile(args.profile, server.pid, f"n{n}"))
+        try:
+            measure(client, server.pid, args.messages, result, args.settle, Profile(args.profile, server.pid, f"n{n}"))
+        except SystemExit as failed:
+            result["error"] = str(failed)
+            return result
         if args.likes:
             before = cpu_seconds(server.pid)
             liked = client.command(
@@ -308,7 +312,10 @@ def run_ceiling(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
             "heartbeat_seconds": HEARTBEAT_SECONDS,
         }
         client = Client(config, tmp)
-        measure(client, ceiling.pid, args.messages, result, args.settle, Profile(None, ceiling.pid, ""))
+        try:
+            measure(client, ceiling.pid, args.messages, result, args.settle, Profile(None, ceiling.pid, ""))
+        except SystemExit as failed:
+            result["error"] = str(failed)
     finally:
         # The ceiling first: it would log every connection the client drops.
         stop(ceiling)
@@ -330,10 +337,10 @@ def table(runs: list[dict[str, Any]]) -> str:
             return f"{ours.get(key, '-')}; {floor.get(key, '-')}"
 
         lines.append(
-            f"| {run['members']:,} | {ours['server_cpu_us_per_delivery']}"
+            f"| {run['members']:,} | {ours.get('server_cpu_us_per_delivery', '-')}"
             f" | {floor.get('server_cpu_us_per_delivery', '-')}"
             f" | {run.get('cpu_per_delivery_x_ceiling', '-')} | {both('deliveries_per_second')}"
-            f" | {ours['latency_ms_p50']} / {ours['latency_ms_p99']}; "
+            f" | {ours.get('latency_ms_p50', '-')} / {ours.get('latency_ms_p99', '-')}; "
             f"{floor.get('latency_ms_p50', '-')} / {floor.get('latency_ms_p99', '-')}"
             f" | {both('join_seconds')} | {both('server_rss_mib')} |"
         )
@@ -380,8 +387,10 @@ def main() -> None:
             run["liveroom"] = run_liveroom(n, args, tmp)
             if not args.no_ceiling:
                 run["ceiling"] = run_ceiling(n, args, tmp)
-                ratio = run["liveroom"]["server_cpu_us_per_delivery"] / run["ceiling"]["server_cpu_us_per_delivery"]
-                run["cpu_per_delivery_x_ceiling"] = round(ratio, 2)
+                ours, floor = run["liveroom"], run["ceiling"]
+                if "server_cpu_us_per_delivery" in ours and "server_cpu_us_per_delivery" in floor:
+                    ratio = ours["server_cpu_us_per_delivery"] / floor["server_cpu_us_per_delivery"]
+                    run["cpu_per_delivery_x_ceiling"] = round(ratio, 2)
             runs.append(run)
             print(json.dumps(run), file=sys.stderr, flush=True)
     summary = {

@@ -193,7 +193,9 @@ async function joinAll() {
 
 // publishing -----------------------------------------------------------------------------------------------------
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+// A connection per publish: reading thousands of members' frames, this process may leave a kept-alive connection
+// idle past the server's keep-alive timeout (5 s), which then closes it under the next request.
+const agent = new http.Agent({ keepAlive: false, maxSockets: 1 });
 let publisherWs = null;
 
 function restCall(command, body) {
