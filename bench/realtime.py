@@ -15,8 +15,9 @@ ceiling (bench/broadcast_ceiling.py) driven by the same client with the same mem
    client, one after the other, each carrying its send time: latency is publish to frame read, deliveries per
    second from the first publish to the last delivery, the server's CPU time (``/proc/PID/stat``) over that
    phase divided by the deliveries;
-4. optionally (``--likes SENDERS``) a like storm: SENDERS members like the room ``--like-rate`` times a second
-   for ``--like-seconds``, and every like answered ``ok`` must be in ``get_room_stats``'s ``TotalLikesReceived``;
+4. optionally (``--likes SENDERS``) a like storm, in rooms of at most ``--like-members``: SENDERS members like the
+   room ``--like-rate`` times a second for ``--like-seconds``, and every like answered ``ok`` must be counted in
+   ``get_room_stats``'s ``TotalLikesReceived``, exactly;
 5. the ceiling on core 0, the same client, N members, the same publishes (its members skip auth and enter).
 
 One client process reads every frame of every member on one core, so deliveries per second and latency are bounds
@@ -271,7 +272,7 @@ def run_liveroom(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
         except SystemExit as failed:
             result["error"] = str(failed)
             return result
-        if args.likes:
+        if args.likes and n <= args.like_members:
             before = cpu_seconds(server.pid)
             liked = client.command(
                 f"likes {args.likes} {args.like_rate} {args.like_seconds} {args.like_drain}", "liked"
@@ -356,6 +357,7 @@ def main() -> None:
     parser.add_argument("--settle", type=float, default=2.0, help="seconds between the last entry and publishing")
     parser.add_argument("--likes", type=int, default=0, help="a like storm from this many members (0: none)")
     parser.add_argument("--like-rate", type=float, default=5.0, help="likes a second per sender")
+    parser.add_argument("--like-members", type=int, default=1000, help="the storm only in rooms of at most this many")
     parser.add_argument("--like-seconds", type=float, default=20.0)
     parser.add_argument("--like-drain", type=float, default=5.0, help="seconds to wait for answers afterwards")
     parser.add_argument("--no-ceiling", action="store_true", help="liveroom alone")
