@@ -15,9 +15,20 @@ import pytest
 
 from tests.helpers import POSTGRESQL, LiveClient
 from tests.receiver import Received, Receiver
-from tests.test_server_process import Server, StartServer, app_db, connect, database_url, start_server
+from tests.test_server_process import (
+    Server,
+    StartServer,
+    app_db,
+    connect,
+    database_url,
+    redis_args,
+    redis_prefix,
+    redis_url,
+    start_server,
+)
 
-__all__ = ["app_db", "connect", "database_url", "start_server"]  # fixtures, imported to be found by pytest
+# fixtures, imported to be found by pytest
+__all__ = ["app_db", "connect", "database_url", "redis_prefix", "redis_url", "start_server"]
 
 pytestmark = pytest.mark.slow
 
@@ -98,11 +109,18 @@ async def test_an_end_is_neither_lost_nor_repeated_across_kill_9_and_restarts(
 
 
 async def test_two_nodes_end_each_battle_once(
-    backend: str, app_db: str, start_server: StartServer, connect: Callable[[Server], LiveClient], receiver: Receiver
+    backend: str,
+    app_db: str,
+    start_server: StartServer,
+    connect: Callable[[Server], LiveClient],
+    receiver: Receiver,
+    redis_url: str,
+    redis_prefix: str,
 ) -> None:
     if backend != POSTGRESQL:
         pytest.skip("many nodes share PostgreSQL")
-    nodes = [start_server(app_db, env=ENV), start_server(app_db, env=ENV)]
+    redis = redis_args(redis_url, redis_prefix)
+    nodes = [start_server(app_db, *redis, env=ENV), start_server(app_db, *redis, env=ENV)]
     lives = [connect(node) for node in nodes]
     pairs = 40
     await setup(lives[0], receiver, 2 * pairs)

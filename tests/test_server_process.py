@@ -167,6 +167,11 @@ def app_db(database_url: str) -> str:
     return database_url
 
 
+def redis_args(redis_url: str, redis_prefix: str) -> tuple[str, ...]:
+    """What makes several nodes on one PostgreSQL schema one server (else the second is refused: exit 17)."""
+    return ("--redis", redis_url, "--redis-prefix", redis_prefix)
+
+
 def workers_args(workers: int, redis_url: str, redis_prefix: str) -> tuple[str, ...]:
     """``--workers N``, with the Redis that makes more than one worker one server (else refused: exit 16)."""
     redis = ("--redis", redis_url, "--redis-prefix", redis_prefix) if workers > 1 else ()

@@ -18,6 +18,7 @@ from tests.test_server_process import (
     app_db,
     connect,
     database_url,
+    redis_args,
     redis_prefix,
     redis_url,
     start_server,
@@ -131,10 +132,13 @@ async def test_two_nodes_deliver_one_stream_and_take_over_a_killed_node(
     start_server: StartServer,
     connect: Callable[[Server], LiveClient],
     receiver: Receiver,
+    redis_url: str,
+    redis_prefix: str,
 ) -> None:
     if backend != POSTGRESQL:
         pytest.skip("many nodes share PostgreSQL")
-    a, b = start_server(app_db, env=ENV), start_server(app_db, env=ENV)
+    redis = redis_args(redis_url, redis_prefix)
+    a, b = start_server(app_db, *redis, env=ENV), start_server(app_db, *redis, env=ENV)
     live_a, live_b = connect(a), connect(b)
     await configure(live_a, receiver)
     sent: dict[str, list[int]] = defaultdict(list)

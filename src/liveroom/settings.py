@@ -69,6 +69,10 @@ class Settings:
     realtime_like_window_seconds: float = 0.2
     # member_entered and member_left frames one process sends the members of a room, a second (a quarter of it at once).
     realtime_member_frames_per_second: float = 4000.0
+    # Above this many text and custom messages a room has within a window of this long (on one node), its messages
+    # are gathered per window and sent to each member as one frame (0 seconds: never).
+    realtime_batch_window_seconds: float = 0.1
+    realtime_batch_threshold: int = 5
     seat_application_timeout_seconds: float = 60.0
     # How often a process looks for seat requests other processes made that have timed out (it sleeps no longer
     # than until the next of its own times out).
@@ -130,6 +134,10 @@ class Settings:
                 raise SettingsError(f"{name} must be positive")
         if not 0 <= self.realtime_like_window_seconds <= 5:
             raise SettingsError("realtime_like_window_seconds must be 0..5")
+        if not 0 <= self.realtime_batch_window_seconds <= 1:
+            raise SettingsError("realtime_batch_window_seconds must be 0..1")
+        if not 1 <= self.realtime_batch_threshold <= 10_000:
+            raise SettingsError("realtime_batch_threshold must be 1..10000")
         if self.realtime_heartbeat_timeout_seconds < 3:
             # The gateway announces a third of it in whole seconds (at least 1) as the heartbeat interval.
             raise SettingsError("realtime_heartbeat_timeout_seconds must be at least 3")

@@ -113,6 +113,12 @@ async def test_two_hosts_connect_battle_on_request_and_disconnect(admin: AsyncCl
     assert [(r.room_id, r.result_code, r.user_id) for r in offer.result] == [("blue", 0, "ben")]
     waiting = await admin.battles.get_info(battle_id=offer.battle_id)  # Status 1 while its answers are awaited
     assert (waiting.status, waiting.start_time, [r.room_id for r in waiting.to_room_list]) == (1, 0, ["blue"])
+    # By RoomId too, from the room that asked and from the room asked, while no battle runs there.
+    for room in ("red", "blue"):
+        by_room = await admin.battles.get_info(room_id=room)
+        assert (by_room.battle_id, by_room.status, by_room.end_time) == (offer.battle_id, 1, 0)
+    with pytest.raises(NotFoundError):
+        await admin.battles.get_info(room_id="green")  # asked nothing, in no battle
     asked = await next_event(ben, BattleRequestReceived)
     assert (asked.battle_id, asked.inviter, asked.duration, asked.timeout) == (offer.battle_id, RED, 30000, 30)
     await ben.accept_battle("blue", offer.battle_id)

@@ -13,15 +13,19 @@ import asyncio
 from tests import pg
 from tests.faults.workload import Ledger, write_until
 from tests.helpers import LiveClient
-from tests.test_server_process import StartServer, client_for
+from tests.redis.conftest import redis_prefix, redis_url
+from tests.test_server_process import StartServer, client_for, redis_args
+
+__all__ = ["redis_prefix", "redis_url"]  # fixtures, imported to be found by pytest
 
 TERMINATE_EVERY = 0.3
 
 
 async def test_postgresql_backends_terminated_under_load(
-    app_db: str, start_server: StartServer, application_name: str
+    app_db: str, start_server: StartServer, application_name: str, redis_url: str, redis_prefix: str
 ) -> None:
-    servers = [start_server(app_db), start_server(app_db)]
+    redis = redis_args(redis_url, redis_prefix)
+    servers = [start_server(app_db, *redis), start_server(app_db, *redis)]
     https = [client_for(server) for server in servers]
     clients = [LiveClient(http) for http in https]
     ledger = Ledger()

@@ -9,9 +9,18 @@ import random
 import pytest
 
 from tests.helpers import ADMIN, IM, LiveClient
-from tests.test_server_process import REQUEST_TIMEOUT, StartServer, app_db, client_for, start_server
+from tests.test_server_process import (
+    REQUEST_TIMEOUT,
+    StartServer,
+    app_db,
+    client_for,
+    redis_args,
+    redis_prefix,
+    redis_url,
+    start_server,
+)
 
-__all__ = ["app_db", "start_server"]  # fixtures, imported to be found by pytest
+__all__ = ["app_db", "redis_prefix", "redis_url", "start_server"]  # fixtures, imported to be found by pytest
 
 pytestmark = pytest.mark.slow
 
@@ -19,9 +28,9 @@ ROOM = "storm"
 
 
 async def test_a_thousand_gifts_from_fifty_senders_through_two_nodes_are_counted_exactly(
-    app_db: str, start_server: StartServer
+    app_db: str, start_server: StartServer, redis_url: str, redis_prefix: str
 ) -> None:
-    nodes = [LiveClient(client_for(start_server(app_db))) for _ in range(2)]
+    nodes = [LiveClient(client_for(start_server(app_db, *redis_args(redis_url, redis_prefix)))) for _ in range(2)]
     a, b = nodes
     try:
         senders = [f"fan{i}" for i in range(50)]

@@ -1,6 +1,7 @@
 """Two ``liveroom serve`` processes on one PostgreSQL schema, as nodes behind a load balancer.
 
-Each node is its own process with its own connection pool; only the database is shared between them.
+Each node is its own process with its own connection pool; they share the database, and Redis (without it the
+second would be refused: tests/postgres/test_serve_lock.py).
 """
 
 from __future__ import annotations
@@ -12,9 +13,19 @@ from typing import Any
 import pytest
 
 from tests.helpers import ADMIN, IM, LiveClient
-from tests.test_server_process import REQUEST_TIMEOUT, StartServer, app_db, client_for, room_info, start_server
+from tests.test_server_process import (
+    REQUEST_TIMEOUT,
+    StartServer,
+    app_db,
+    client_for,
+    redis_args,
+    redis_prefix,
+    redis_url,
+    room_info,
+    start_server,
+)
 
-__all__ = ["app_db", "start_server"]  # fixtures, imported to be found by pytest
+__all__ = ["app_db", "redis_prefix", "redis_url", "start_server"]  # fixtures, imported to be found by pytest
 
 pytestmark = pytest.mark.slow
 
@@ -31,8 +42,11 @@ async def _spread(clients: list[LiveClient], room_id: str, owners: list[str | No
     return await asyncio.wait_for(asyncio.gather(*(create(i, o) for i, o in enumerate(owners))), REQUEST_TIMEOUT)
 
 
-async def test_two_nodes_on_one_schema_let_one_of_50_creators_win(app_db: str, start_server: StartServer) -> None:
-    nodes = [start_server(app_db), start_server(app_db)]
+async def test_two_nodes_on_one_schema_let_one_of_50_creators_win(
+    app_db: str, start_server: StartServer, redis_url: str, redis_prefix: str
+) -> None:
+    redis = redis_args(redis_url, redis_prefix)
+    nodes = [start_server(app_db, *redis), start_server(app_db, *redis)]
     https = [client_for(node, keepalive=False) for node in nodes]
     clients = [LiveClient(http) for http in https]
     try:
@@ -54,9 +68,9 @@ async def test_two_nodes_on_one_schema_let_one_of_50_creators_win(app_db: str, s
 
 
 async def test_a_room_made_on_one_node_is_changed_and_destroyed_on_the_other(
-    app_db: str, start_server: StartServer
+    app_db: str, start_server: StartServer, redis_url: str, redis_prefix: str
 ) -> None:
-    a, b = (LiveClient(client_for(start_server(app_db))) for _ in range(2))
+    a, b = (LiveClient(client_for(start_server(app_db, *redis_args(redis_url, redis_prefix)))) for _ in range(2))
     try:
         await a.create_room("shared")
         await b.ok("update_room_info", {"RoomInfo": {"RoomId": "shared", "Notice": "from b"}})
@@ -72,10 +86,11 @@ async def test_a_room_made_on_one_node_is_changed_and_destroyed_on_the_other(
 
 
 async def test_a_read_on_one_node_right_after_a_write_answered_on_the_other_is_never_stale(
-    app_db: str, start_server: StartServer
+    app_db: str, start_server: StartServer, redis_url: str, redis_prefix: str
 ) -> None:
     """Each node keeps the rooms it reads; a change answered by the other node must show in the very next read."""
-    nodes = [start_server(app_db), start_server(app_db)]
+    redis = redis_args(redis_url, redis_prefix)
+    nodes = [start_server(app_db, *redis), start_server(app_db, *redis)]
     https = [client_for(node) for node in nodes]
     a, b = (LiveClient(http) for http in https)
     busy = [LiveClient(client_for(node)) for node in nodes for _ in range(3)]

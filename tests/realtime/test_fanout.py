@@ -30,8 +30,9 @@ MESSAGES = int(Path("/proc/sys/net/ipv4/tcp_wmem").read_text().split()[2]) // le
 
 @pytest.fixture
 def settings(request: pytest.FixtureRequest, database_url: str) -> Settings:
-    """The server's settings: the test's own ``LIVEROOM_*`` environment (indirect parametrisation) over these."""
-    environ: dict[str, str] = getattr(request, "param", {})
+    """The server's settings: the test's own ``LIVEROOM_*`` environment (indirect parametrisation) over these. A
+    frame per message (no batches: these tests publish hundreds at once and follow each one's frame)."""
+    environ: dict[str, str] = {"LIVEROOM_REALTIME_BATCH_WINDOW_SECONDS": "0"} | getattr(request, "param", {})
     return Settings.from_env(environ, database_url=database_url, access_log=False)
 
 

@@ -110,8 +110,9 @@ def battle_info(battle: Battle) -> BattleInfoResponse:
     errors=(ErrorCode.ROOM_NOT_FOUND,),
 )
 async def get_battle_info(svc: Services, caller: Caller, req: BattleInfoRequest) -> BattleInfoResponse:
-    """A battle by ``BattleId``, or the battle a room takes part in now by ``RoomId``: its rooms and their scores,
-    ``Status`` 2 running or 3 ended, ``StartTime`` and ``EndTime`` in Unix seconds, ``Duration`` in ms."""
+    """A battle by ``BattleId``, or by ``RoomId`` the room's running battle, else its oldest battle request awaiting
+    answers: its rooms and their scores, ``Status`` 1 waiting for answers, 2 running or 3 ended, ``StartTime`` and
+    ``EndTime`` in Unix seconds (0 while waiting), ``Duration`` in ms."""
     battle_id = None if isinstance(req.battle_id, UnsetType) else req.battle_id
     room_id = None if isinstance(req.room_id, UnsetType) else req.room_id
     return battle_info(await battles.get_battle(svc, caller, battle_id, room_id))

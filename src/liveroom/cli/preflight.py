@@ -137,7 +137,7 @@ def _hidden(text: str, url: str) -> str:
     return text.replace(password, "***") if password else text
 
 
-def _reason(exc: BaseException, url: str) -> str:
+def reason(exc: BaseException, url: str) -> str:
     lines = str(exc).strip().rstrip(".").splitlines()
     return _hidden(f"{type(exc).__name__}: {lines[0]}" if lines else type(exc).__name__, url)
 
@@ -155,7 +155,7 @@ def check_postgres_reachable(url: str) -> None:
     except Exception as exc:
         fail(
             ExitStatus.DATABASE_UNREACHABLE,
-            f"cannot connect to {describe(url)} ({DATABASE_SETTING}): {_reason(exc, url)}; start PostgreSQL, or "
+            f"cannot connect to {describe(url)} ({DATABASE_SETTING}): {reason(exc, url)}; start PostgreSQL, or "
             "correct the URL's host, port, user, password or database (createdb creates one)",
         )
 
@@ -173,7 +173,7 @@ def check_redis_reachable(url: str) -> None:
     except Exception as exc:
         fail(
             ExitStatus.REDIS_UNREACHABLE,
-            f"cannot reach Redis at {redacted(url)} ({REDIS_SETTING}): {_reason(exc, url)}; start Redis or correct "
+            f"cannot reach Redis at {redacted(url)} ({REDIS_SETTING}): {reason(exc, url)}; start Redis or correct "
             "the URL, or leave the setting out to run a single node",
         )
 

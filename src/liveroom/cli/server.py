@@ -170,11 +170,15 @@ def serve(
     preflight.check_can_listen(settings.host, settings.port)
     if settings.redis_url:
         preflight.check_redis_reachable(settings.redis_url)
-    # Held until the server stops, migrations included: another serve on this file is refused meanwhile.
+    # Held until the server stops, migrations included: another serve on this file, or a node on this schema that
+    # does not share this one's Redis, is refused meanwhile. Workers take none: it is this process's for them.
     with contextlib.ExitStack() as held:
         if kind == "sqlite":
             preflight.check_sqlite_writable(settings.database_url)
             held.enter_context(serve_lock.serving(settings.database_url))
+        else:
+            preflight.check_postgres_reachable(settings.database_url)
+            held.enter_context(serve_lock.serving_postgres(settings.database_url, shared=bool(settings.redis_url)))
         _serve(settings, forwarded_allow_ips)
 
 

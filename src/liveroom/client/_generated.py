@@ -973,8 +973,9 @@ class Battles:
         battle_id: str | None = None,
         room_id: str | None = None,
     ) -> BattleInfoResponse:
-        """A battle by ``BattleId``, or the battle a room takes part in now by ``RoomId``: its rooms and their scores,
-        ``Status`` 2 running or 3 ended, ``StartTime`` and ``EndTime`` in Unix seconds, ``Duration`` in ms.
+        """A battle by ``BattleId``, or by ``RoomId`` the room's running battle, else its oldest battle request awaiting
+        answers: its rooms and their scores, ``Status`` 1 waiting for answers, 2 running or 3 ended, ``StartTime``
+        and ``EndTime`` in Unix seconds (0 while waiting), ``Duration`` in ms.
 
         ``POST /v4/live_engine_http_pk/get_battle_info``
         """
@@ -2229,8 +2230,9 @@ class AsyncBattles:
         battle_id: str | None = None,
         room_id: str | None = None,
     ) -> BattleInfoResponse:
-        """A battle by ``BattleId``, or the battle a room takes part in now by ``RoomId``: its rooms and their scores,
-        ``Status`` 2 running or 3 ended, ``StartTime`` and ``EndTime`` in Unix seconds, ``Duration`` in ms.
+        """A battle by ``BattleId``, or by ``RoomId`` the room's running battle, else its oldest battle request awaiting
+        answers: its rooms and their scores, ``Status`` 1 waiting for answers, 2 running or 3 ended, ``StartTime``
+        and ``EndTime`` in Unix seconds (0 while waiting), ``Duration`` in ms.
 
         ``POST /v4/live_engine_http_pk/get_battle_info``
         """

@@ -1008,6 +1008,13 @@ class RealtimeClient:
 
     def _dispatch(self, frame: dict[str, Any]) -> None:
         kind = frame.get("type")
+        if kind == "events":
+            # A busy room's messages of a short window in one frame (docs/realtime.md, "Batches"): each its own event.
+            batch = frame.get("events")
+            for item in batch if isinstance(batch, list) else ():
+                if isinstance(item, dict) and item.get("type") == "event":
+                    self._dispatch(item)
+            return
         if kind == "event":
             event = parse_event(frame)
             if (

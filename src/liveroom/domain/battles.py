@@ -258,17 +258,20 @@ def _battle_not_found(what: str) -> LiveError:
 
 
 async def get_battle(svc: Services, caller: Caller, battle_id: str | None, room_id: str | None) -> Battle:
-    """The battle ``battle_id``, or the one ``room_id`` takes part in now (``battle_id`` wins when both are given,
-    and must then count the room among its rooms)."""
+    """The battle ``battle_id``, or the one ``room_id`` takes part in now: its running battle, else the oldest battle
+    request that asks it or that it made and whose answers are awaited (``battle_id`` wins when both are given, and
+    must then count the room among its rooms)."""
     if not battle_id and not room_id:
         raise InvalidParameter("BattleId: required (or RoomId, to read the battle the room takes part in)")
     sdkappid, at = caller.sdkappid, now_ms(svc)
     async with svc.store.read() as tx:
         if not battle_id:
             assert room_id is not None
-            battle_id = await tx.running_battle_of(sdkappid, room_id, at)
+            battle_id = await tx.running_battle_of(sdkappid, room_id, at) or await _oldest_request_of(
+                tx, sdkappid, room_id
+            )
             if battle_id is None:
-                raise _battle_not_found(f"RoomId: room {room_id!r} takes part in no running battle")
+                raise _battle_not_found(f"RoomId: room {room_id!r} takes part in no running or requested battle")
         record = await tx.get_battle(sdkappid, battle_id)
         if record is None:
             battle = await _requested(tx, sdkappid, battle_id)
@@ -279,6 +282,17 @@ async def get_battle(svc: Services, caller: Caller, battle_id: str | None, room_
     if room_id and all(r.room_id != room_id for r in battle.rooms):
         raise _battle_not_found(f"RoomId: room {room_id!r} takes no part in battle {battle_id!r}")
     return battle
+
+
+async def _oldest_request_of(tx: Transaction, sdkappid: int, room_id: str) -> str | None:
+    """The battle request of ``room_id`` (made by it or asking it) that was made first, if any awaits answers."""
+    oldest: tuple[int, str] | None = None
+    for battle_id in await tx.battle_requests_of(sdkappid, room_id):
+        request = await tx.get_battle_request(sdkappid, battle_id)
+        if request is not None:
+            made = (request.deadline_ms - request.timeout_ms, battle_id)
+            oldest = made if oldest is None else min(oldest, made)
+    return None if oldest is None else oldest[1]
 
 
 async def _requested(tx: Transaction, sdkappid: int, battle_id: str) -> Battle | None:

@@ -23,17 +23,20 @@ from liveroom.domain.auth import Authenticator
 from liveroom.domain.context import REALTIME, Caller, Services
 from liveroom.domain.events import (
     AnyRoomEvent,
+    CustomMessage,
     GiftSent,
     KickedOutOfRoom,
+    Liked,
     MemberBanned,
     MemberEntered,
     MemberLeft,
     RoomDismissed,
+    TextMessage,
 )
 from liveroom.domain.presence import Evicted
 from liveroom.domain.refused import Refused
 from liveroom.errors import ErrorCode, LiveError
-from liveroom.realtime import clocks, protocol
+from liveroom.realtime import batching, clocks, protocol
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.likes import DEFAULT_WINDOW_SECONDS, LikeWindows
 from liveroom.realtime.pacing import (
@@ -78,6 +81,8 @@ class RealtimeGateway:
         member_frames_per_second: float = DEFAULT_MEMBER_FRAMES_PER_SECOND,
         unauthenticated_per_address: int = 64,
         like_window_seconds: float = DEFAULT_WINDOW_SECONDS,
+        batch_window_seconds: float = batching.DEFAULT_WINDOW_SECONDS,
+        batch_threshold: int = batching.DEFAULT_THRESHOLD,
     ) -> None:
         self._svc = services
         self._auth = authenticator
@@ -97,6 +102,7 @@ class RealtimeGateway:
         self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
         self._member_events = Pacer[MemberEvent](self._send_held, member_frames_per_second)
         self._likes = LikeWindows(services, like_window_seconds)
+        self._batches = batching.MessageBatches(self._send_batch, batch_window_seconds, batch_threshold)
         services.events.subscribe(self._on_event)
         services.presence.on_evicted(self._on_evicted)
 
@@ -293,9 +299,12 @@ class RealtimeGateway:
             new_view=not reconnected,
             sole_connection=here is None or not here.has(session.user_id),
         )
-        # Attached only now: the member's own entry is answered by "entered", not by an event.
+        # Attached only now: the member's own entry is answered by "entered", not by an event. Messages batched
+        # before it are not for this connection.
+        key = (session.caller.sdkappid, room_id)
+        self._batches.flush(key)
         session.rooms.add(room_id)
-        self._rooms[(session.caller.sdkappid, room_id)].add(session)
+        self._rooms[key].add(session)
         session.push(
             protocol.encode(
                 {
@@ -428,6 +437,7 @@ class RealtimeGateway:
         room_id = request.RoomId
         if room_id not in session.rooms:
             raise ProtocolError(ErrorCode.NOT_A_MEMBER, "not_in_room", "RoomId: enter the room first")
+        key = (caller.sdkappid, room_id)
         if isinstance(request, protocol.SendText):
             await messages.send_text(
                 self._svc,
@@ -444,6 +454,9 @@ class RealtimeGateway:
             )
         else:
             await self._likes.like(caller, room_id, request.Count)
+        if not isinstance(request, protocol.Like):
+            # The sender's own copy goes out before its answer, also when the message waits in the room's batch.
+            await self._batches.sent(key)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
 
     async def _gift(self, session: Session, request: protocol.SendGift) -> None:
@@ -462,6 +475,8 @@ class RealtimeGateway:
             count=request.Count,
         )
         totals = await gifts.send_gift(self._svc, caller, gift, as_member=True)
+        # Its own copy first, also when it went into the room's batch of messages.
+        await self._batches.sent((caller.sdkappid, room_id))
         session.push(protocol.encode({"type": "ok", "ref": request.id, "Sequence": totals.sequence}))
 
     async def _seat(
@@ -491,11 +506,14 @@ class RealtimeGateway:
         assert session.caller is not None
         session.rooms.discard(room_id)
         key = (session.caller.sdkappid, room_id)
+        # The messages batched while the connection was in the room are its too.
+        self._batches.flush(key)
         sessions = self._rooms.get(key)
         if sessions is not None:
             sessions.discard(session)
             if not sessions:
                 del self._rooms[key]
+                self._batches.forget(key)
         if sessions is None or not sessions.has(session.user_id):
             if reason in {"disconnected", "timeout"}:
                 # Coming back within the heartbeat window, through any node, is not a new view.
@@ -514,6 +532,7 @@ class RealtimeGateway:
         gone = sessions.of(evicted.user_id) if sessions is not None else []
         if not sessions or not gone:
             return
+        self._batches.flush(key)
         frame = protocol.event(
             MemberLeft(
                 sdkappid=evicted.sdkappid,
@@ -530,11 +549,15 @@ class RealtimeGateway:
             session.push(frame)
         if not sessions:
             del self._rooms[key]
+            self._batches.forget(key)
 
     # fan-out ----------------------------------------------------------------------------------------------
 
     async def _on_event(self, event: AnyRoomEvent) -> None:
         key = (event.sdkappid, event.room_id)
+        if not isinstance(event, TextMessage | CustomMessage | GiftSent | Liked):
+            # An event of another kind keeps its place after the messages batched before it.
+            self._batches.flush(key)
         self._dismissal.observe(event)
         if isinstance(event, RoomDismissed):
             self._gifts.forget(*key)
@@ -548,6 +571,11 @@ class RealtimeGateway:
         if isinstance(event, MemberEntered | MemberLeft) and not self._member_events.offer(event, len(sessions)):
             return
         frame = protocol.event(event)
+        if isinstance(event, TextMessage | CustomMessage):
+            if not self._batches.offer(key, frame):
+                return
+        elif isinstance(event, GiftSent | Liked) and self._batches.join(key, frame):
+            return
         if event.recipients:
             for user_id in set(event.recipients):
                 for session in sessions.of(user_id):
@@ -556,6 +584,7 @@ class RealtimeGateway:
             for session in sessions.sessions:
                 session.push(frame)
         if isinstance(event, RoomDismissed):
+            self._batches.forget(key)
             for session in self._rooms.pop(key):
                 session.rooms.discard(event.room_id)
         elif isinstance(event, MemberBanned | KickedOutOfRoom):
@@ -565,12 +594,30 @@ class RealtimeGateway:
                 session.rooms.discard(event.room_id)
             if not sessions:
                 del self._rooms[key]
+                self._batches.forget(key)
 
     def _send_held(self, event: GiftSent | MemberEntered | MemberLeft) -> None:
         """An event a pacer held, now that the room's budget allows it (to the members in the room now; a member
         event not to the member it is about, who may have entered again since)."""
+        key = (event.sdkappid, event.room_id)
         frame = protocol.event(event)
+        if isinstance(event, GiftSent):
+            if self._batches.join(key, frame):
+                return
+        else:
+            self._batches.flush(key)
         about = "" if isinstance(event, GiftSent) else event.member_account
-        for session in self._rooms.get((event.sdkappid, event.room_id), ()):
+        for session in self._rooms.get(key, ()):
             if session.user_id != about:
                 session.push(frame)
+
+    def _send_batch(self, key: tuple[int, str], frames: list[protocol.Frame]) -> None:
+        """A room's batch of messages (and of the gifts and likes that came meanwhile), to the members in the room now
+        (the same as when each was published: a connection entering or leaving flushes the batch first); alone, an
+        event goes as its own frame."""
+        sessions = self._rooms.get(key)
+        if not sessions:
+            return
+        frame = frames[0] if len(frames) == 1 else protocol.batch(key[1], frames)
+        for session in sessions:
+            session.push(frame)

@@ -419,6 +419,13 @@ def event(room_event: RoomEvent) -> Frame:
     )
 
 
+def batch(room_id: str, events: list[Frame]) -> Frame:
+    """One frame carrying several events of a room, in order: each as its own frame would be (docs/realtime.md,
+    "Batches"), joined from their JSON as it is."""
+    head = b'{"type":"events","RoomId":' + _encode(room_id) + b',"events":['
+    return Frame(head + b",".join(event.payload for event in events) + b"]}")
+
+
 @functools.cache
 def _fields(cls: type[msgspec.Struct]) -> tuple[tuple[str, str], ...]:
     """``(name, wire name)`` of the fields of a Struct, those of every room event left out."""
