@@ -51,7 +51,8 @@ async def main(host: str, port: int) -> None:
         finally:
             members.discard(ws)
 
-    async with serve(handler, host, port, compression=None, max_queue=None, backlog=4096) as server:
+    # No protocol pings, as liveroom (its members heartbeat instead).
+    async with serve(handler, host, port, compression=None, max_queue=None, backlog=4096, ping_interval=None) as server:
         await server.serve_forever()
 
 

@@ -67,6 +67,8 @@ class Settings:
     realtime_compression: bool = False
     # The likes a room receives within this long are counted in one write and sent as one like event.
     realtime_like_window_seconds: float = 0.2
+    # member_entered and member_left frames one process sends the members of a room, a second (a quarter of it at once).
+    realtime_member_frames_per_second: float = 4000.0
     # Above this many text and custom messages a room has within a window of this long (on one node), its messages
     # are gathered per window and sent to each member as one frame (0 seconds: never).
     realtime_batch_window_seconds: float = 0.1
@@ -117,6 +119,7 @@ class Settings:
             "realtime_auth_timeout_seconds",
             "realtime_heartbeat_timeout_seconds",
             "realtime_messages_per_second",
+            "realtime_member_frames_per_second",
             "seat_application_timeout_seconds",
             "seat_request_poll_seconds",
             "empty_room_dismiss_seconds",

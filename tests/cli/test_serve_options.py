@@ -38,6 +38,13 @@ def test_proxy_headers_only_with_trusted_proxies(
     assert (uvicorn_options["proxy_headers"], uvicorn_options["forwarded_allow_ips"]) == expected
 
 
+def test_realtime_connections_get_no_protocol_pings_the_heartbeat_is_the_keepalive(
+    uvicorn_options: dict[str, Any],
+) -> None:
+    server._run_uvicorn(Settings(), None)
+    assert uvicorn_options["ws_ping_interval"] is None
+
+
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [

@@ -49,11 +49,24 @@ async def test_small_rooms_get_every_event_and_rooms_are_paced_apart() -> None:
 
 async def test_a_room_larger_than_the_burst_is_paced_not_starved() -> None:
     sent: list[GiftSent] = []
-    pacer = GiftPacer(sent.append, frames_per_second=4000)
+    pacer = GiftPacer(sent.append, frames_per_second=40_000)  # a burst of 10,000; 50,000 frames take 1.25 s
     assert pacer.offer(gift(1), 50_000)
     assert not pacer.offer(gift(2), 50_000)
-    await asyncio.sleep(0.4)
+    await asyncio.sleep(1.5)
     assert [e.sequence for e in sent] == [2]
+
+
+async def test_a_room_larger_than_the_burst_pays_for_every_frame_it_is_sent() -> None:
+    # 4,000 frames a second (a burst of 1,000): a room of 4,000 gets one event a second, not one per 1,000 tokens.
+    sent: list[GiftSent] = []
+    pacer = GiftPacer(sent.append, frames_per_second=4000)
+    assert pacer.offer(gift(1), 4000)
+    assert not pacer.offer(gift(2), 4000)
+    await asyncio.sleep(0.6)
+    assert sent == []
+    await asyncio.sleep(0.6)
+    assert [e.sequence for e in sent] == [2]
+    assert not pacer.offer(gift(3), 4000)
 
 
 async def test_a_dismissed_room_has_nothing_sent_after_it() -> None:

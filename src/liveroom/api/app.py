@@ -128,6 +128,7 @@ class LiveroomApp:
             empty_room_seconds=settings.empty_room_dismiss_seconds,
             unauthenticated_per_address=settings.realtime_unauthenticated_per_address,
             like_window_seconds=settings.realtime_like_window_seconds,
+            member_frames_per_second=settings.realtime_member_frames_per_second,
             batch_window_seconds=settings.realtime_batch_window_seconds,
             batch_threshold=settings.realtime_batch_threshold,
         )

@@ -295,5 +295,9 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "ws": "liveroom.api.transport:WebSocketProtocol",
         "ws_per_message_deflate": settings.realtime_compression,
         "ws_max_size": MAX_FRAME_BYTES,
+        # No protocol pings: the gateway's heartbeat (a frame from each client every heartbeat_seconds, the
+        # connection closed after the heartbeat timeout without one) finds dead peers already, and uvicorn's ping
+        # every 20 s per connection was a thousand frames out and a thousand pongs in a second with 20,000 members.
+        "ws_ping_interval": None,
         "timeout_keep_alive": settings.keep_alive_timeout_seconds,
     }

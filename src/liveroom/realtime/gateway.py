@@ -39,9 +39,15 @@ from liveroom.errors import ErrorCode, LiveError
 from liveroom.realtime import batching, clocks, protocol
 from liveroom.realtime.dismissal import DEFAULT_EMPTY_SECONDS, AutoDismissal
 from liveroom.realtime.likes import DEFAULT_WINDOW_SECONDS, LikeWindows
-from liveroom.realtime.pacing import DEFAULT_FRAMES_PER_SECOND, GiftPacer, MemberEvent, Pacer
+from liveroom.realtime.pacing import (
+    DEFAULT_FRAMES_PER_SECOND,
+    DEFAULT_MEMBER_FRAMES_PER_SECOND,
+    GiftPacer,
+    MemberEvent,
+    Pacer,
+)
 from liveroom.realtime.protocol import ProtocolError
-from liveroom.realtime.session import CLOSE_NORMAL, Bucket, Session, Waiting
+from liveroom.realtime.session import CLOSE_NORMAL, Bucket, RoomConnections, Session, Waiting
 from liveroom.store.interface import AppRecord, ConnectionLost, commits_sent
 
 CLOSE_AUTH_FAILED = 4001
@@ -72,6 +78,7 @@ class RealtimeGateway:
         seat_request_poll_seconds: float = 1.0,
         empty_room_seconds: float = DEFAULT_EMPTY_SECONDS,
         gift_frames_per_second: float = DEFAULT_FRAMES_PER_SECOND,
+        member_frames_per_second: float = DEFAULT_MEMBER_FRAMES_PER_SECOND,
         unauthenticated_per_address: int = 64,
         like_window_seconds: float = DEFAULT_WINDOW_SECONDS,
         batch_window_seconds: float = batching.DEFAULT_WINDOW_SECONDS,
@@ -86,14 +93,14 @@ class RealtimeGateway:
         self._queue_size = queue_size
         self._max_rooms = max_rooms
         self._rate = (messages_per_second, burst)
-        self._rooms: defaultdict[tuple[int, str], set[Session]] = defaultdict(set)
+        self._rooms: defaultdict[tuple[int, str], RoomConnections] = defaultdict(RoomConnections)
         self._waiting = Waiting(unauthenticated_per_address)
         self._reconnects = services.store.reconnects
         self._request_timeout = seat_application_timeout
         self.seat_request_clock = clocks.seat_request_clock(services, seat_request_poll_seconds)
         self._dismissal = AutoDismissal(services, apps, empty_room_seconds)
         self._gifts = GiftPacer(self._send_held, gift_frames_per_second)
-        self._member_events = Pacer[MemberEvent](self._send_held, gift_frames_per_second)
+        self._member_events = Pacer[MemberEvent](self._send_held, member_frames_per_second)
         self._likes = LikeWindows(services, like_window_seconds)
         self._batches = batching.MessageBatches(self._send_batch, batch_window_seconds, batch_threshold)
         services.events.subscribe(self._on_event)
@@ -284,13 +291,13 @@ class RealtimeGateway:
                 ErrorCode.LIVE_INVALID_PARAMETER, "too_many_rooms", f"RoomId: at most {self._max_rooms} rooms at once"
             )
         reconnected = await self._svc.presence.take_drop(session.caller.sdkappid, room_id, session.user_id)
-        sessions = self._rooms.get((session.caller.sdkappid, room_id), ())
+        here = self._rooms.get((session.caller.sdkappid, room_id))
         entry = await members.enter(
             self._svc,
             session.caller,
             room_id,
             new_view=not reconnected,
-            sole_connection=not any(other.user_id == session.user_id for other in sessions),
+            sole_connection=here is None or not here.has(session.user_id),
         )
         # Attached only now: the member's own entry is answered by "entered", not by an event. Messages batched
         # before it are not for this connection.
@@ -507,7 +514,7 @@ class RealtimeGateway:
             if not sessions:
                 del self._rooms[key]
                 self._batches.forget(key)
-        if not any(other.user_id == session.user_id for other in sessions or ()):
+        if sessions is None or not sessions.has(session.user_id):
             if reason in {"disconnected", "timeout"}:
                 # Coming back within the heartbeat window, through any node, is not a new view.
                 await self._svc.presence.note_drop(key[0], room_id, session.user_id, self._idle_timeout)
@@ -522,7 +529,7 @@ class RealtimeGateway:
         long); the room was told they left: their connections here are out of it too, and told the same."""
         key = (evicted.sdkappid, evicted.room_id)
         sessions = self._rooms.get(key)
-        gone = [session for session in sessions or () if session.user_id == evicted.user_id]
+        gone = sessions.of(evicted.user_id) if sessions is not None else []
         if not sessions or not gone:
             return
         self._batches.flush(key)
@@ -569,8 +576,12 @@ class RealtimeGateway:
                 return
         elif isinstance(event, GiftSent | Liked) and self._batches.join(key, frame):
             return
-        for session in sessions:
-            if not event.recipients or session.user_id in event.recipients:
+        if event.recipients:
+            for user_id in set(event.recipients):
+                for session in sessions.of(user_id):
+                    session.push(frame)
+        else:
+            for session in sessions.sessions:
                 session.push(frame)
         if isinstance(event, RoomDismissed):
             self._batches.forget(key)
@@ -578,7 +589,7 @@ class RealtimeGateway:
                 session.rooms.discard(event.room_id)
         elif isinstance(event, MemberBanned | KickedOutOfRoom):
             gone = set(event.member_list_account if isinstance(event, MemberBanned) else event.recipients)
-            for session in [s for s in sessions if s.user_id in gone]:
+            for session in [s for user_id in gone for s in sessions.of(user_id)]:
                 sessions.discard(session)
                 session.rooms.discard(event.room_id)
             if not sessions:

@@ -28,6 +28,10 @@ from typing import Generic, TypeVar
 from liveroom.domain.events import GiftSent, MemberEntered, MemberLeft, RoomEvent
 
 DEFAULT_FRAMES_PER_SECOND = 20_000.0
+# Member events on a budget of their own, smaller: the frames of a room of n members entering grow as n² while they
+# enter, and at 20,000 a second they took most of a core's time through a join storm of 20,000 members (what the
+# members need of them is the count, which every event carries; get_member_list says who is there).
+DEFAULT_MEMBER_FRAMES_PER_SECOND = 4_000.0
 E = TypeVar("E", bound=RoomEvent)
 
 
@@ -68,15 +72,17 @@ class Pacer(Generic[E]):
         if room is None:
             room = self._rooms[key] = _Room[E](self._burst, now)
         self._refill(room, now)
-        # A room larger than the burst costs the whole burst, so that it is paced rather than never served.
-        cost = float(min(members, self._burst))
-        if room.held is None and room.tokens >= cost:
+        cost = float(members)
+        # A room larger than the burst goes out on a full bucket (so it is served, not starved) and pays for every
+        # frame, its tokens going below zero: a room of 20,000 gets one event a second at 20,000 frames a second,
+        # not one per burst's worth of tokens (four times the budget).
+        if room.held is None and room.tokens >= min(cost, self._burst):
             room.tokens -= cost
             return True
         if room.held is None or self._newer(event, room.held):
             room.held, room.held_cost = event, cost
         if room.timer is None:
-            wait = max(0.0, (room.held_cost - room.tokens) / self._rate)
+            wait = max(0.0, (min(room.held_cost, self._burst) - room.tokens) / self._rate)
             room.timer = asyncio.get_running_loop().call_later(wait, self._release, key)
         return False
 

@@ -1,0 +1,416 @@
+"""Realtime at the scale of a popular room, measured with a Node.js client (``ws``), next to the bare broadcast
+ceiling (bench/broadcast_ceiling.py) driven by the same client with the same members in the same run.
+
+``python -m bench.realtime --members 1000,5000,20000 --messages 200``: for each member count N,
+
+1. a fresh SQLite database (the app through the CLI, rate limits off, a member quota of 100,000), ``liveroom serve``
+   pinned to core 0; N accounts imported, one room;
+2. the Node.js client (bench/node/realtime_client.js; ``ws`` pinned in bench/node/package-lock.json, installed
+   with ``npm ci`` into bench/node/node_modules, git-ignored) pinned to core 1 opens N WebSockets from several
+   loopback source addresses (127.0.0.2, 127.0.0.3 ...: one address has some 28,000 ephemeral ports), each member
+   authenticating with its own UserSig (made here with Tencent's ``tls-sig-api-v2``) and entering the room, at most
+   ``--in-flight`` at once per address (the server lets 64 per address wait to authenticate); members heartbeat
+   as docs/realtime.md asks. Join time: from the first connection until all N have their ``entered``;
+3. the server's resident memory with the N members in; then ``--messages`` ``send_text_msg`` by REST from the
+   client, one after the other, each carrying its send time: latency is publish to frame read, deliveries per
+   second from the first publish to the last delivery, the server's CPU time (``/proc/PID/stat``) over that
+   phase divided by the deliveries;
+4. optionally (``--likes SENDERS``) a like storm, in rooms of at most ``--like-members``: SENDERS members like the
+   room ``--like-rate`` times a second for ``--like-seconds``, and every like answered ``ok`` must be counted in
+   ``get_room_stats``'s ``TotalLikesReceived``, exactly;
+5. the ceiling on core 0, the same client, N members, the same publishes (its members skip auth and enter).
+
+One client process reads every frame of every member on one core, so deliveries per second and latency are bounds
+of the client as much as of the server; CPU per delivery is the server's own. The file-descriptor limit is raised
+to its hard limit, and N is capped to what it allows (each member is a socket in the server and in the client).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import hashlib
+import json
+import os
+import resource
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import IO, Any
+
+import httpx
+import TLSSigAPIv2
+
+from bench.realtime_fanout import ADMIN, SDKAPPID, cpu_seconds, free_port, rss_mib, wait_listening
+
+NODE_DIR = Path(__file__).parent / "node"
+CLIENT = NODE_DIR / "realtime_client.js"
+ROOM = "popular"
+HEARTBEAT_SECONDS = 20
+# Sockets each process needs besides the members' (listeners, the database, stdio, the event loop's own).
+FD_HEADROOM = 100
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM, and SIGKILL when thousands of connections make the shutdown longer than a few seconds."""
+    os.killpg(server.pid, signal.SIGTERM)
+    try:
+        server.wait(10)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def install_client() -> None:
+    """``npm ci`` into bench/node/node_modules unless it already holds what the lock file pins."""
+    lock = (NODE_DIR / "package-lock.json").read_bytes()
+    stamp = NODE_DIR / "node_modules" / ".liveroom-lock-sha256"
+    digest = hashlib.sha256(lock).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        raise SystemExit("bench.realtime needs Node.js and npm (apt-get install -y nodejs npm)")
+    subprocess.run(["npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts"], cwd=NODE_DIR, check=True)
+    stamp.write_text(digest)
+
+
+def raise_fd_limit() -> int:
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < hard:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    return hard
+
+
+def sources(members: int, count: int) -> list[str]:
+    """Loopback source addresses (the whole of 127.0.0.0/8 is the loopback on Linux), at least one per 20,000."""
+    count = max(count, -(-members // 20_000))
+    return [f"127.0.0.{2 + i}" for i in range(count)]
+
+
+class Client:
+    """The Node.js client: commands on its stdin, one JSON report a line on its stdout."""
+
+    def __init__(self, config: dict[str, Any], directory: str) -> None:
+        path = Path(directory) / f"client-{config['mode']}.json"
+        path.write_text(json.dumps(config))
+        self.process = subprocess.Popen(
+            ["taskset", "-c", "1", "node", "--max-old-space-size=4096", str(CLIENT), str(path)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            start_new_session=True,
+        )
+
+    def report(self, phase: str) -> dict[str, Any]:
+        stdout: IO[str] | None = self.process.stdout
+        assert stdout is not None
+        line = stdout.readline()
+        if not line:
+            raise SystemExit(f"the Node.js client ended before {phase!r} (exit {self.process.wait()})")
+        answer: dict[str, Any] = json.loads(line)
+        if answer["phase"] != phase:
+            raise SystemExit(f"the Node.js client: expected {phase!r}, got {answer}")
+        return answer
+
+    def go(self) -> None:
+        """Start joining (once the client has read its configuration and loaded)."""
+        self.report("ready")
+        self.command("join", None)
+
+    def command(self, line: str, phase: str | None) -> dict[str, Any]:
+        stdin = self.process.stdin
+        assert stdin is not None
+        stdin.write(line + "\n")
+        stdin.flush()
+        return {} if phase is None else self.report(phase)
+
+    def close(self) -> None:
+        if self.process.poll() is None:
+            with contextlib.suppress(SystemExit, BrokenPipeError):
+                self.command("close", "closed")
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Rest:
+    def __init__(self, base: str, key: str) -> None:
+        self.client = httpx.Client(base_url=base, timeout=60)
+        self.sig = str(TLSSigAPIv2.TLSSigAPIv2(SDKAPPID, key).gen_sig(ADMIN, 86400))
+
+    def call(self, service: str, command: str, body: dict[str, Any]) -> dict[str, Any]:
+        params = {
+            "sdkappid": str(SDKAPPID),
+            "identifier": ADMIN,
+            "usersig": self.sig,
+            "random": str(secrets.randbelow(2**32)),
+            "contenttype": "json",
+        }
+        answer: dict[str, Any] = self.client.post(f"/v4/{service}/{command}", params=params, json=body).json()
+        if answer["ErrorCode"] != 0:
+            raise SystemExit(f"{command}: {answer}")
+        return answer
+
+
+class Profile:
+    """py-spy recording the server (``--profile DIR``), one raw file a phase: ``python -m bench.hotspots FILE``."""
+
+    def __init__(self, directory: str | None, server_pid: int, name: str) -> None:
+        self.directory, self.pid, self.name = directory, server_pid, name
+        self.recorder: subprocess.Popen[bytes] | None = None
+
+    def start(self, phase: str) -> None:
+        if self.directory is None:
+            return
+        spy = shutil.which("py-spy") or "py-spy"
+        out = Path(self.directory) / f"{self.name}-{phase}.txt"
+        command = [spy, "record", "-p", str(self.pid), "-r", "100", "-f", "raw", "-o", str(out)]
+        self.recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def stop(self) -> None:
+        if self.recorder is not None:
+            self.recorder.send_signal(signal.SIGINT)
+            self.recorder.wait(30)
+            self.recorder = None
+
+
+def measure(
+    client: Client,
+    server_pid: int,
+    messages: int,
+    into: dict[str, Any],
+    settle_seconds: float,
+    profile: Profile,
+) -> dict[str, Any]:
+    server_before, client_before = cpu_seconds(server_pid), cpu_seconds(client.process.pid)
+    profile.start("join")
+    client.go()
+    joined = client.report("joined")
+    profile.stop()
+    into |= {k: joined[k] for k in ("entered", "failed", "join_seconds", "entries_per_second", "errors")}
+    # Whether the join was the server's CPU, the client's, or neither (waiting on each other or on commits).
+    into["join_server_cpu_seconds"] = round(cpu_seconds(server_pid) - server_before, 2)
+    into["join_client_cpu_seconds"] = round(cpu_seconds(client.process.pid) - client_before, 2)
+    # The member events of the entries drain first; then the memory with every member in.
+    time.sleep(settle_seconds)
+    into["server_rss_mib"] = rss_mib(server_pid)
+    profile.start("publish")
+    before = cpu_seconds(server_pid)
+    published = client.command(f"publish {messages}", "published")
+    cpu = cpu_seconds(server_pid) - before
+    profile.stop()
+    into |= {
+        k: published[k]
+        for k in (
+            "delivered",
+            "expected",
+            "deliveries_per_second",
+            "latency_ms_p50",
+            "latency_ms_p99",
+            "latency_ms_max",
+            "closed_after_entry",
+        )
+    }
+    into["server_cpu_seconds"] = round(cpu, 2)
+    into["server_cpu_us_per_delivery"] = round(cpu / max(1, published["delivered"]) * 1e6, 2)
+    into["server_rss_mib_after"] = rss_mib(server_pid)
+    return published
+
+
+def run_liveroom(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    database = f"sqlite:///{tmp}/liveroom-{n}.db"
+    key = secrets.token_hex(32)
+    common = ["--database", database, "--json"]
+    create = ["liveroom", "app", "create", "--sdkappid", str(SDKAPPID), "--secret-key", key, "--admin", ADMIN]
+    subprocess.run([*create, *common], check=True, capture_output=True)
+    quota = ["liveroom", "app", "quota", str(SDKAPPID), "--no-rate-limits", "--members", "100000", *common]
+    subprocess.run(quota, check=True, capture_output=True)
+    port = free_port()
+    env = os.environ | {"LIVEROOM_LOG_LEVEL": "warning"}
+    env |= {f"LIVEROOM_{name.upper()}": value for name, value in args.server_env}
+    server = subprocess.Popen(
+        ["taskset", "-c", "0", "liveroom", "serve", "--port", str(port), "--database", database, "--no-access-log"],
+        env=env,
+        start_new_session=True,
+    )
+    client: Client | None = None
+    try:
+        wait_listening(port)
+        base = f"http://127.0.0.1:{port}"
+        rest = Rest(base, key)
+        users = [f"u{i}" for i in range(n)]
+        for start in range(0, n, 100):
+            rest.call("im_open_login_svc", "multiaccount_import", {"Accounts": users[start : start + 100]})
+        room = {"RoomId": ROOM, "RoomType": "Live", "MaxMemberCount": 100_000}
+        rest.call("live_engine_http_srv", "create_room", {"RoomInfo": room})
+        signer = TLSSigAPIv2.TLSSigAPIv2(SDKAPPID, key)
+        config = {
+            "mode": "liveroom",
+            "url": f"ws://127.0.0.1:{port}/realtime",
+            "rest_url": base,
+            "sdkappid": SDKAPPID,
+            "admin": ADMIN,
+            "admin_usersig": rest.sig,
+            "room": ROOM,
+            "members": [[user, str(signer.gen_sig(user, 86400))] for user in users],
+            "sources": sources(n, args.sources),
+            "in_flight": args.in_flight,
+            "heartbeat_seconds": HEARTBEAT_SECONDS,
+        }
+        client = Client(config, tmp)
+        try:
+            measure(client, server.pid, args.messages, result, args.settle, Profile(args.profile, server.pid, f"n{n}"))
+        except SystemExit as failed:
+            result["error"] = str(failed)
+            return result
+        if args.likes and n <= args.like_members:
+            before = cpu_seconds(server.pid)
+            liked = client.command(
+                f"likes {args.likes} {args.like_rate} {args.like_seconds} {args.like_drain}", "liked"
+            )
+            cpu = cpu_seconds(server.pid) - before
+            stats = rest.call("live_engine_http_srv", "get_room_stats", {"RoomId": ROOM})["Response"]
+            liked |= {
+                "TotalLikesReceived": stats["TotalLikesReceived"],
+                "every_ok_counted_exactly": stats["TotalLikesReceived"] == liked["likes_answered_ok"],
+                "server_cpu_seconds": round(cpu, 2),
+            }
+            result["like_storm"] = liked
+        info = rest.call("live_engine_http_srv", "get_room_info", {"RoomId": ROOM})["Response"]["RoomInfo"]
+        result["MemberCount"] = info["MemberCount"]
+    finally:
+        if client is not None:
+            client.close()
+        stop(server)
+    return result
+
+
+def run_ceiling(n: int, args: argparse.Namespace, tmp: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    port = free_port()
+    ceiling = subprocess.Popen(
+        ["taskset", "-c", "0", sys.executable, "-m", "bench.broadcast_ceiling", "--port", str(port)],
+        start_new_session=True,
+    )
+    client: Client | None = None
+    try:
+        wait_listening(port)
+        config = {
+            "mode": "ceiling",
+            "url": f"ws://127.0.0.1:{port}/",
+            "members": [[f"u{i}", ""] for i in range(n)],
+            "sources": sources(n, args.sources),
+            "in_flight": args.in_flight,
+            "heartbeat_seconds": HEARTBEAT_SECONDS,
+        }
+        client = Client(config, tmp)
+        try:
+            measure(client, ceiling.pid, args.messages, result, args.settle, Profile(None, ceiling.pid, ""))
+        except SystemExit as failed:
+            result["error"] = str(failed)
+    finally:
+        # The ceiling first: it would log every connection the client drops.
+        stop(ceiling)
+        if client is not None:
+            client.close()
+    return result
+
+
+def table(runs: list[dict[str, Any]]) -> str:
+    head = (
+        "| members | liveroom µs CPU/delivery | ceiling µs CPU/delivery | x ceiling | deliveries/s (liveroom; ceiling) "
+        "| p50 / p99 ms (liveroom; ceiling) | join s (liveroom; ceiling) | server RSS MiB (liveroom; ceiling) |"
+    )
+    lines = [head, "|---:|---:|---:|---:|---|---|---|---|"]
+    for run in runs:
+        ours, floor = run["liveroom"], run.get("ceiling", {})
+
+        def both(key: str, ours: dict[str, Any] = ours, floor: dict[str, Any] = floor) -> str:
+            return f"{ours.get(key, '-')}; {floor.get(key, '-')}"
+
+        lines.append(
+            f"| {run['members']:,} | {ours.get('server_cpu_us_per_delivery', '-')}"
+            f" | {floor.get('server_cpu_us_per_delivery', '-')}"
+            f" | {run.get('cpu_per_delivery_x_ceiling', '-')} | {both('deliveries_per_second')}"
+            f" | {ours.get('latency_ms_p50', '-')} / {ours.get('latency_ms_p99', '-')}; "
+            f"{floor.get('latency_ms_p50', '-')} / {floor.get('latency_ms_p99', '-')}"
+            f" | {both('join_seconds')} | {both('server_rss_mib')} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--members", default="1000,5000,20000", help="member counts, comma-separated")
+    parser.add_argument("--messages", type=int, default=200, help="publishes per member count")
+    parser.add_argument("--sources", type=int, default=8, help="loopback source addresses (127.0.0.2 on)")
+    parser.add_argument("--in-flight", type=int, default=32, help="members joining at once per source address")
+    parser.add_argument("--settle", type=float, default=2.0, help="seconds between the last entry and publishing")
+    parser.add_argument("--likes", type=int, default=0, help="a like storm from this many members (0: none)")
+    parser.add_argument("--like-rate", type=float, default=5.0, help="likes a second per sender")
+    parser.add_argument("--like-members", type=int, default=1000, help="the storm only in rooms of at most this many")
+    parser.add_argument("--like-seconds", type=float, default=20.0)
+    parser.add_argument("--like-drain", type=float, default=5.0, help="seconds to wait for answers afterwards")
+    parser.add_argument("--no-ceiling", action="store_true", help="liveroom alone")
+    parser.add_argument(
+        "--server-env",
+        action="append",
+        default=[],
+        type=lambda text: tuple(text.split("=", 1)),
+        metavar="NAME=VALUE",
+        help="a setting for liveroom serve, e.g. realtime_unauthenticated_per_address=256 (LIVEROOM_ prefixed)",
+    )
+    parser.add_argument("--json", metavar="PATH", help="also write every figure here")
+    parser.add_argument("--profile", metavar="DIR", help="py-spy (on PATH) records liveroom's join and publishing")
+    args = parser.parse_args()
+    if args.in_flight >= 64 and not args.server_env:
+        print("note: --in-flight 64 or more per address exceeds the server's default wait-to-authenticate cap")
+    install_client()
+    limit = raise_fd_limit()
+    os.sched_setaffinity(0, {1})
+    load = os.getloadavg()
+    runs: list[dict[str, Any]] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for wanted in (int(text) for text in args.members.split(",")):
+            n = min(wanted, limit - FD_HEADROOM)
+            run: dict[str, Any] = {"members": n, "messages": args.messages}
+            if n < wanted:
+                run["note"] = f"{wanted:,} asked; the file-descriptor hard limit ({limit:,}) allows {n:,}"
+                print(run["note"], file=sys.stderr)
+            run["liveroom"] = run_liveroom(n, args, tmp)
+            if not args.no_ceiling:
+                run["ceiling"] = run_ceiling(n, args, tmp)
+                ours, floor = run["liveroom"], run["ceiling"]
+                if "server_cpu_us_per_delivery" in ours and "server_cpu_us_per_delivery" in floor:
+                    ratio = ours["server_cpu_us_per_delivery"] / floor["server_cpu_us_per_delivery"]
+                    run["cpu_per_delivery_x_ceiling"] = round(ratio, 2)
+            runs.append(run)
+            print(json.dumps(run), file=sys.stderr, flush=True)
+    summary = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "load_average_at_start": [round(x, 2) for x in load],
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "fd_hard_limit": limit,
+        "runs": runs,
+    }
+    print(table(runs))
+    print(f"load average {summary['load_average_at_start']} at the start, {summary['load_average_at_end']} at the end")
+    for run in runs:
+        if "like_storm" in run["liveroom"]:
+            print(f"like storm, {run['members']:,} members: {json.dumps(run['liveroom']['like_storm'])}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2))
+
+
+if __name__ == "__main__":
+    socket.setdefaulttimeout(60)
+    main()
