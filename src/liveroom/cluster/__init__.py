@@ -75,6 +75,7 @@ class Cluster:
     def presence(self, ttl_seconds: float) -> RedisPresence:
         """Who is online, shared by every node; a node's members stop counting ``ttl_seconds`` after it dies."""
         self._presence = RedisPresence(self.redis, self.prefix, ttl_seconds)
+        self._handlers[self._presence.changes_channel] = self._presence.changed
         return self._presence
 
     async def start(self) -> None:
@@ -91,11 +92,24 @@ class Cluster:
                 message = await self._pubsub.get_message(timeout=left)
                 if message is not None and message["type"] == "subscribe":
                     confirmed += 1
+                    self._subscribed(message["channel"])
+            assert self._pubsub.connection is not None
+            # Published while the connection is being made again is not received: presence keeps no counts until
+            # Redis confirms the subscriptions again.
+            self._pubsub.connection.register_connect_callback(self._reconnected)
             self._task = asyncio.create_task(self._listen(self._pubsub), name="liveroom-cluster")
         for hook in self._on_start:
             await hook()
         if self._presence is not None:
             self._presence.start()
+
+    def _subscribed(self, channel: bytes) -> None:
+        if self._presence is not None and channel.decode() == self._presence.changes_channel:
+            self._presence.listening(True)
+
+    def _reconnected(self, connection: object) -> None:
+        if self._presence is not None:
+            self._presence.listening(False)
 
     async def _listen(self, pubsub: PubSub) -> None:
         while True:
@@ -105,7 +119,11 @@ class Cluster:
                         handler = self._handlers.get(message["channel"].decode())
                         if handler is not None:
                             await handler(message["data"])
+                    elif message["type"] == "subscribe":
+                        self._subscribed(message["channel"])
             except RedisError as exc:
+                if self._presence is not None:
+                    self._presence.listening(False)
                 # redis-py subscribes again when it reconnects.
                 self._warn("nothing received from other nodes", exc)
                 await asyncio.sleep(RETRY_SECONDS)

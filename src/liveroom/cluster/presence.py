@@ -16,6 +16,15 @@ of the room instead of letting them believe they are still in it.
 
 The keys and the Lua scripts on them are ``presence_store``'s; this module decides when to use them.
 
+Member counts are kept. ``get_room_info`` asks one per request; a node keeps each count it read from Redis, with the
+earliest expiry among the room's entries, and answers from it until that expiry passes or the room changes. Every
+script that changes a room's count publishes the room on the changes channel (``presence_store``), so a node that
+listens to it (``listening``, from the moment Redis confirmed its subscription) drops a kept count when any node
+changes that room; its own changes drop it at once, before the change is answered. A count read while a change of
+its room was announced is not kept. The subscription lost (reconnecting, an error), or Redis unreachable, nothing is
+kept or answered from what was. Another node's entry thus shows in this node's counts once its announcement arrives
+over pub/sub (as the room's events do), where a read from Redis would have had it as soon as it was answered.
+
 Without Redis a node serves its own members (``OwnMembers``): it counts, lists and admits them alone, as one node
 would, journals what changed, and logs that it does. It tries Redis again every second; once back, it writes the
 journal and refreshes its entries (learning, as above, of members the other nodes swept meanwhile), then shares
@@ -31,7 +40,7 @@ import asyncio
 import logging
 import secrets
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
 import redis.asyncio as redis
@@ -52,6 +61,8 @@ RETRY_SECONDS = 1.0
 # What a Redis that cannot serve presence raises: unreachable, loading its data, a replica after a failover
 # (READONLY), out of memory ... The node then serves its own members until Redis answers again.
 UNREACHABLE = (RedisError, OSError)
+# Member counts kept at most (about 200 bytes each); past it, the kept counts start again empty.
+KEPT_COUNTS = 65_536
 T = TypeVar("T")
 Listener = Callable[[Evicted], Awaitable[None]]
 
@@ -85,9 +96,13 @@ class RedisPresence:
         self._listeners: list[Listener] = []
         self._task: asyncio.Task[None] | None = None
         # get_room_info asks a count per request: the counts asked together go to Redis as one script call.
-        self._counts: Batches[tuple[int, str], int] = Batches(
-            lambda rooms: self._store.counts(rooms, self._now_ms()), in_flight=2, name="liveroom-member-counts"
-        )
+        self._counts: Batches[str, int] = Batches(self._read_counts, in_flight=2, name="liveroom-member-counts")
+        # Room key -> (count, until when it holds unless announced: ms, -1 for ever); kept only while listening.
+        self._kept: dict[str, tuple[int, int]] = {}
+        self._listening = False
+        # Counts being read from Redis, by room key, and those of them whose room changed meanwhile.
+        self._reading: dict[str, int] = {}
+        self._changed_while_read: set[str] = set()
 
     @property
     def complete(self) -> bool:
@@ -111,12 +126,66 @@ class RedisPresence:
             self._went_down(exc)
             return here()
 
+    # kept counts -----------------------------------------------------------------------------------------
+
+    @property
+    def changes_channel(self) -> str:
+        return self._store.changes
+
+    @property
+    def keeps_counts(self) -> bool:
+        """Whether counts read from Redis are kept (the subscription is confirmed and Redis reachable)."""
+        return self._listening and not self._down
+
+    def listening(self, on: bool) -> None:
+        """Whether this node hears every announced change from now on (the subscription to ``changes_channel`` is
+        confirmed) or may have missed some (the subscription is lost or being made again)."""
+        self._listening = on
+        self._forget()
+
+    def _forget(self) -> None:
+        self._kept.clear()
+        self._changed_while_read.update(self._reading)
+
+    async def changed(self, room_key: bytes) -> None:
+        """A change of the room with this key was announced."""
+        self._drop(room_key.decode(errors="replace"))
+
+    def _drop(self, key: str) -> None:
+        self._kept.pop(key, None)
+        if key in self._reading:
+            self._changed_while_read.add(key)
+
+    async def _read_counts(self, keys: Sequence[str]) -> list[int]:
+        for key in keys:
+            self._reading[key] = self._reading.get(key, 0) + 1
+        answers: list[tuple[int, int]] = []
+        try:
+            answers = await self._store.counts(keys, self._now_ms())
+        finally:
+            keep = bool(answers) and self.keeps_counts
+            if keep and len(self._kept) + len(keys) > KEPT_COUNTS:
+                self._kept.clear()
+            for i, key in enumerate(keys):
+                if keep and key not in self._changed_while_read:
+                    self._kept[key] = answers[i]
+                left = self._reading.pop(key) - 1
+                if left:
+                    self._reading[key] = left
+                else:
+                    self._changed_while_read.discard(key)
+        return [count for count, _ in answers]
+
     # reading ---------------------------------------------------------------------------------------------
 
     async def member_count(self, sdkappid: int, room_id: str) -> int:
-        return await self._shared(
-            lambda: self._counts.get((sdkappid, room_id)), lambda: self._own.count(sdkappid, room_id)
-        )
+        key = self._store.room_key(sdkappid, room_id)
+        kept = self._kept.get(key)
+        if kept is not None and not self._down:
+            count, until = kept
+            if until < 0 or until > self._now_ms():
+                return count
+        return await self._shared(lambda: self._counts.get(key), lambda: self._own.count(sdkappid, room_id))
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]:
         return await self._shared(
@@ -140,6 +209,7 @@ class RedisPresence:
     async def enter(self, sdkappid: int, room_id: str, user_id: str, capacity: int) -> Admission:
         async def enter() -> Admission:
             admitted, already, count = await self._store.enter((sdkappid, room_id, user_id), self._now_ms(), capacity)
+            self._drop(self._store.room_key(sdkappid, room_id))
             if admitted:
                 self._own.add(sdkappid, room_id, user_id)
             return Admission(admitted, already, count)
@@ -149,6 +219,7 @@ class RedisPresence:
     async def leave(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
         async def leave() -> int | None:
             left = await self._store.leave((sdkappid, room_id, user_id), self._now_ms())
+            self._drop(self._store.room_key(sdkappid, room_id))
             self._own.discard(sdkappid, room_id, user_id)
             return None if left < 0 else left
 
@@ -157,6 +228,7 @@ class RedisPresence:
     async def remove(self, sdkappid: int, room_id: str, user_id: str) -> int | None:
         async def remove() -> int | None:
             left = await self._store.remove((sdkappid, room_id, user_id), self._now_ms())
+            self._drop(self._store.room_key(sdkappid, room_id))
             self._own.discard(sdkappid, room_id, user_id)
             return None if left < 0 else left
 
@@ -165,6 +237,7 @@ class RedisPresence:
     async def clear_room(self, sdkappid: int, room_id: str) -> frozenset[str]:
         async def clear() -> frozenset[str]:
             members = await self._store.clear(sdkappid, room_id)
+            self._drop(self._store.room_key(sdkappid, room_id))
             self._own.rooms.pop((sdkappid, room_id), None)
             return members
 
@@ -201,6 +274,7 @@ class RedisPresence:
                 for entry in due:
                     lost = await self._store.expire(entry, now)
                     if lost is not None:
+                        self._drop(self._store.room_key(lost.sdkappid, lost.room_id))
                         found.append(lost)
                 if len(due) < SWEEP_BATCH:
                     break
@@ -231,10 +305,13 @@ class RedisPresence:
         """Refresh (or with ``restore``, write whatever Redis holds) these entries of this node."""
         now = self._now_ms()
         evicted: list[Evicted] = []
+        if restore:
+            self._forget()
         for start in range(0, len(entries), REFRESH_BATCH):
             batch = entries[start : start + REFRESH_BATCH]
             for index, count in await self._store.write(batch, now, restore=restore):
                 sdkappid, room_id, user = batch[index]
+                self._drop(self._store.room_key(sdkappid, room_id))
                 self._own.discard(sdkappid, room_id, user)
                 if count >= 0:
                     evicted.append(Evicted(sdkappid, room_id, user, count))
@@ -256,6 +333,7 @@ class RedisPresence:
     # without Redis, and after -------------------------------------------------------------------------------
 
     def _went_down(self, exc: BaseException) -> None:
+        self._forget()
         if not self._down:
             self._down = True
             log.warning(
@@ -304,6 +382,7 @@ class RedisPresence:
         # Changes keep coming while this runs: it ends with none left, and nothing awaited before sharing again.
         while self._own.journaled():
             await self._own.replay(leave=self._gone, clear=lambda room: self._store.clear(*room), write=self._written)
+        self._forget()
         self._down = False
         self._shared_since = self._clock()
         log.warning(

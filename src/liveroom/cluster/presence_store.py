@@ -2,10 +2,14 @@
 them (every change is one script, so a capacity check and the entry it admits cannot interleave with another
 node's). ``cluster.presence`` decides when to use them.
 
-Each script starts with ``EPOCH``: it takes the epoch key and the epoch the node knows off the front of ``KEYS``
-and ``ARGV``, and refuses (``PresenceLost``) when Redis no longer holds that epoch, i.e. it lost this deployment's
-presence (restarted empty, flushed): the node writes its members back and runs the script again. The rest of each
-script reads its ``KEYS`` and ``ARGV`` without them.
+Each script starts with ``EPOCH``: it takes the epoch key, and the epoch the node knows and the changes channel,
+off the front of ``KEYS`` and ``ARGV``, and refuses (``PresenceLost``) when Redis no longer holds that epoch, i.e. it
+lost this deployment's presence (restarted empty, flushed): the node writes its members back and runs the script
+again. The rest of each script reads its ``KEYS`` and ``ARGV`` without them.
+
+A script that may change how many members a room has publishes the room's key on the changes channel, in the same
+script: Redis runs scripts one at a time, so a node subscribed to it hears of every change made after its
+subscription was confirmed, in order. That is what lets a node keep the counts it read (``cluster.presence``).
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ Member = tuple[int, str, str]
 
 _LOST = "LIVEROOM_PRESENCE_LOST"
 _EPOCH = f"""
-local epoch_key, epoch = table.remove(KEYS, 1), table.remove(ARGV, 1)
+local epoch_key, epoch, changes = table.remove(KEYS, 1), table.remove(ARGV, 1), table.remove(ARGV, 1)
 if redis.call('GET', epoch_key) ~= epoch then return redis.error_reply('{_LOST} presence epoch changed') end
+local function changed(room) redis.call('PUBLISH', changes, room) end
 """
 
 # In every script a member's entries are the hash ``nodes`` (node id → expiry ms) and ``p`` is the encoded
@@ -69,6 +74,7 @@ local function settle(room, joined, nodes, due, sp, user, p, now, keep)
     end
     redis.call('ZREM', joined, user)
     if redis.call('ZREM', room, user) == 0 then return -1 end
+    changed(room)
     return count(room, now)
 end
 -- A member without a place in the room's entry order gets the next one (``seq`` counts for every room).
@@ -95,6 +101,7 @@ redis.call('HSET', KEYS[3], ARGV[5], ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[3], ARGV[5] .. ARGV[6])
 redis.call('SREM', KEYS[4], ARGV[6])
 place(KEYS[5], KEYS[6], ARGV[1])
+if not s or tonumber(s) <= now then changed(KEYS[1]) end
 return {1, s and 1 or 0, count(KEYS[1], now)}
 """
 )
@@ -124,6 +131,7 @@ for i = 1, #entries, 2 do redis.call('ZREM', KEYS[2], entries[i] .. ARGV[3]) end
 redis.call('DEL', KEYS[3])
 redis.call('ZREM', KEYS[4], ARGV[1])
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return -1 end
+changed(KEYS[1])
 return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[2], '+inf')
 """
 )
@@ -140,6 +148,7 @@ for i = 2, #ARGV, 2 do
     redis.call('ZREM', KEYS[1], ARGV[i])
     redis.call('ZREM', KEYS[3], ARGV[i])
 end
+changed(KEYS[1])
 """
 )
 
@@ -188,12 +197,16 @@ local restore = ARGV[5] == '1'
 for i = 6, #ARGV, 4 do
     local room, joined, user, p = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
     local nodes = ARGV[4] .. p
-    if restore or redis.call('HEXISTS', nodes, ARGV[3]) == 1 then
+    if redis.call('HEXISTS', nodes, ARGV[3]) == 1 then
         keep(room, joined, user, nodes, p)
+    elseif restore then
+        keep(room, joined, user, nodes, p)
+        changed(room)
     elseif redis.call('SREM', KEYS[2], p) == 1 then
         local s = redis.call('ZSCORE', room, user)
         if s and tonumber(s) > now then
             keep(room, joined, user, nodes, p)
+            changed(room)
         else
             gone[#gone + 1] = (i - 6) / 4
             gone[#gone + 1] = count(room, now)
@@ -209,13 +222,19 @@ return gone
 
 # Reads. KEYS: room. ARGV: now ms (count, members) or the user (score).
 _COUNT = _EPOCH + "return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')"
-# KEYS: rooms. ARGV: now ms. Answers each room's members online, in order (the counts asked together by one node).
+# KEYS: rooms. ARGV: now ms. Answers each room's members online and the earliest expiry among them (-1 when none is
+# online), in order, flat (the counts asked together by one node). Until that expiry passes, the count changes only
+# by a script, which says so on the changes channel.
 _COUNTS = (
     _EPOCH
     + """
-local counts, since = {}, '(' .. ARGV[1]
-for i = 1, #KEYS do counts[i] = redis.call('ZCOUNT', KEYS[i], since, '+inf') end
-return counts
+local answers, since = {}, '(' .. ARGV[1]
+for i = 1, #KEYS do
+    answers[2 * i - 1] = redis.call('ZCOUNT', KEYS[i], since, '+inf')
+    local first = redis.call('ZRANGEBYSCORE', KEYS[i], since, '+inf', 'WITHSCORES', 'LIMIT', 0, 1)
+    answers[2 * i] = first[2] or '-1'
+end
+return answers
 """
 )
 _MEMBERS = _EPOCH + "return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. ARGV[1], '+inf')"
@@ -284,8 +303,14 @@ class PresenceStore:
         self._swept = f"{self._swept_prefix}{node_id}"
         self._epoch_key = f"{self._prefix}:epoch"
         self._seq = f"{self._prefix}:seq"
+        # Pub/sub channels are not keys: nothing under the prefix is left behind by it.
+        self.changes = f"{self._prefix}:changes"
         self.epoch: bytes | None = None
         self._scripts = {name: client.register_script(script) for name, script in _SCRIPTS.items()}
+
+    def room_key(self, sdkappid: int, room_id: str) -> str:
+        """The room's key: what the changes channel carries."""
+        return f"{self._prefix}:{sdkappid}:{room_id}"
 
     def _room(self, sdkappid: int, room_id: str) -> str:
         return f"{self._prefix}:{sdkappid}:{room_id}"
@@ -301,7 +326,9 @@ class PresenceStore:
 
     async def _run(self, script: str, keys: Sequence[Any], args: Sequence[Any]) -> Any:
         try:
-            return await self._scripts[script](keys=[self._epoch_key, *keys], args=[self.epoch or b"", *args])
+            return await self._scripts[script](
+                keys=[self._epoch_key, *keys], args=[self.epoch or b"", self.changes, *args]
+            )
         except ResponseError as exc:
             if str(exc).startswith(_LOST):
                 raise PresenceLost from None
@@ -312,8 +339,10 @@ class PresenceStore:
     async def count(self, sdkappid: int, room_id: str, now: int) -> int:
         return int(await self._run("count", [self._room(sdkappid, room_id)], [now]))
 
-    async def counts(self, rooms: Sequence[tuple[int, str]], now: int) -> list[int]:
-        return [int(count) for count in await self._run("counts", [self._room(s, r) for s, r in rooms], [now])]
+    async def counts(self, keys: Sequence[str], now: int) -> list[tuple[int, int]]:
+        """(members online, the earliest expiry among them or -1) of the rooms with these ``room_key``s."""
+        flat = await self._run("counts", keys, [now])
+        return [(int(count), int(float(expiry))) for count, expiry in zip(flat[::2], flat[1::2], strict=True)]
 
     async def members(self, sdkappid: int, room_id: str, now: int) -> frozenset[str]:
         names = await self._run("members", [self._room(sdkappid, room_id)], [now])
