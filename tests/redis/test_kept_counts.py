@@ -98,6 +98,10 @@ async def test_a_count_read_once_is_answered_again_without_redis(nodes: tuple[No
     assert await a.presence.member_count(SDKAPPID, "elsewhere") == 0
     assert await a.presence.member_count(SDKAPPID, "elsewhere") == 0
     assert a.reads.rooms == 2
+    # A count to decide on (auto-dismissal) is read where presence is held, every time.
+    assert await a.presence.member_count(SDKAPPID, ROOM, fresh=True) == 1
+    assert await a.presence.member_count(SDKAPPID, ROOM, fresh=True) == 1
+    assert a.reads.rooms == 4
 
 
 async def test_a_change_on_another_node_reaches_the_kept_count(nodes: tuple[Node, Node]) -> None:

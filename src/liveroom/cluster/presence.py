@@ -178,9 +178,9 @@ class RedisPresence:
 
     # reading ---------------------------------------------------------------------------------------------
 
-    async def member_count(self, sdkappid: int, room_id: str) -> int:
+    async def member_count(self, sdkappid: int, room_id: str, *, fresh: bool = False) -> int:
         key = self._store.room_key(sdkappid, room_id)
-        kept = self._kept.get(key)
+        kept = None if fresh else self._kept.get(key)
         if kept is not None and not self._down:
             count, until = kept
             if until < 0 or until > self._now_ms():

@@ -314,7 +314,8 @@ async def room_gone(svc: Services, sdkappid: int, room_id: str) -> frozenset[str
 async def dismiss_if_empty(svc: Services, app: AppRecord, room_id: str) -> bool:
     """Auto-dismissal: dismiss the room when nobody is online in it and it has no robots."""
     sdkappid = app.sdkappid
-    if await svc.presence.member_count(sdkappid, room_id):
+    # Not a count kept by this node: an entry through another node may not have reached it yet.
+    if await svc.presence.member_count(sdkappid, room_id, fresh=True):
         return False
     async with svc.store.write() as tx:
         if await tx.room_robots(sdkappid, room_id):

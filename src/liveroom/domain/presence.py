@@ -108,7 +108,10 @@ class Roster:
 
 
 class Presence(Protocol):
-    async def member_count(self, sdkappid: int, room_id: str) -> int: ...
+    async def member_count(self, sdkappid: int, room_id: str, *, fresh: bool = False) -> int:
+        """Members online. A node may answer a count it keeps, which another node's change reaches a moment after
+        it was made (``cluster.presence``); ``fresh``: not that one, for deciding on it (auto-dismissal)."""
+        ...
 
     async def members(self, sdkappid: int, room_id: str) -> frozenset[str]: ...
 
@@ -176,7 +179,7 @@ class LocalPresence:
         self._positions = itertools.count(1)
         self._drops: dict[tuple[int, str, str], float] = {}
 
-    async def member_count(self, sdkappid: int, room_id: str) -> int:
+    async def member_count(self, sdkappid: int, room_id: str, *, fresh: bool = False) -> int:
         members = self._members.get((sdkappid, room_id))
         return 0 if members is None else len(members)
 
