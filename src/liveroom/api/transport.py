@@ -360,7 +360,9 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             headers["Sec-WebSocket-Extensions"] = extensions
         if subprotocol is not None:
             headers["Sec-WebSocket-Protocol"] = subprotocol
-        self.request, self.response = event, Response(101, "Switching Protocols", headers)
+        # Not kept as self.request (uvicorn keeps it, and never reads it): the connection's objects are what the
+        # collector walks while thousands of members connect.
+        self.response = Response(101, "Switching Protocols", headers)
         self.handshake_initiated = True
         self._undated = True
         raw_path, _, query_string = event.path.partition("?")
@@ -424,6 +426,8 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
             self.conn.send_response(self.response)
             self.transport.write(b"".join(self.conn.data_to_send()))
             self.start_keepalive()
+            # Sent: the answer and its Headers need not live as long as the connection.
+            del self.response
 
     # FrameWriter ------------------------------------------------------------------------------------------
 
