@@ -37,7 +37,7 @@ from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
 from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.datastructures import Headers
-from websockets.http11 import Request, Response
+from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS, Request, Response
 from websockets.protocol import Protocol
 
 from liveroom.api import envelope
@@ -52,12 +52,13 @@ _HEAD, _BODY, _IDLE = 0, 1, 2
 WARN_EVERY_SECONDS = 10.0
 
 
-# What websockets accepts in a request's head (its http11 module), ASCII only; and sizes well within its limits of
-# 128 headers and 8,192 bytes a line. A head outside these goes the long way, and websockets answers it as ever.
+# What websockets accepts in a request's head (its http11 module), ASCII only; and sizes well within its limits (128
+# headers and 8,192 bytes a line unless WEBSOCKETS_MAX_* say otherwise). A head outside these goes the long way, and
+# websockets answers it as ever.
 _TOKEN = re.compile(rb"[-!#$%&\'*+.^_`|~0-9a-zA-Z]+")
 _ASCII_VALUE = re.compile(rb"[\x21-\x7e]([\x09\x20-\x7e]*[\x21-\x7e])?|")
-_MAX_PLAIN_HEADERS = 100
-_MAX_PLAIN_LINE = 4096
+_MAX_PLAIN_HEADERS = min(100, MAX_NUM_HEADERS - 1)
+_MAX_PLAIN_LINE = min(4096, MAX_LINE_LENGTH // 2)
 
 
 def plain_handshake(method: str, target: bytes, headers: list[tuple[bytes, bytes]]) -> Request | None:
@@ -337,6 +338,9 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
         self.connections.add(self)
         self.transport = transport
         self.server, self.client, self.scheme = server, client, "wss" if tls else "ws"
+        if self.logger.level <= TRACE_LOG_LEVEL:
+            prefix = f"{client[0]}:{client[1]} - " if client else ""
+            self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket connection made", prefix)
         transport.set_protocol(self)
         # websockets' parser waits for the request, which came parsed: it reads frames from the first byte on, as it
         # does once it has parsed a request.
