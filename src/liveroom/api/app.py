@@ -41,6 +41,18 @@ if TYPE_CHECKING:
 
 # WebSocket close code "service restart": the node is shutting down; the client reconnects, to another node.
 CLOSE_SHUTDOWN = 1012
+REALTIME_PATH = "/realtime"
+
+
+def _route_path(scope: Scope) -> str:
+    """The path a route matches, ``root_path`` taken off (as Starlette's router does)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if path == root_path:
+        return ""
+    return path[len(root_path) :] if path[len(root_path)] == "/" else path
 
 
 def open_store(settings: Settings) -> Store:
@@ -144,7 +156,7 @@ class LiveroomApp:
                 Route("/metrics", self.metrics.endpoint),
                 Route("/openapi.json", self.openapi_json),
                 Route("/docs", self.docs),
-                WebSocketRoute("/realtime", self.realtime_endpoint),
+                WebSocketRoute(REALTIME_PATH, self.realtime_endpoint),
                 console.mount(self.console),
                 # Files shipped in the package: the default gifts' icons (/static/gifts/rose.svg ...).
                 Mount("/static", StaticFiles(packages=[("liveroom", "static")])),
@@ -183,6 +195,10 @@ class LiveroomApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"].startswith("/v4/"):
             await self.gateway(scope, receive, send)
+        elif scope["type"] == "websocket" and _route_path(scope) == REALTIME_PATH:
+            # Straight to the endpoint, as Starlette's route calls it: its router and exception layers do nothing for
+            # this route but cost every member's connection in a join storm (BENCHMARKS.md, bench.realtime).
+            await self.realtime_endpoint(WebSocket(scope, receive, send))
         else:
             await self.web(scope, receive, send)
 

@@ -25,13 +25,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
+from urllib.parse import unquote
 
+from uvicorn._types import ASGISendEvent, WebSocketAcceptEvent
+from uvicorn.logging import TRACE_LOG_LEVEL
 from uvicorn.middleware.proxy_headers import _TrustedHosts
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+from uvicorn.protocols.utils import get_client_addr, get_path_with_query_string
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.http11 import Request
+from websockets.datastructures import Headers
+from websockets.http11 import MAX_LINE_LENGTH, MAX_NUM_HEADERS, Request, Response
+from websockets.protocol import Protocol
 
 from liveroom.api import envelope
 from liveroom.api.gateway import BODY_TIMED_OUT, access_log
@@ -43,6 +50,35 @@ from liveroom.settings import Settings
 log = logging.getLogger("liveroom.transport")
 _HEAD, _BODY, _IDLE = 0, 1, 2
 WARN_EVERY_SECONDS = 10.0
+
+
+# What websockets accepts in a request's head (its http11 module), ASCII only; and sizes well within its limits (128
+# headers and 8,192 bytes a line unless WEBSOCKETS_MAX_* say otherwise). A head outside these goes the long way, and
+# websockets answers it as ever.
+_TOKEN = re.compile(rb"[-!#$%&\'*+.^_`|~0-9a-zA-Z]+")
+_ASCII_VALUE = re.compile(rb"[\x21-\x7e]([\x09\x20-\x7e]*[\x21-\x7e])?|")
+_MAX_PLAIN_HEADERS = min(100, MAX_NUM_HEADERS - 1)
+_MAX_PLAIN_LINE = min(4096, MAX_LINE_LENGTH // 2)
+
+
+def plain_handshake(method: str, target: bytes, headers: list[tuple[bytes, bytes]]) -> Request | None:
+    """The WebSocket handshake request websockets would parse from the head httptools parsed (uvicorn writes it out
+    again, with HTTP/1.1, for websockets to parse), when that head is plain: ASCII, no body, within websockets'
+    limits. None otherwise."""
+    if len(headers) > _MAX_PLAIN_HEADERS or not target.isascii() or len(target) + len(method) > _MAX_PLAIN_LINE:
+        return None
+    parsed = Headers()
+    for name, value in headers:
+        if (
+            len(name) + len(value) > _MAX_PLAIN_LINE
+            or _TOKEN.fullmatch(name) is None
+            or _ASCII_VALUE.fullmatch(value) is None
+            or name == b"transfer-encoding"
+            or (name == b"content-length" and value != b"0")
+        ):
+            return None
+        parsed[name.decode()] = value.decode()
+    return Request(target.decode(), parsed, method, "HTTP/1.1")
 
 
 class _Refusal(Exception):
@@ -143,7 +179,19 @@ class HttpProtocol(HttpToolsProtocol):
         self._disarm()
         self._release()
         self._phase = _IDLE
-        super().handle_websocket_upgrade()
+        ws_protocol = self.ws_protocol_class
+        request = plain_handshake(
+            self.scope["method"], self.url, cast(list[tuple[bytes, bytes]], self.scope["headers"])
+        )
+        if request is None or not (isinstance(ws_protocol, type) and issubclass(ws_protocol, WebSocketProtocol)):
+            super().handle_websocket_upgrade()
+            return
+        if self.logger.level <= TRACE_LOG_LEVEL:
+            prefix = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+            self.logger.log(TRACE_LOG_LEVEL, "%sUpgrading to WebSocket", prefix)
+        self.connections.discard(self)
+        protocol = ws_protocol(config=self.config, server_state=self.server_state, app_state=self.app_state)
+        protocol.take_over(self.transport, self.server, self.client, self.scheme == "https", request, self.scope)
 
     def _warn_cap(self, address: str) -> None:
         now = self.loop.time()
@@ -267,12 +315,123 @@ class WebSocketProtocol(WebSocketsSansIOProtocol):
     """One WebSocket connection. Without compression, its scope's extensions hold it as the connection's
     ``FrameWriter``: the realtime gateway writes frames built beforehand straight to the transport (a server's frames
     are not masked, RFC 6455 section 5.1, so without compression they are the same bytes on every connection). With
-    permessage-deflate negotiated, each frame is compressed for this connection alone, through the ASGI send path."""
+    permessage-deflate negotiated, each frame is compressed for this connection alone, through the ASGI send path.
+
+    The upgrade of a plain request (``plain_handshake``) is taken over from ``HttpProtocol`` as httptools parsed it
+    (``take_over``): uvicorn would write the request out again for websockets to parse, look the connection's
+    addresses up again, and date the answer twice (websockets' Date, deleted, then the server's). The handshake is
+    websockets' own checks (``process_request``) and the same answer, byte for byte; anything else, a refused
+    handshake included, goes uvicorn's way."""
+
+    _undated: bool = False
+
+    def take_over(
+        self,
+        transport: asyncio.Transport,
+        server: tuple[str, int | None] | None,
+        client: tuple[str, int] | None,
+        tls: bool,
+        request: Request,
+        http_scope: Any,
+    ) -> None:
+        """The connection ``HttpProtocol`` upgrades, its request parsed (``plain_handshake``)."""
+        self.connections.add(self)
+        self.transport = transport
+        self.server, self.client, self.scheme = server, client, "wss" if tls else "ws"
+        if self.logger.level <= TRACE_LOG_LEVEL:
+            prefix = f"{client[0]}:{client[1]} - " if client else ""
+            self.logger.log(TRACE_LOG_LEVEL, "%sWebSocket connection made", prefix)
+        transport.set_protocol(self)
+        # websockets' parser waits for the request, which came parsed: it reads frames from the first byte on, as it
+        # does once it has parsed a request.
+        conn = self.conn
+        conn.parser = Protocol.parse(conn)
+        next(conn.parser)
+        self._handle_plain_connect(request, http_scope["headers"])
+
+    def _handle_plain_connect(self, event: Request, raw_headers: list[tuple[bytes, bytes]]) -> None:
+        try:
+            accept, extensions, subprotocol = self.conn.process_request(event)
+        except Exception:
+            # Refused: websockets' accept finds the same fault and uvicorn answers it.
+            self.handle_connect(event)
+            return
+        headers = Headers()
+        headers["Upgrade"] = "websocket"
+        headers["Connection"] = "Upgrade"
+        headers["Sec-WebSocket-Accept"] = accept
+        if extensions is not None:
+            headers["Sec-WebSocket-Extensions"] = extensions
+        if subprotocol is not None:
+            headers["Sec-WebSocket-Protocol"] = subprotocol
+        # Not kept as self.request (uvicorn keeps it, and never reads it): the connection's objects are what the
+        # collector walks while thousands of members connect.
+        self.response = Response(101, "Switching Protocols", headers)
+        self.handshake_initiated = True
+        self._undated = True
+        raw_path, _, query_string = event.path.partition("?")
+        subprotocols: list[str] = []
+        for header in event.headers.get_all("Sec-WebSocket-Protocol"):
+            subprotocols.extend([token.strip() for token in header.split(",")])
+        extensions_scope: dict[str, Any] = {"websocket.http.response": {}}
+        if not self.conn.extensions:
+            extensions_scope[FRAME_WRITER] = self
+        self.scope = {
+            "type": "websocket",
+            "asgi": {"version": self.asgi_version, "spec_version": "2.4"},
+            "http_version": "1.1",
+            "scheme": self.scheme,
+            "server": self.server,
+            "client": self.client,
+            "root_path": self.root_path,
+            "path": self.root_path + unquote(raw_path),
+            "raw_path": self.root_path.encode("ascii") + raw_path.encode("ascii"),
+            "query_string": query_string.encode("ascii"),
+            "headers": raw_headers,
+            "subprotocols": subprotocols,
+            "state": self.app_state.copy(),
+            "extensions": extensions_scope,
+        }
+        self.queue.put_nowait({"type": "websocket.connect"})
+        task = self.loop.create_task(self.run_asgi())
+        task.add_done_callback(self.on_task_complete)
+        self.tasks.add(task)
 
     def handle_connect(self, event: Request) -> None:
         super().handle_connect(event)
         if self.handshake_initiated and not self.conn.extensions and not self.close_sent:
             cast(dict[str, Any], self.scope["extensions"])[FRAME_WRITER] = self
+
+    async def send(self, message: ASGISendEvent) -> None:
+        if self._undated:
+            self._undated = False
+            if message["type"] == "websocket.accept" and self.writable.is_set() and not self.disconnected:
+                self._accept(message)
+                return
+            # uvicorn's way: its accept takes websockets' Date out of the answer before it adds the server's.
+            self.response.headers["Date"] = ""
+        await super().send(message)
+
+    def _accept(self, message: WebSocketAcceptEvent) -> None:
+        """uvicorn's accept: the server's headers (its Date among them), the application's, the subprotocol."""
+        if self.logger.isEnabledFor(logging.INFO):
+            address, path = get_client_addr(self.scope), get_path_with_query_string(self.scope)
+            self.logger.info('%s - "WebSocket %s" [accepted]', address, path)
+        headers = self.response.headers
+        for name, value in self.default_headers:
+            headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        for name, value in message.get("headers", ()):
+            headers[name.decode("latin-1").lower()] = value.decode("latin-1")
+        subprotocol = message.get("subprotocol")
+        if subprotocol:
+            headers["Sec-WebSocket-Protocol"] = subprotocol
+        if not self.transport.is_closing():
+            self.handshake_complete = True
+            self.conn.send_response(self.response)
+            self.transport.write(b"".join(self.conn.data_to_send()))
+            self.start_keepalive()
+            # Sent: the answer and its Headers need not live as long as the connection.
+            del self.response
 
     # FrameWriter ------------------------------------------------------------------------------------------
 

@@ -8,7 +8,6 @@ connection authenticates it counts against its address's connections waiting to 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -133,7 +132,6 @@ class RealtimeGateway:
     async def endpoint(self, ws: WebSocket) -> None:
         await ws.accept()
         session = Session(ws, self._queue_size)
-        writer = asyncio.create_task(session.write_loop())
         reason = "disconnected"
         try:
             if self._wait_for_auth(session):
@@ -145,8 +143,7 @@ class RealtimeGateway:
             await self._leave_all(session, reason)
             session.close(CLOSE_NORMAL)
             # A peer that stopped reading can block a send for ever; it gets a few seconds, then the writer ends.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(writer, CLOSE_GRACE_SECONDS)
+            await session.flushed(CLOSE_GRACE_SECONDS)
 
     def _wait_for_auth(self, session: Session) -> bool:
         """Count the connection as waiting to authenticate; False (and closing it) when its address has too many
@@ -164,7 +161,9 @@ class RealtimeGateway:
         timeout = self._auth_timeout
         while True:
             try:
-                message = await asyncio.wait_for(session.ws.receive(), timeout)
+                # A deadline on this task, not wait_for's task and future for every frame.
+                async with asyncio.timeout(timeout):
+                    message = await session.ws.receive()
             except TimeoutError:
                 if session.caller is None:
                     session.push(protocol.error(None, ErrorCode.IDENTIFIER_MISSING, "auth_timeout", "auth: too late"))

@@ -6,9 +6,10 @@ goes ahead of the frames still waiting (a member's backlog never makes its heart
 that does not read (more than ``queue_size`` frames waiting) is disconnected instead of slowing the room down.
 
 A frame is written at once when nothing waits and the connection's transport takes more; only what cannot go out
-at once waits, for one writer task per connection. With the server's ``FrameWriter`` (``api.transport``), an
-event's frame bytes, built once (``protocol.Frame``), are written as they are to every member's transport;
-without it (another server, or compression negotiated) each frame's text goes through the ASGI send path.
+at once waits, for a writer task the connection has only while frames wait. With the server's ``FrameWriter``
+(``api.transport``), an event's frame bytes, built once (``protocol.Frame``), are written as they are to every
+member's transport; without it (another server, or compression negotiated) each frame's text goes through the ASGI
+send path.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ class Session:
         self._queue_size = queue_size
         # Frames not yet handed to the transport, and last, once closing, the close code.
         self._waiting: deque[Frame | int] = deque()
-        self._wake = asyncio.Event()
+        # The writer, only while frames wait (most connections never have one waiting, and a task for each of them
+        # cost the join of a big room its creation and memory); once it failed, it stays, done, and none starts again.
+        self._writer_task: asyncio.Task[None] | None = None
         self._closing = False
 
     @property
@@ -94,7 +97,7 @@ class Session:
             self.close(CLOSE_TOO_SLOW, drop_pending=True)
             return
         self._waiting.append(frame if isinstance(frame, Frame) else Frame.of(frame))
-        self._wake.set()
+        self._start_writer()
 
     def push_first(self, frame: str) -> None:
         """Ahead of every frame still waiting (a heartbeat's answer)."""
@@ -104,7 +107,7 @@ class Session:
             self.push(frame)
             return
         self._waiting.appendleft(Frame.of(frame))
-        self._wake.set()
+        self._start_writer()
 
     def close(self, code: int, *, drop_pending: bool = False) -> None:
         """Close after the frames already waiting have been sent (or at once, dropping them)."""
@@ -114,26 +117,37 @@ class Session:
         if drop_pending:
             self._waiting.clear()
         self._waiting.append(code)
-        self._wake.set()
+        self._start_writer()
 
-    async def write_loop(self) -> None:
-        # The peer may be gone at any moment; a failed send just ends this connection.
+    def _start_writer(self) -> None:
+        if self._writer_task is None:
+            self._writer_task = asyncio.get_running_loop().create_task(self._write_waiting())
+
+    async def flushed(self, grace_seconds: float) -> None:
+        """Until the frames waiting, the close included, are written, or ``grace_seconds`` (then the writer is
+        cancelled)."""
+        task = self._writer_task
+        if task is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(task, grace_seconds)
+
+    async def _write_waiting(self) -> None:
+        # The peer may be gone at any moment; a failed send just ends this connection's writing.
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                while self._waiting:
-                    if self._writer is not None and not self._writer.ready():
-                        # Meanwhile a frame may be put first (a heartbeat's answer): it is the next one written.
-                        await self._writer.drained()
-                    item = self._waiting.popleft()
-                    if isinstance(item, int):
-                        await self.ws.close(item)
-                        return
-                    if self._writer is None:
-                        await self.ws.send_text(item.text)
-                    else:
-                        self._writer.write(item.wire)
+            while self._waiting:
+                if self._writer is not None and not self._writer.ready():
+                    # Meanwhile a frame may be put first (a heartbeat's answer): it is the next one written.
+                    await self._writer.drained()
+                item = self._waiting.popleft()
+                if isinstance(item, int):
+                    await self.ws.close(item)
+                    return
+                if self._writer is None:
+                    await self.ws.send_text(item.text)
+                else:
+                    self._writer.write(item.wire)
+            # All written: the next frame that has to wait starts a writer again.
+            self._writer_task = None
 
 
 class Waiting:
