@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 
 import msgspec
 import pytest
+import redis.asyncio
 
 from liveroom.cluster import Cluster
 from liveroom.domain.events import AnyRoomEvent, EventBus, Liked
@@ -58,15 +59,52 @@ async def test_an_event_this_node_cannot_read_is_skipped_and_told_once(
     nodes: tuple[Node, Node], caplog: pytest.LogCaptureFixture
 ) -> None:
     a, b = nodes
-    newer = msgspec.msgpack.encode(
-        ["newer-node", {"kind": "later_kind", "sdkappid": APP, "room_id": ROOM, "operator": "bob", "count": 1}]
-    )
+    later = {"kind": "later_kind", "sdkappid": APP, "room_id": ROOM, "operator": "bob", "count": 1}
     liked = Liked(sdkappid=APP, room_id=ROOM, operator="bob", sender_account="bob", count=1, total_likes_received=1)
+    # A newer node's message: an event of a kind this node does not know, between two it does.
+    newer = msgspec.msgpack.encode(
+        ["newer-node", [msgspec.Raw(msgspec.msgpack.encode(e)) for e in (liked, later, liked)]]
+    )
     with caplog.at_level(logging.WARNING, logger="liveroom.cluster"):
         for message in (newer, newer, b"\xc1 not msgpack"):
             await a.cluster.redis.publish(a.relay.channel, message)
+        assert await a.take(4) == [liked] * 4
+        assert await b.take(4) == [liked] * 4
         await a.bus.publish(liked)
         assert await b.take(1) == [liked]
     warnings = [r.getMessage() for r in caplog.records if r.name == "liveroom.cluster"]
     assert len(warnings) == 2  # one on each node
     assert all("cannot read" in text and "later_kind" in text for text in warnings)
+    assert await a.take(1) == [liked]
+    assert a.received.empty() and b.received.empty()
+
+
+async def test_the_events_of_one_loop_turn_cross_redis_as_one_message_in_order(
+    nodes: tuple[Node, Node], redis_url: str
+) -> None:
+    a, b = nodes
+    listener = redis.asyncio.Redis.from_url(redis_url)
+    messages = listener.pubsub()
+    try:
+        await messages.subscribe(a.relay.channel)
+        assert (await messages.get_message(timeout=WAIT))["type"] == "subscribe"  # type: ignore[index]
+        events = [
+            Liked(sdkappid=APP, room_id=ROOM, operator="bob", sender_account="bob", count=1, total_likes_received=n)
+            for n in range(1, 601)
+        ]
+        await asyncio.gather(*(a.bus.publish(event) for event in events))
+        assert await b.take(len(events)) == events
+        carried = []
+        while sum(carried) < len(events):
+            message = await messages.get_message(timeout=WAIT)
+            assert message is not None
+            if message["type"] == "message":
+                carried.append(len(msgspec.msgpack.decode(message["data"])[1]))
+        # 600 events published together: three messages (at most 256 events each), not 600.
+        assert carried == [256, 256, 88]
+        # One more on its own: a message of its own.
+        await a.bus.publish(events[0])
+        assert await b.take(1) == [events[0]]
+    finally:
+        await messages.aclose()
+        await listener.aclose()

@@ -54,6 +54,7 @@ class Cluster:
         self._task: asyncio.Task[None] | None = None
         self._warn = Warner(log)
         self._presence: RedisPresence | None = None
+        self._relay: EventRelay | None = None
 
     def rate_limiter(self) -> RateLimiter:
         return RateLimiter.on_redis(
@@ -70,6 +71,7 @@ class Cluster:
         """Events published on ``bus`` reach the other processes' buses, and theirs reach this one."""
         relay = EventRelay(self.redis, bus, f"{self.prefix}:events", self.node_id)
         self._handlers[relay.channel] = relay.receive
+        self._relay = relay
         return relay
 
     def presence(self, ttl_seconds: float) -> RedisPresence:
@@ -132,6 +134,8 @@ class Cluster:
         await self.redis.ping()
 
     async def close(self) -> None:
+        if self._relay is not None:
+            await self._relay.close()
         if self._presence is not None:
             await self._presence.close()
         task, self._task = self._task, None
