@@ -71,7 +71,7 @@ class Settings:
     realtime_member_frames_per_second: float = 4000.0
     # Above this many text and custom messages a room has within a window of this long (on one node), its messages
     # are gathered per window and sent to each member as one frame (0 seconds: never).
-    realtime_batch_window_seconds: float = 0.1
+    realtime_batch_window_seconds: float = 0.05
     realtime_batch_threshold: int = 5
     seat_application_timeout_seconds: float = 60.0
     # How often a process looks for seat requests other processes made that have timed out (it sleeps no longer

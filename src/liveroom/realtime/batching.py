@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 from liveroom.realtime.protocol import Frame
 
-DEFAULT_WINDOW_SECONDS = 0.1
+DEFAULT_WINDOW_SECONDS = 0.05
 DEFAULT_THRESHOLD = 5
 # A batch goes out once its messages' frames reach this size, well within what clients take in one frame (the
 # websockets package's 1 MiB by default): a message is at most 8 KiB of content.
