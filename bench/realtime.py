@@ -257,7 +257,10 @@ class EventCounter:
             message = self.pubsub.get_message(timeout=0.2)
             if message is None:
                 continue
-            node, events = msgspec.msgpack.decode(message["data"])
+            try:
+                node, events = msgspec.msgpack.decode(message["data"])
+            except (msgspec.DecodeError, TypeError, ValueError):
+                node, events = "unreadable", []
             with self.lock:
                 self.messages += 1
                 self.events += len(events)
