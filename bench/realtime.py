@@ -493,7 +493,7 @@ def table(runs: list[dict[str, Any]]) -> str:
     if any(run["liveroom"].get("nodes", 1) > 1 for run in runs):
         head = head.replace("| members |", "| members | nodes |", 1)
     several = "| nodes |" in head
-    lines = [head, "|---:|---:|---:|---:|---|---|---|---|" + ("---:|" if several else "")]
+    lines = [head, ("|---:|---:|" if several else "|---:|") + "---:|---:|---:|---|---|---|---|"]
     for run in runs:
         ours, floor = run["liveroom"], run.get("ceiling", {})
 
