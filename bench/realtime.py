@@ -190,7 +190,8 @@ class Profile:
     def start(self, phase: str) -> None:
         if self.directory is None:
             return
-        spy = shutil.which("py-spy") or "py-spy"
+        beside = Path(sys.executable).parent / "py-spy"  # the environment's own, when it is not activated
+        spy = str(beside) if beside.exists() else shutil.which("py-spy") or "py-spy"
         out = Path(self.directory) / f"{self.name}-{phase}.txt"
         command = [spy, "record", "-p", str(self.pid), "-r", "100", "-f", "raw", "-o", str(out)]
         self.recorder = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -580,7 +581,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="a setting for liveroom serve, e.g. realtime_unauthenticated_per_address=256 (LIVEROOM_ prefixed)",
     )
     parser.add_argument("--json", metavar="PATH", help="also write every figure here")
-    parser.add_argument("--profile", metavar="DIR", help="py-spy (on PATH) records liveroom's join and publishing")
+    parser.add_argument(
+        "--profile",
+        metavar="DIR",
+        help="py-spy (beside python, or on PATH) records liveroom's join and publishing (each node's)",
+    )
     parser.add_argument(
         "--nodes",
         type=node_count,
