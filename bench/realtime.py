@@ -278,6 +278,12 @@ class EventCounter:
         self.client.close()
 
 
+def switches(pid: int) -> tuple[int, int]:
+    """Context switches of a process: voluntary (it waited) and not (the core was taken from it)."""
+    found = dict(line.split(":") for line in Path(f"/proc/{pid}/status").read_text().splitlines() if "ctxt" in line)
+    return int(found["voluntary_ctxt_switches"]), int(found["nonvoluntary_ctxt_switches"])
+
+
 def measure(
     client: Client,
     pids: list[int],
@@ -307,9 +313,12 @@ def measure(
     for profile in profiles:
         profile.start("publish")
     counted = counter.snapshot() if counter is not None else None
-    before = [cpu_seconds(pid) for pid in pids]
+    before, switched = [cpu_seconds(pid) for pid in pids], [switches(pid) for pid in pids]
     published = client.command(f"publish {messages}", "published")
     cpu = [cpu_seconds(pid) - b for pid, b in zip(pids, before, strict=True)]
+    switched = [
+        (now[0] - was[0], now[1] - was[1]) for now, was in zip([switches(pid) for pid in pids], switched, strict=True)
+    ]
     for profile in profiles:
         profile.stop()
     into |= {
@@ -340,6 +349,8 @@ def measure(
             "rss_mib": rss[i],
             "cpu_seconds": round(cpu[i], 2),
             "cpu_us_per_delivery": round(cpu[i] / max(1, node["members_in"] * messages) * 1e6, 2),
+            "context_switches_voluntary": switched[i][0],
+            "context_switches_involuntary": switched[i][1],
         }
         for i, node in enumerate(published["per_node"])
     ]
