@@ -1,5 +1,6 @@
 // The load client of bench/realtime.py: N WebSocket members of one room, spread over several loopback source
-// addresses, for liveroom's /realtime gateway or the bare broadcast ceiling (bench/broadcast_ceiling.py).
+// addresses, for liveroom's /realtime gateway or the bare broadcast ceiling (bench/broadcast_ceiling.py). With
+// several nodes (config.urls), member i connects to urls[i % urls.length]; publishes go through rest_url.
 //
 //   node realtime_client.js CONFIG.json      (written by bench/realtime.py, UserSigs included)
 //
@@ -32,8 +33,9 @@ function report(object) {
 }
 
 class Member {
-  constructor(index, identifier, usersig, source) {
+  constructor(index, identifier, usersig, source, node) {
     this.index = index;
+    this.node = node;
     this.identifier = identifier;
     this.usersig = usersig;
     this.source = source;
@@ -41,18 +43,22 @@ class Member {
     this.entered = false;
     this.heartbeat = null;
     this.texts = 0;
+    this.textFrames = 0;
     this.likeEvents = 0;
     this.oks = 0;
     this.closeCode = null;
   }
 }
 
+const urls = config.urls;
 const members = config.members.map(
-  ([identifier, usersig], i) => new Member(i, identifier, usersig, config.sources[i % config.sources.length]),
+  ([identifier, usersig], i) =>
+    new Member(i, identifier, usersig, config.sources[i % config.sources.length], i % urls.length),
 );
 
 // What the members receive once in: text_message latencies (publish to frame read, ms) and like events.
 let latencies = new Float64Array(0);
+let latencyNodes = new Uint8Array(0); // the node of each latency's member
 let delivered = 0;
 let lastDelivery = 0;
 let closedAfterEntry = new Map();
@@ -67,11 +73,15 @@ function onFrame(member, data) {
       const first = data.indexOf(SPACE, at + MARK.length);
       const end = data.indexOf(QUOTE, first);
       const sentAt = Number(data.toString("latin1", first + 1, end));
-      if (delivered < latencies.length) latencies[delivered] = now - sentAt;
+      if (delivered < latencies.length) {
+        latencies[delivered] = now - sentAt;
+        latencyNodes[delivered] = member.node;
+      }
       delivered += 1;
       member.texts += 1;
       at = data.indexOf(MARK, end);
     }
+    member.textFrames += 1;
     lastDelivery = now;
     return;
   }
@@ -103,7 +113,7 @@ function noteError(reason) {
 function join(member) {
   // Resolves true once the member is in the room (for the ceiling: connected), false when refused for good.
   return new Promise((resolve) => {
-    const ws = new WebSocket(config.url, { perMessageDeflate: false, localAddress: member.source, skipUTF8Validation: true });
+    const ws = new WebSocket(urls[member.node], { perMessageDeflate: false, localAddress: member.source, skipUTF8Validation: true });
     member.ws = ws;
     let settled = false;
     const settle = (ok, retry) => {
@@ -232,7 +242,7 @@ function restCall(command, body) {
 
 async function ceilingPublisher() {
   if (publisherWs !== null) return publisherWs;
-  publisherWs = new WebSocket(config.url + "publish", { perMessageDeflate: false });
+  publisherWs = new WebSocket(urls[0] + "publish", { perMessageDeflate: false });
   await new Promise((resolve, reject) => {
     publisherWs.once("open", resolve);
     publisherWs.once("error", reject);
@@ -257,7 +267,9 @@ async function publish(messages) {
   const inRoom = members.filter((m) => m.entered && m.closeCode === null).length;
   const expected = inRoom * messages;
   latencies = new Float64Array(expected);
+  latencyNodes = new Uint8Array(expected);
   delivered = 0;
+  for (const member of members) member.texts = member.textFrames = 0;
   const started = performance.now();
   for (let i = 0; i < messages; i++) await publishOne(i);
   const publishSeconds = (performance.now() - started) / 1000;
@@ -272,7 +284,26 @@ async function publish(messages) {
     } else if (performance.now() - quietSince > 30000) break;
   }
   const seconds = (lastDelivery - started) / 1000;
-  const sorted = latencies.subarray(0, Math.min(delivered, expected)).sort();
+  const count = Math.min(delivered, expected);
+  // Per node first (the sort below reorders the latencies in place).
+  const perNode = urls.map((url, node) => {
+    const mine = members.filter((m) => m.node === node);
+    const latency = new Float64Array(count);
+    let n = 0;
+    for (let i = 0; i < count; i++) if (latencyNodes[i] === node) latency[n++] = latencies[i];
+    const nodeSorted = latency.subarray(0, n).sort();
+    const nodeAt = (q) =>
+      nodeSorted.length ? nodeSorted[Math.min(nodeSorted.length - 1, Math.floor(q * nodeSorted.length))] : null;
+    return {
+      url,
+      members_in: mine.filter((m) => m.entered && m.closeCode === null).length,
+      delivered: mine.reduce((sum, m) => sum + m.texts, 0),
+      text_frames: mine.reduce((sum, m) => sum + m.textFrames, 0),
+      latency_ms_p50: round(nodeAt(0.5), 1),
+      latency_ms_p99: round(nodeAt(0.99), 1),
+    };
+  });
+  const sorted = latencies.subarray(0, count).sort();
   const at = (q) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : null);
   report({
     phase: "published",
@@ -286,6 +317,8 @@ async function publish(messages) {
     latency_ms_p50: round(at(0.5), 1),
     latency_ms_p99: round(at(0.99), 1),
     latency_ms_max: round(at(1), 1),
+    text_frames: perNode.reduce((sum, node) => sum + node.text_frames, 0),
+    per_node: perNode,
     closed_after_entry: Object.fromEntries(closedAfterEntry),
   });
 }
