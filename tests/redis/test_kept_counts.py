@@ -7,6 +7,7 @@ node asks Redis is counted at its presence store (``Reads``); what a node answer
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any
@@ -207,3 +208,23 @@ async def test_a_kept_count_ends_when_its_earliest_entry_expires(redis_url: str,
     finally:
         for client in clients:
             await client.aclose()
+
+
+async def test_a_join_storm_waits_for_connections_instead_of_finding_redis_unreachable(
+    redis_url: str, redis_prefix: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """More members entering at once than the node has connections to Redis: each waits for one."""
+    node = Node(redis_url, redis_prefix)
+    await node.cluster.start()
+    try:
+        users = [f"user-{i}" for i in range(300)]
+        with caplog.at_level(logging.WARNING, logger="liveroom.cluster"):
+            admissions = await asyncio.gather(
+                *(node.presence.enter(SDKAPPID, ROOM, user, capacity=1000) for user in users)
+            )
+        assert all(admission.admitted for admission in admissions)
+        assert [r.getMessage() for r in caplog.records if r.name == "liveroom.cluster"] == []
+        assert node.presence.complete
+        assert await node.presence.member_count(SDKAPPID, ROOM, fresh=True) == 300
+    finally:
+        await node.cluster.close()

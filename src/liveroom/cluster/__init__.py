@@ -32,6 +32,10 @@ RETRY_SECONDS = 1.0
 CONNECT_TIMEOUT_SECONDS = 2.0
 COMMAND_TIMEOUT_SECONDS = 5.0
 SUBSCRIBE_TIMEOUT = 10.0
+# Connections to Redis at most (the subscription holds one). Calls beyond wait for one, up to the command timeout:
+# redis-py's default pool would raise instead, and a join storm (hundreds of members entering at once) then found
+# Redis "unreachable" and presence fell back to the node's own members for a second.
+MAX_CONNECTIONS = 64
 Handler = Callable[[bytes], Awaitable[None]]
 
 
@@ -42,9 +46,14 @@ class Cluster:
     def __init__(self, redis_url: str, prefix: str = "liveroom") -> None:
         # Bounded waits: a Redis that stops answering (a network cut, not a refused connection) makes calls fail,
         # and the node serve without it, within seconds instead of the kernel's minutes.
-        self.redis: redis.Redis = redis.Redis.from_url(
-            redis_url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS, socket_timeout=COMMAND_TIMEOUT_SECONDS
+        pool = redis.BlockingConnectionPool.from_url(
+            redis_url,
+            max_connections=MAX_CONNECTIONS,
+            timeout=COMMAND_TIMEOUT_SECONDS,
+            socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+            socket_timeout=COMMAND_TIMEOUT_SECONDS,
         )
+        self.redis: redis.Redis = redis.Redis.from_pool(pool)
         self.url = redis_url
         self.prefix = prefix
         self.node_id = uuid.uuid4().hex[:16]
