@@ -17,7 +17,8 @@ ceiling (bench/broadcast_ceiling.py) driven by the same client with the same mem
    phase divided by the deliveries;
 4. optionally (``--likes SENDERS``) a like storm, in rooms of at most ``--like-members``: SENDERS members like the
    room ``--like-rate`` times a second for ``--like-seconds``, and every like answered ``ok`` must be counted in
-   ``get_room_stats``'s ``TotalLikesReceived``, exactly;
+   ``get_room_stats``'s ``TotalLikesReceived``, exactly; a like's delivery latency is from its send to one member
+   reading a ``TotalLikesReceived`` that includes it (likes ranked by send time);
 5. the ceiling on core 0, the same client, N members, the same publishes (its members skip auth and enter).
 
 ``--nodes K`` (K > 1): liveroom as K nodes, as README's "Many nodes" runs them: K ``liveroom serve`` (one worker

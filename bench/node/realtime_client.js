@@ -24,6 +24,7 @@ const config = JSON.parse(fs.readFileSync(process.argv[2], "utf8"));
 const ceiling = config.mode === "ceiling";
 const MARK = Buffer.from('"TextContent":"m ');
 const LIKE_EVENT = Buffer.from('"event":"like"');
+const TOTAL_LIKES = Buffer.from('"TotalLikesReceived":');
 const OK = Buffer.from('"type":"ok"');
 const SPACE = 0x20;
 const QUOTE = 0x22;
@@ -85,8 +86,10 @@ function onFrame(member, data) {
     lastDelivery = now;
     return;
   }
-  if (data.indexOf(LIKE_EVENT) >= 0) member.likeEvents += 1;
-  else if (data.indexOf(OK) >= 0) member.oks += 1;
+  if (data.indexOf(LIKE_EVENT) >= 0) {
+    member.likeEvents += 1;
+    if (member === likeObserver) observeLikes(data);
+  } else if (data.indexOf(OK) >= 0) member.oks += 1;
 }
 
 function startHeartbeat(member, seconds) {
@@ -325,10 +328,43 @@ async function publish(messages) {
 
 // the like storm -------------------------------------------------------------------------------------------------
 
+// One member watches the room's total: when it reads a total of at least i, the i-th like sent has reached it.
+let likeObserver = null;
+let likesSeen = []; // [time read, TotalLikesReceived], in the order read
+
+function observeLikes(data) {
+  const now = performance.now();
+  let at = data.indexOf(TOTAL_LIKES);
+  while (at >= 0) {
+    let end = at + TOTAL_LIKES.length;
+    const start = end;
+    while (end < data.length && data[end] >= 48 && data[end] <= 57) end += 1;
+    likesSeen.push([now, Number(data.toString("latin1", start, end))]);
+    at = data.indexOf(TOTAL_LIKES, end);
+  }
+}
+
+// Delivery latency of each like (ms): from its send to the observer reading a total that includes it. Likes are
+// ranked by send time, so a like counted before one sent earlier is credited to the earlier one: a bound, not exact.
+function likeLatencies(sentAt) {
+  const latency = [];
+  let j = 0;
+  let best = 0;
+  for (let i = 0; i < sentAt.length; i++) {
+    while (best < i + 1 && j < likesSeen.length) best = Math.max(best, likesSeen[j++][1]);
+    if (best < i + 1) break;
+    latency.push(likesSeen[j - 1][0] - sentAt[i]);
+  }
+  return Float64Array.from(latency).sort();
+}
+
 async function likes(senders, rate, seconds, drain) {
   const inRoom = members.filter((m) => m.entered && m.closeCode === null);
   const chosen = inRoom.slice(0, senders);
   for (const member of members) member.likeEvents = member.oks = 0;
+  likeObserver = inRoom[inRoom.length - 1] || null;
+  likesSeen = [];
+  const sentAt = [];
   const like = JSON.stringify({ type: "like", RoomId: config.room, Count: 1 });
   let sent = 0;
   const started = performance.now();
@@ -340,6 +376,7 @@ async function likes(senders, rate, seconds, drain) {
       for (const member of chosen) {
         while ((member.likesSent || 0) < due) {
           send(member, like);
+          sentAt.push(performance.now());
           member.likesSent = (member.likesSent || 0) + 1;
           sent += 1;
         }
@@ -352,6 +389,8 @@ async function likes(senders, rate, seconds, drain) {
   });
   await new Promise((r) => setTimeout(r, drain * 1000));
   const open = members.filter((m) => m.entered && m.closeCode === null).map((m) => m.likeEvents);
+  const latency = likeLatencies(sentAt);
+  const likeAt = (q) => (latency.length ? latency[Math.min(latency.length - 1, Math.floor(q * latency.length))] : null);
   report({
     phase: "liked",
     senders: chosen.length,
@@ -359,6 +398,10 @@ async function likes(senders, rate, seconds, drain) {
     likes_answered_ok: chosen.reduce((sum, m) => sum + m.oks, 0),
     like_events_per_member_min: open.length ? Math.min(...open) : 0,
     like_events_per_member_max: open.length ? Math.max(...open) : 0,
+    likes_seen_by_observer: latency.length,
+    like_latency_ms_p50: round(likeAt(0.5), 1),
+    like_latency_ms_p99: round(likeAt(0.99), 1),
+    like_latency_ms_max: round(likeAt(1), 1),
     wall_seconds: round((performance.now() - started) / 1000, 1),
     closed_after_entry: Object.fromEntries(closedAfterEntry),
   });

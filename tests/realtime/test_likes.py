@@ -109,3 +109,30 @@ def test_a_like_window_out_of_range_is_refused_with_the_setting_named(seconds: s
     with pytest.raises(SettingsError, match=r"(?i)like_window_seconds"):
         Settings.from_env({"LIVEROOM_REALTIME_LIKE_WINDOW_SECONDS": seconds})
     assert Settings.from_env({"LIVEROOM_REALTIME_LIKE_WINDOW_SECONDS": "0"}).realtime_like_window_seconds == 0
+
+
+async def test_a_member_s_likes_do_not_hold_its_next_frames(url: str, live: LiveClient) -> None:
+    """Five likes then a heartbeat, sent at once: the heartbeat is answered at once, and the five wait for one window
+    together (one write, one like event of 5), not each for a window of its own."""
+    await live.import_accounts("fan")
+    await live.create_room(ROOM)
+    fan = await member(url, "fan")
+    for i in range(5):
+        await fan.send(json.dumps({"type": "like", "id": i, "RoomId": ROOM, "Count": 1}))
+    await fan.send(json.dumps({"type": "heartbeat", "id": "hb"}))
+    frames: list[dict[str, Any]] = []
+    seen = {"oks": 0, "liked": False}
+
+    def done(frame: dict[str, Any]) -> bool:
+        if frame.get("type") == "ok":
+            seen["oks"] += 1
+        if frame.get("event") == "like" and frame["data"]["TotalLikesReceived"] == 5:
+            seen["liked"] = True
+        return seen["oks"] == 5 and bool(seen["liked"])
+
+    await read_until(fan, done, frames)
+    refs = [frame["ref"] for frame in frames if "ref" in frame]
+    assert refs[0] == "hb"
+    assert sorted(refs[1:]) == [0, 1, 2, 3, 4]
+    assert [frame["data"]["Count"] for frame in frames if frame.get("event") == "like"] == [5]
+    await fan.close()

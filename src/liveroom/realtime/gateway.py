@@ -8,6 +8,7 @@ connection authenticates it counts against its address's connections waiting to 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -452,11 +453,25 @@ class RealtimeGateway:
                 self._svc, caller, room_id, caller.identifier, request.BusinessId, request.Data, as_member=True
             )
         else:
-            await self._likes.like(caller, room_id, request.Count)
-        if not isinstance(request, protocol.Like):
-            # The sender's own copy goes out before its answer, also when the message waits in the room's batch.
-            await self._batches.sent(key)
+            counted = await self._likes.add(caller, room_id, request.Count)
+            # Answered once counted, while this member's next frames (likes, heartbeats) are read meanwhile.
+            counted.add_done_callback(functools.partial(self._liked, session, request.id))
+            return
+        # The sender's own copy goes out before its answer, also when the message waits in the room's batch.
+        await self._batches.sent(key)
         session.push(protocol.encode({"type": "ok", "ref": request.id}))
+
+    @staticmethod
+    def _liked(session: Session, ref: Any, counted: asyncio.Future[None]) -> None:
+        if counted.cancelled():
+            return
+        failed = counted.exception()
+        if failed is None:
+            session.push(protocol.encode({"type": "ok", "ref": ref}))
+        elif isinstance(failed, LiveError):
+            session.push(protocol.error(ref, failed.code, protocol.reason_of(failed.code), failed.info))
+        else:
+            session.push(protocol.error(ref, ErrorCode.LIVE_INTERNAL, "failed", str(failed)))
 
     async def _gift(self, session: Session, request: protocol.SendGift) -> None:
         """The rules of REST send_gift (the same domain call), the member being the sender; answers the gift's

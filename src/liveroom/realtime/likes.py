@@ -7,7 +7,9 @@ event carries their sum as ``Count`` with the room's running ``TotalLikesReceive
 last member of the window to like).
 
 A like is answered only after the write that counts it has committed, so every like acknowledged is counted, a
-crash included. A write that fails fails every like of its window, none of which was counted.
+crash included. A write that fails fails every like of its window, none of which was counted. The gateway answers
+a like when its window's future is done (``add``), without holding the member's next frames behind the window: a
+member liking several times a second has each like in the window open when it arrives.
 """
 
 from __future__ import annotations
@@ -45,8 +47,9 @@ class LikeWindows:
         self._open: dict[tuple[int, str], _Window] = {}
         self._writing: set[asyncio.Task[None]] = set()
 
-    async def like(self, caller: Caller, room_id: str, count: int) -> None:
-        """``caller`` likes the room ``count`` times; returns once they are counted (or raises, none counted)."""
+    async def add(self, caller: Caller, room_id: str, count: int) -> asyncio.Future[None]:
+        """``caller`` likes the room ``count`` times: refused at once, or in the room's open window, whose future
+        this answers (done once they are counted; its exception, a ``LiveError``, when none was)."""
         await messages.may_like(self._svc, caller, room_id, count)
         key = (caller.sdkappid, room_id)
         window = self._open.get(key)
@@ -56,8 +59,7 @@ class LikeWindows:
             window.timer = loop.call_later(self._window, self._close, key)
         window.caller = caller
         window.count += count
-        # Shielded: a member who goes away meanwhile does not cancel the write the others wait for.
-        await asyncio.shield(window.counted)
+        return window.counted
 
     def _close(self, key: tuple[int, str]) -> None:
         window = self._open.pop(key)
