@@ -325,24 +325,37 @@ async def test_every_like_answered_ok_survives_kill_9_in_the_middle_of_a_storm(
             await ws.send(json.dumps({"type": "enter", "id": "e", "RoomId": "liked"}))
             while json.loads(await ws.recv()).get("type") != "entered":
                 pass
-            counts = {i: 1 + i % 7 for i in range(30)}
-            for i, count in counts.items():
-                await ws.send(json.dumps({"type": "like", "id": i, "RoomId": "liked", "Count": count}))
-                sent.append(count)
-            while True:
-                frame = json.loads(await ws.recv())
-                if frame.get("type") == "ok":
-                    answered.append(counts[frame["ref"]])
-                    if len(answered) >= 40:
-                        some_answered.set()
+            counts = {i: 1 + i % 7 for i in range(50)}
+
+            async def read() -> None:
+                while True:
+                    frame = json.loads(await ws.recv())
+                    if frame.get("type") == "ok":
+                        answered.append(counts[frame["ref"]])
+                        if len(answered) >= 40:
+                            some_answered.set()
+
+            reading = asyncio.create_task(read())
+            try:
+                # A like every 60 ms for 3 s (under the 20 frames a second a member may send): several windows
+                # of them, the kill in the middle.
+                for i, count in counts.items():
+                    await ws.send(json.dumps({"type": "like", "id": i, "RoomId": "liked", "Count": count}))
+                    sent.append(count)
+                    await asyncio.sleep(0.06)
+                await reading
+            finally:
+                reading.cancel()
 
     storms = [asyncio.create_task(storm(fan)) for fan in fans]
     await asyncio.wait_for(some_answered.wait(), REQUEST_TIMEOUT)
+    # Half a window on: the likes sent since wait for the next write.
+    await asyncio.sleep(0.1)
     server.kill()
     # Each storm reads what the server had sent until its connection is gone.
     await asyncio.wait_for(asyncio.gather(*storms, return_exceptions=True), REQUEST_TIMEOUT)
     await live.http.aclose()
-    # Killed in the middle: likes were still waiting for their windows (each connection's likes go one at a time).
+    # Killed in the middle: likes were still waiting for their window.
     assert len(answered) < len(sent)
 
     live = connect(start_server(app_db, port=port))
