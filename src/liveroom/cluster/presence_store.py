@@ -220,8 +220,7 @@ return gone
 """
 )
 
-# Reads. KEYS: room. ARGV: now ms (count, members) or the user (score).
-_COUNT = _EPOCH + "return redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[1], '+inf')"
+# Reads. KEYS: room. ARGV: now ms (members) or the user (score); the counts below.
 # KEYS: rooms. ARGV: now ms. Answers each room's members online and the earliest expiry among them (-1 when none is
 # online), in order, flat (the counts asked together by one node). Until that expiry passes, the count changes only
 # by a script, which says so on the changes channel.
@@ -273,7 +272,6 @@ _SCRIPTS = {
     "clear": _CLEAR,
     "expire": _EXPIRE,
     "refresh": _REFRESH,
-    "count": _COUNT,
     "counts": _COUNTS,
     "members": _MEMBERS,
     "score": _SCORE,
@@ -312,9 +310,6 @@ class PresenceStore:
         """The room's key: what the changes channel carries."""
         return f"{self._prefix}:{sdkappid}:{room_id}"
 
-    def _room(self, sdkappid: int, room_id: str) -> str:
-        return f"{self._prefix}:{sdkappid}:{room_id}"
-
     def _joined(self, sdkappid: int, room_id: str) -> str:
         """The room's members by their place in its entry order (an SDKAppID is a number: no room key is this)."""
         return f"{self._prefix}:joined:{sdkappid}:{room_id}"
@@ -322,7 +317,7 @@ class PresenceStore:
     def _keys(self, member: Member) -> tuple[bytes, list[Any]]:
         """The encoded member, and the room, ``due`` and the member's entries as keys."""
         encoded = _encode(member)
-        return encoded, [self._room(member[0], member[1]), self._due, self._nodes + encoded]
+        return encoded, [self.room_key(member[0], member[1]), self._due, self._nodes + encoded]
 
     async def _run(self, script: str, keys: Sequence[Any], args: Sequence[Any]) -> Any:
         try:
@@ -336,25 +331,22 @@ class PresenceStore:
 
     # reading -------------------------------------------------------------------------------------------------
 
-    async def count(self, sdkappid: int, room_id: str, now: int) -> int:
-        return int(await self._run("count", [self._room(sdkappid, room_id)], [now]))
-
     async def counts(self, keys: Sequence[str], now: int) -> list[tuple[int, int]]:
         """(members online, the earliest expiry among them or -1) of the rooms with these ``room_key``s."""
         flat = await self._run("counts", keys, [now])
         return [(int(count), int(float(expiry))) for count, expiry in zip(flat[::2], flat[1::2], strict=True)]
 
     async def members(self, sdkappid: int, room_id: str, now: int) -> frozenset[str]:
-        names = await self._run("members", [self._room(sdkappid, room_id)], [now])
+        names = await self._run("members", [self.room_key(sdkappid, room_id)], [now])
         return frozenset(name.decode() for name in names)
 
     async def page(self, sdkappid: int, room_id: str, now: int, after: int, limit: int) -> Page:
-        keys = [self._room(sdkappid, room_id), self._joined(sdkappid, room_id)]
+        keys = [self.room_key(sdkappid, room_id), self._joined(sdkappid, room_id)]
         count, *found = _decode_page(await self._run("page", keys, [now, after, limit]))
         return Page(int(count), [(int(position), name) for name, position in zip(found[::2], found[1::2], strict=True)])
 
     async def is_present(self, member: Member, now: int) -> bool:
-        score = await self._run("score", [self._room(member[0], member[1])], [member[2]])
+        score = await self._run("score", [self.room_key(member[0], member[1])], [member[2]])
         return score is not None and float(score) > now
 
     # changing ------------------------------------------------------------------------------------------------
@@ -380,7 +372,7 @@ class PresenceStore:
         return int(await self._run("remove", keys, [member[2], now, encoded]))
 
     async def clear(self, sdkappid: int, room_id: str) -> frozenset[str]:
-        key = self._room(sdkappid, room_id)
+        key = self.room_key(sdkappid, room_id)
         names = cast(list[bytes], await self._redis.zrange(key, 0, -1))
         if names:
             args: list[Any] = [self._nodes]
@@ -394,7 +386,7 @@ class PresenceStore:
         ``batch``, count) of those gone: count -1 removed on purpose, else swept as lost, the members now."""
         args: list[Any] = [now + self._ttl_ms, now, self.node_id, self._nodes, int(restore)]
         for sdkappid, room_id, user in batch:
-            args += [self._room(sdkappid, room_id), self._joined(sdkappid, room_id), user]
+            args += [self.room_key(sdkappid, room_id), self._joined(sdkappid, room_id), user]
             args.append(_encode((sdkappid, room_id, user)))
         gone = await self._run("refresh", [self._due, self._swept, self._seq], args)
         return [(int(index), int(count)) for index, count in zip(gone[::2], gone[1::2], strict=True)]
