@@ -188,6 +188,12 @@ def wanted(caller: Caller, command: str) -> bool:
     return config is not None and config.wants(command)
 
 
+def records(caller: Caller, fact: type[AnyFact]) -> bool:
+    """Whether ``record`` writes facts of this kind for the caller's app (a write that records none may be a single
+    statement, ``store.write_one()``)."""
+    return wanted(caller, COMMAND_OF[fact])
+
+
 async def record(svc: Services, tx: Transaction, caller: Caller, fact: AnyFact) -> None:
     """Put ``fact`` in the outbox, in ``tx``, when the caller's app wants its command; nothing otherwise."""
     command = COMMAND_OF[type(fact)]

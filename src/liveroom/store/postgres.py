@@ -279,6 +279,80 @@ class _StatementScope:
         await pool.release(db)
 
 
+class _Autocommit(PostgresConnection):
+    """A connection outside any transaction for a write of one statement, which PostgreSQL commits on its own: reads
+    after it (to explain a refusal) are statements of their own, a second change is refused."""
+
+    __slots__ = ("sent",)
+
+    def __init__(self, db: Connection) -> None:
+        super().__init__(db)
+        self.sent = False
+
+    def _change(self) -> None:
+        if self.sent:
+            raise AssertionError("store.write_one() runs one change; use store.write() for more")
+        self.sent = True
+        count_commit()  # the statement is its own COMMIT: counted before it is sent, as a COMMIT is
+
+    @property
+    def db(self) -> Connection:
+        return self._db
+
+    async def execute(self, statement: Statement, args: Sequence[Any] = ()) -> int:
+        self._change()
+        return await super().execute(statement, args)
+
+    async def executemany(self, statement: Statement, rows: Iterable[Sequence[Any]]) -> None:
+        self._change()
+        await super().executemany(statement, rows)
+
+    async def notify_apps_changed(self, version: int) -> None:
+        raise AssertionError("store.write_one(): an app change notifies in the transaction that makes it")
+
+
+class _AutocommitScope:
+    """``async with`` block around a write of exactly one changing statement, on a pooled connection outside any
+    transaction: the statement commits on its own (WAL flush included) before it is answered, one round trip where
+    a write transaction takes two (the statement, then ``COMMIT; BEGIN``)."""
+
+    __slots__ = ("_conn", "_store", "_tx")
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+        self._conn: _Autocommit | None = None
+        self._tx: Transaction | None = None
+
+    async def __aenter__(self) -> Transaction:
+        self._conn = _Autocommit(await self._store.acquire())
+        self._tx = Transaction(self._conn, write=True)
+        return self._tx
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
+        conn, tx = self._conn, self._tx
+        assert conn is not None and tx is not None
+        self._conn = self._tx = None
+        db = conn.db
+        store = self._store
+        if isinstance(exc, BaseException) and _lost(exc, db):
+            await store.drop(db)
+            if conn.sent:
+                raise ConnectionLost(
+                    "database: the connection was lost while writing; the change may have been made", committing=True
+                ) from exc
+            raise ConnectionLost("database: the connection was lost; retry later") from exc
+        if isinstance(exc, BaseException) and not isinstance(exc, Exception):
+            await _release(store.pool, db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
+            return
+        await store.pool.release(db)
+        if isinstance(exc, asyncpg.exceptions.TransactionRollbackError):
+            raise TransactionConflict(
+                f"database: the write met another one at the same time and was undone ({exc.sqlstate}); retry"
+            ) from exc
+        if exc is None and tx.outbox_written:
+            store.outbox_committed()
+
+
 # What a broken connection raises: the network, the server going away or terminating the backend (57P01 ...), and
 # asyncpg's protocol left between two states by either.
 _LOST = (
@@ -404,6 +478,9 @@ class PostgresStore:
 
     def write(self) -> _WriteScope:
         return _WriteScope(self)
+
+    def write_one(self) -> _AutocommitScope:
+        return _AutocommitScope(self)
 
     async def count_rooms(self) -> int:
         # A connection per count: the count runs every few seconds, a held connection would cost the database more.

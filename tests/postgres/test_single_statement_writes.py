@@ -1,0 +1,153 @@
+"""``store.write_one()`` on PostgreSQL: a write of one changing statement, which commits on its own (no BEGIN, no
+COMMIT; BEGIN): one round trip where a write transaction takes two, and every promise of a write kept."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+
+import asyncpg
+import psycopg
+import pytest
+from bench.pg_roundtrips import Counts
+
+from liveroom.store.interface import ConnectionLost, RoomChanges, commits_sent
+from liveroom.store.postgres import PostgresStore
+from liveroom.store.sql import Statement
+from tests import pg
+from tests.postgres.test_write_connections import _room_names, _url
+from tests.store.test_store import APP, app_record, room_record
+
+
+@pytest.fixture
+def schema() -> Iterator[str]:
+    name = pg.create_schema()[1]
+    try:
+        yield name
+    finally:
+        pg.drop_schema(name)
+
+
+@pytest.fixture
+def application_name() -> str:
+    return f"liveroom-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def url(schema: str, application_name: str) -> str:
+    return pg.with_application_name(_url(schema), application_name)
+
+
+@pytest.fixture
+async def store(url: str) -> AsyncIterator[PostgresStore]:
+    node = PostgresStore(url)
+    await node.open()
+    try:
+        async with node.write() as tx:
+            await tx.insert_app(app_record())
+        yield node
+    finally:
+        await node.close()
+
+
+def _port() -> int:
+    return int(pg.server_url().rsplit(":", 1)[1].split("/", 1)[0])
+
+
+async def test_one_statement_one_round_trip_committed_when_answered(
+    store: PostgresStore, url: str, application_name: str
+) -> None:
+    async with store.write() as tx:  # every connection the writes below take has prepared the INSERT
+        assert await tx.insert_room(APP, room_record("warm"))
+    async with store.write_one() as tx:
+        assert await tx.insert_room(APP, room_record("warm2"))
+    counts = Counts(_port())
+    with counts.counting():
+        async with store.write() as tx:
+            assert await tx.insert_room(APP, room_record("in a transaction"))
+    assert counts.writes == 2  # the INSERT, then COMMIT; BEGIN
+    before = commits_sent()
+    counts = Counts(_port())
+    with counts.counting():
+        async with store.write_one() as tx:
+            assert await tx.insert_room(APP, room_record("alone"))
+    assert counts.writes == 1
+    assert commits_sent() == before + 1  # the statement was its own COMMIT
+    # Answered: committed, whatever connection reads it, and no connection was left inside a transaction for it.
+    assert _room_names(url)["alone"] == "name of alone"
+    with psycopg.connect(url) as db:
+        open_ = db.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'idle in transaction'",
+            (application_name,),
+        ).fetchone()
+    assert open_ == (store.writes.kept,)
+
+
+async def test_a_refused_change_then_reads_that_explain_it(store: PostgresStore, url: str) -> None:
+    async with store.write_one() as tx:
+        assert await tx.insert_room(APP, room_record("r"))
+    async with store.write_one() as tx:
+        assert not await tx.insert_room(APP, room_record("r"))  # the RoomId exists: nothing written
+        assert await tx.room_owner(APP, "r") == room_record("r").owner_account
+    async with store.write_one() as tx:
+        assert not await tx.update_room(APP, "missing", RoomChanges(room_name="x"))
+    assert _room_names(url) == {"r": "name of r"}
+
+
+async def test_a_second_change_is_refused_before_it_is_sent(store: PostgresStore, url: str) -> None:
+    with pytest.raises(AssertionError, match="one change"):
+        async with store.write_one() as tx:
+            assert await tx.insert_room(APP, room_record("first"))
+            await tx.update_room(APP, "first", RoomChanges(room_name="second"))
+    # The first statement was its own transaction; the second never reached the server.
+    assert _room_names(url) == {"first": "name of first"}
+    async with store.write_one() as tx:  # the connection went back to the pool sound
+        assert await tx.update_room(APP, "first", RoomChanges(room_name="renamed"))
+    assert _room_names(url) == {"first": "renamed"}
+
+
+async def test_a_failing_statement_writes_nothing_and_its_connection_serves_the_next(
+    store: PostgresStore, url: str
+) -> None:
+    with pytest.raises(asyncpg.UndefinedTableError):
+        async with store.write_one() as tx:
+            await tx._db.execute(Statement("INSERT INTO no_such_table VALUES (1)"))
+    for i in range(store.pool.get_size() + 1):
+        async with store.write_one() as tx:
+            assert await tx.insert_room(APP, room_record(f"after{i}"))
+    assert len(_room_names(url)) == store.pool.get_size() + 1
+
+
+async def test_a_lost_connection_says_the_change_may_have_been_made(
+    store: PostgresStore, url: str, application_name: str
+) -> None:
+    before = commits_sent()
+    with pytest.raises(ConnectionLost) as lost:
+        async with store.write_one() as tx:
+            pg.terminate_backends(application_name)
+            await tx.insert_room(APP, room_record("r"))
+    # The statement was the commit: once sent, the caller must not run it again as if nothing was tried.
+    assert lost.value.committing and commits_sent() == before + 1
+    async with store.write_one() as tx:
+        await tx.insert_room(APP, room_record("r"))  # written now, or found written by the lost one
+    assert _room_names(url) == {"r": "name of r"}
+
+
+async def test_cancelled_midway_the_connection_is_closed_and_the_pool_keeps_serving(
+    store: PostgresStore, url: str
+) -> None:
+    async def slow() -> None:
+        async with store.write_one() as tx:
+            await tx._db.execute(Statement("UPDATE apps SET sdkappid = sdkappid WHERE pg_sleep(5) IS NOT NULL"))
+
+    task = asyncio.create_task(slow())
+    await asyncio.sleep(0.3)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(10):
+        for i in range(store.pool.get_max_size()):
+            async with store.write_one() as tx:
+                assert await tx.insert_room(APP, room_record(f"r{i}"))
+    assert len(_room_names(url)) == store.pool.get_max_size()
