@@ -146,7 +146,6 @@ class _ReadScope:
 class _WriteScope:
     """``async with`` block around one write transaction, on a connection kept inside an open empty transaction
     (``postgres_writes``): no BEGIN to send; the scope ends with ``COMMIT; BEGIN``, or ``ROLLBACK; BEGIN``.
-
     A connection found broken is dropped. Before the first statement the scope takes another connection, once;
     later it raises ``ConnectionLost`` (nothing committed: the operation may run again)."""
 
@@ -158,79 +157,96 @@ class _WriteScope:
         self._tx: Transaction | None = None
 
     async def __aenter__(self) -> Transaction:
-        store = self._store
-        for attempt in range(2):
-            db, begin = await store.writes.take()
-            if begin is not None:
-                try:
-                    await db.execute(begin)
-                except BaseException as exc:
-                    if not _lost(exc, db):
-                        await store.release_write(db, exc)
-                        raise
-                    await store.drop_write(db)
-                    if attempt:
-                        raise ConnectionLost("database: the connection was lost; retry later") from exc
-                    continue
-            self._db = db
-            self._tx = Transaction(PostgresConnection(db), write=True)
-            return self._tx
-        raise AssertionError("unreachable")
+        self._db, _ = await _take(self._store, transaction=True)
+        self._tx = Transaction(PostgresConnection(self._db), write=True)
+        return self._tx
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         db, tx = self._db, self._tx
         assert db is not None and tx is not None
         self._db = self._tx = None
-        store = self._store
-        if not isinstance(exc, BaseException):
-            await self._commit(db, tx)
-            return
-        if _lost(exc, db):
-            await store.drop_write(db)
-            raise ConnectionLost("database: the connection was lost; retry later") from exc
-        if not isinstance(exc, Exception):
-            await store.release_write(db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
-            return
-        try:
-            await db.execute(ROLLBACK_BEGIN)
-        except BaseException:
-            # The connection is broken; the error worth raising is the one that ended the block.
-            await store.drop_write(db)
-        else:
-            store.writes.keep(db)
-        if isinstance(exc, asyncpg.exceptions.TransactionRollbackError):
-            raise TransactionConflict(
-                f"database: the write met another one at the same time and was undone ({exc.sqlstate}); retry"
-            ) from exc
+        await _end_transaction(self._store, db, tx, exc)
 
-    async def _commit(self, db: Connection, tx: Transaction) -> None:
-        store = self._store
-        try:
-            # Answered after the COMMIT (WAL flush included). A COMMIT that fails ends the transaction in PostgreSQL
-            # and the BEGIN after it is not run: the connection is sound and outside any transaction.
-            await db.execute(COMMIT_BEGIN)
-        except BaseException as exc:
-            # asyncpg refuses to send on a connection it knows closed (InterfaceError) or left between two states:
-            # then the transaction was never committed. Otherwise the COMMIT may have reached the server.
-            unsent = isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError)
-            if not unsent:
-                count_commit()
-            if not _lost(exc, db):
-                await store.release_write(db, exc)
-                raise
-            await store.drop_write(db)
-            if unsent:
-                raise ConnectionLost("database: the connection was lost; retry later") from exc
-            raise ConnectionLost(
-                "database: the connection was lost while committing; the change may have been made",
-                committing=True,
-            ) from exc
-        count_commit()
+
+async def _take(store: PostgresStore, *, transaction: bool) -> tuple[Connection, bool]:
+    """A write connection and whether it is inside a transaction (always, with ``transaction``). A connection found
+    broken by what had to be sent first is dropped and another taken, once."""
+    for attempt in range(2):
+        db, before, inside = await store.writes.take(transaction=transaction)
+        if before is not None:
+            try:
+                await db.execute(before)
+            except BaseException as exc:
+                if not _lost(exc, db):
+                    await store.release_write(db, exc)
+                    raise
+                await store.drop_write(db)
+                if attempt:
+                    raise ConnectionLost("database: the connection was lost; retry later") from exc
+                continue
+        return db, inside
+    raise AssertionError("unreachable")
+
+
+async def _end_transaction(store: PostgresStore, db: Connection, tx: Transaction, exc: object) -> None:
+    """End the write transaction on ``db`` as the block ended (``exc``): commit, roll back, or drop it."""
+    if not isinstance(exc, BaseException):
+        await _commit(store, db, tx)
+        return
+    if _lost(exc, db):
+        await store.drop_write(db)
+        raise ConnectionLost("database: the connection was lost; retry later") from exc
+    if not isinstance(exc, Exception):
+        await store.release_write(db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
+        return
+    try:
+        await db.execute(ROLLBACK_BEGIN)
+    except BaseException:
+        # The connection is broken; the error worth raising is the one that ended the block.
+        await store.drop_write(db)
+    else:
         store.writes.keep(db)
-        if tx.apps_changed:
-            store.invalidate_app_version()
-        if tx.outbox_written:
-            store.outbox_committed()
+    _raise_conflict(exc)
+
+
+def _raise_conflict(exc: Exception) -> None:
+    if isinstance(exc, asyncpg.exceptions.TransactionRollbackError):
+        raise TransactionConflict(
+            f"database: the write met another one at the same time and was undone ({exc.sqlstate}); retry"
+        ) from exc
+
+
+async def _commit(store: PostgresStore, db: Connection, tx: Transaction) -> None:
+    try:
+        # Answered after the COMMIT (WAL flush included). A COMMIT that fails ends the transaction in PostgreSQL
+        # and the BEGIN after it is not run: the connection is sound and outside any transaction.
+        await db.execute(COMMIT_BEGIN)
+    except BaseException as exc:
+        # asyncpg refuses to send on a connection it knows closed (InterfaceError) or left between two states:
+        # then the transaction was never committed. Otherwise the COMMIT may have reached the server.
+        unsent = isinstance(exc, asyncpg.InterfaceError | asyncpg.InternalClientError)
+        if not unsent:
+            count_commit()
+        if not _lost(exc, db):
+            await store.release_write(db, exc)
+            raise
+        await store.drop_write(db)
+        if unsent:
+            raise ConnectionLost("database: the connection was lost; retry later") from exc
+        raise ConnectionLost(
+            "database: the connection was lost while committing; the change may have been made",
+            committing=True,
+        ) from exc
+    count_commit()
+    store.writes.keep(db)
+    _committed(store, tx)
+
+
+def _committed(store: PostgresStore, tx: Transaction) -> None:
+    if tx.apps_changed:
+        store.invalidate_app_version()
+    if tx.outbox_written:
+        store.outbox_committed()
 
 
 class _OneStatement(PostgresConnection):
@@ -280,24 +296,22 @@ class _StatementScope:
 
 
 class _Autocommit(PostgresConnection):
-    """A connection outside any transaction for a write of one statement, which PostgreSQL commits on its own: reads
-    after it (to explain a refusal) are statements of their own, a second change is refused."""
+    """A write connection for one changing statement: reads after it (to explain a refusal) are allowed, a second
+    change is refused. Outside a transaction the statement commits on its own, so it counts as a COMMIT sent."""
 
-    __slots__ = ("sent",)
+    __slots__ = ("alone", "sent")
 
-    def __init__(self, db: Connection) -> None:
+    def __init__(self, db: Connection, *, alone: bool) -> None:
         super().__init__(db)
+        self.alone = alone
         self.sent = False
 
     def _change(self) -> None:
         if self.sent:
             raise AssertionError("store.write_one() runs one change; use store.write() for more")
         self.sent = True
-        count_commit()  # the statement is its own COMMIT: counted before it is sent, as a COMMIT is
-
-    @property
-    def db(self) -> Connection:
-        return self._db
+        if self.alone:
+            count_commit()  # counted before it is sent, as a COMMIT is
 
     async def execute(self, statement: Statement, args: Sequence[Any] = ()) -> int:
         self._change()
@@ -312,45 +326,50 @@ class _Autocommit(PostgresConnection):
 
 
 class _AutocommitScope:
-    """``async with`` block around a write of exactly one changing statement, on a pooled connection outside any
+    """``async with`` block around a write of exactly one changing statement, on a write connection kept outside any
     transaction: the statement commits on its own (WAL flush included) before it is answered, one round trip where
-    a write transaction takes two (the statement, then ``COMMIT; BEGIN``)."""
+    a write transaction takes two (the statement, then ``COMMIT; BEGIN``). When only connections inside a
+    transaction are at hand, the statement runs in one and the scope ends as a write transaction does."""
 
-    __slots__ = ("_conn", "_store", "_tx")
+    __slots__ = ("_conn", "_db", "_store", "_tx")
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
+        self._db: Connection | None = None
         self._conn: _Autocommit | None = None
         self._tx: Transaction | None = None
 
     async def __aenter__(self) -> Transaction:
-        self._conn = _Autocommit(await self._store.acquire())
+        db, inside = await _take(self._store, transaction=False)
+        self._db = db
+        self._conn = _Autocommit(db, alone=not inside)
         self._tx = Transaction(self._conn, write=True)
         return self._tx
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        conn, tx = self._conn, self._tx
-        assert conn is not None and tx is not None
-        self._conn = self._tx = None
-        db = conn.db
+        db, conn, tx = self._db, self._conn, self._tx
+        assert db is not None and conn is not None and tx is not None
+        self._db = self._conn = self._tx = None
         store = self._store
+        if not conn.alone:
+            await _end_transaction(store, db, tx, exc)
+            return
         if isinstance(exc, BaseException) and _lost(exc, db):
-            await store.drop(db)
+            await store.drop_write(db)
             if conn.sent:
                 raise ConnectionLost(
                     "database: the connection was lost while writing; the change may have been made", committing=True
                 ) from exc
             raise ConnectionLost("database: the connection was lost; retry later") from exc
         if isinstance(exc, BaseException) and not isinstance(exc, Exception):
-            await _release(store.pool, db, exc)  # cancelled, maybe mid-statement: closing the connection rolls back
+            await store.release_write(db, exc)  # cancelled, maybe mid-statement: closing the connection ends it
             return
-        await store.pool.release(db)
-        if isinstance(exc, asyncpg.exceptions.TransactionRollbackError):
-            raise TransactionConflict(
-                f"database: the write met another one at the same time and was undone ({exc.sqlstate}); retry"
-            ) from exc
-        if exc is None and tx.outbox_written:
-            store.outbox_committed()
+        # A statement that failed was undone by PostgreSQL: the connection is outside any transaction either way.
+        store.writes.keep(db, inside=False)
+        if isinstance(exc, Exception):
+            _raise_conflict(exc)
+            return
+        _committed(store, tx)
 
 
 # What a broken connection raises: the network, the server going away or terminating the backend (57P01 ...), and
@@ -480,6 +499,7 @@ class PostgresStore:
         return _WriteScope(self)
 
     def write_one(self) -> _AutocommitScope:
+        # A refusal must come before the change or from it (no row matched): nothing after it can undo it.
         return _AutocommitScope(self)
 
     async def count_rooms(self) -> int:

@@ -15,6 +15,12 @@ one: at most ``limit`` connections of the pool, which keeps the rest for reads.
 Idle, such a connection is "idle in transaction" to PostgreSQL. When the server sets
 ``idle_in_transaction_session_timeout``, a connection kept longer than half of it is checked with
 ``ROLLBACK; BEGIN`` before use (one round trip, as BEGIN was) rather than trusted.
+
+A write of one statement (``store.write_one()``) needs no transaction around it: it runs on a connection kept outside
+any transaction, where the statement commits on its own (one round trip), and that connection is kept so again. Both
+kinds share the limit; a write of either kind takes a connection of its own kind when one is kept, else the other
+kind (a transaction sends ``BEGIN`` first; a single statement on a connection inside a transaction ends with
+``COMMIT; BEGIN``, as a transaction does).
 """
 
 from __future__ import annotations
@@ -35,20 +41,22 @@ if TYPE_CHECKING:
 BEGIN = "BEGIN"
 COMMIT_BEGIN = "COMMIT; BEGIN"
 ROLLBACK_BEGIN = "ROLLBACK; BEGIN"
+ROLLBACK = "ROLLBACK"
 
 
 class WriteConnections:
-    """``take()`` a connection for a write transaction; ``keep()`` it when it is inside a new empty transaction,
+    """``take()`` a connection for a write; ``keep()`` it when it is inside a new empty transaction or outside any,
     ``returned()`` after it went back to the pool (or was closed)."""
 
-    __slots__ = ("_acquire", "_closed", "_drawn", "_kept", "_limit", "_stale_after", "_waiters")
+    __slots__ = ("_acquire", "_bare", "_closed", "_drawn", "_kept", "_limit", "_stale_after", "_waiters")
 
     def __init__(self, acquire: Callable[[], Awaitable[Connection]], *, limit: int) -> None:
         self._acquire = acquire
         self._limit = limit
         self._drawn = 0  # connections taken from the pool for writes: in use, kept, or being handed over
         self._kept: list[tuple[Connection, float]] = []  # inside an open empty transaction, since
-        self._waiters: collections.deque[asyncio.Future[Connection | None]] = collections.deque()
+        self._bare: list[Connection] = []  # outside any transaction
+        self._waiters: collections.deque[asyncio.Future[tuple[Connection, bool] | None]] = collections.deque()
         self._stale_after: float | None = None
         self._closed = False
 
@@ -58,22 +66,36 @@ class WriteConnections:
 
     @property
     def kept(self) -> int:
+        """Connections kept inside an open empty transaction."""
         return len(self._kept)
 
-    async def take(self) -> tuple[Connection, str | None]:
-        """A connection, and what to send before the first statement: None when it is inside an empty
-        transaction already, else ``BEGIN`` or ``ROLLBACK; BEGIN``."""
-        while self._kept:
+    @property
+    def bare(self) -> int:
+        """Connections kept outside any transaction."""
+        return len(self._bare)
+
+    async def take(self, *, transaction: bool = True) -> tuple[Connection, str | None, bool]:
+        """A connection, what to send before the first statement (None, ``BEGIN``, ``ROLLBACK; BEGIN`` or
+        ``ROLLBACK``), and whether the connection is inside a transaction once that was sent. With ``transaction``
+        it always is; without, it is only when no connection outside one was at hand."""
+        while self._kept or self._bare:
+            if self._bare and (not transaction or not self._kept):
+                db = self._bare.pop()
+                if _closed(db):
+                    self._close(db)
+                    continue
+                return (db, BEGIN, True) if transaction else (db, None, False)
             db, since = self._kept.pop()
             if _closed(db):
                 self._close(db)
                 continue
-            stale = self._stale_after is not None and time.monotonic() - since > self._stale_after
-            return db, ROLLBACK_BEGIN if stale else None
+            if self._stale_after is not None and time.monotonic() - since > self._stale_after:
+                return (db, ROLLBACK_BEGIN, True) if transaction else (db, ROLLBACK, False)
+            return db, None, True
         if self._drawn < self._limit:
             self._drawn += 1
-            return await self._draw()
-        waiter: asyncio.Future[Connection | None] = asyncio.get_running_loop().create_future()
+            return await self._draw(transaction)
+        waiter: asyncio.Future[tuple[Connection, bool] | None] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
             given = await waiter
@@ -86,31 +108,37 @@ class WriteConnections:
                 if handed is None:
                     self.returned()  # the slot handed over: to the next waiter
                 else:
-                    self.keep(handed)
+                    self.keep(*handed)
             raise
         if given is None:
-            return await self._draw()  # a slot was handed over: the connection comes from the pool
-        return given, None
+            return await self._draw(transaction)  # a slot was handed over: the connection comes from the pool
+        db, inside = given
+        if transaction and not inside:
+            return db, BEGIN, True
+        return db, None, inside
 
-    async def _draw(self) -> tuple[Connection, str | None]:
+    async def _draw(self, transaction: bool) -> tuple[Connection, str | None, bool]:
         try:
             db = await self._acquire()
         except BaseException:
             self.returned()
             raise
-        return db, BEGIN
+        return (db, BEGIN, True) if transaction else (db, None, False)
 
-    def keep(self, db: Connection) -> None:
-        """``db`` is inside a new, empty transaction: the next write runs on it."""
+    def keep(self, db: Connection, inside: bool = True) -> None:
+        """``db`` is inside a new, empty transaction (``inside``) or outside any: the next write runs on it."""
         while self._waiters:
             waiter = self._waiters.popleft()
             if not waiter.done():
-                waiter.set_result(db)
+                waiter.set_result((db, inside))
                 return
         if self._closed:
             self._close(db)
             return
-        self._kept.append((db, time.monotonic()))
+        if inside:
+            self._kept.append((db, time.monotonic()))
+        else:
+            self._bare.append(db)
 
     def returned(self) -> None:
         """A connection drawn for writes went back to the pool, or was closed: its slot is free."""
@@ -124,7 +152,8 @@ class WriteConnections:
     def discard(self) -> None:
         """Close the kept connections (what broke one connection has usually broken them all)."""
         kept, self._kept = self._kept, []
-        for db, _ in kept:
+        bare, self._bare = self._bare, []
+        for db in (*(db for db, _ in kept), *bare):
             self._close(db)
 
     def close(self) -> None:
