@@ -128,3 +128,15 @@ def terminate_backends(name: str) -> int:
             (name,),
         ).fetchall()
     return len(rows)
+
+
+def options_url(schema: str, *settings: str) -> str:
+    """The server's URL with ``schema`` as the search path and these ``name=value`` settings."""
+    options = " ".join((f"-csearch_path={schema}", *(f"-c{s}" for s in settings)))
+    return f"{server_url()}?options={quote(options, safe='')}"
+
+
+def room_names(url: str) -> dict[str, str]:
+    """RoomId -> RoomName of every room committed, read on a connection of its own."""
+    with psycopg.connect(url) as db:
+        return {str(r[0]): str(r[1]) for r in db.execute("SELECT room_id, room_name FROM rooms")}

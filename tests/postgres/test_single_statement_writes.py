@@ -4,8 +4,6 @@ COMMIT; BEGIN): one round trip where a write transaction takes two, and every pr
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Iterator
 
 import asyncpg
 import psycopg
@@ -16,39 +14,7 @@ from liveroom.store.interface import ConnectionLost, RoomChanges, commits_sent
 from liveroom.store.postgres import PostgresStore
 from liveroom.store.sql import Statement
 from tests import pg
-from tests.postgres.test_write_connections import _room_names, _url
-from tests.store.test_store import APP, app_record, room_record
-
-
-@pytest.fixture
-def schema() -> Iterator[str]:
-    name = pg.create_schema()[1]
-    try:
-        yield name
-    finally:
-        pg.drop_schema(name)
-
-
-@pytest.fixture
-def application_name() -> str:
-    return f"liveroom-test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def url(schema: str, application_name: str) -> str:
-    return pg.with_application_name(_url(schema), application_name)
-
-
-@pytest.fixture
-async def store(url: str) -> AsyncIterator[PostgresStore]:
-    node = PostgresStore(url)
-    await node.open()
-    try:
-        async with node.write() as tx:
-            await tx.insert_app(app_record())
-        yield node
-    finally:
-        await node.close()
+from tests.store.test_store import APP, room_record
 
 
 async def _both_kinds(store: PostgresStore) -> None:
@@ -82,7 +48,7 @@ async def test_one_statement_one_round_trip_committed_when_answered(
     assert counts.writes == 1
     assert commits_sent() == before + 1  # the statement was its own COMMIT
     # Answered: committed, whatever connection reads it, and no connection was left inside a transaction for it.
-    assert _room_names(url)["alone"] == "name of alone"
+    assert pg.room_names(url)["alone"] == "name of alone"
     with psycopg.connect(url) as db:
         open_ = db.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s AND state = 'idle in transaction'",
@@ -99,7 +65,7 @@ async def test_a_refused_change_then_reads_that_explain_it(store: PostgresStore,
         assert await tx.room_owner(APP, "r") == room_record("r").owner_account
     async with store.write_one() as tx:
         assert not await tx.update_room(APP, "missing", RoomChanges(room_name="x"))
-    assert _room_names(url) == {"r": "name of r"}
+    assert pg.room_names(url) == {"r": "name of r"}
 
 
 async def test_a_second_change_is_refused_before_it_is_sent(store: PostgresStore, url: str) -> None:
@@ -109,10 +75,10 @@ async def test_a_second_change_is_refused_before_it_is_sent(store: PostgresStore
             assert await tx.insert_room(APP, room_record("first"))
             await tx.update_room(APP, "first", RoomChanges(room_name="second"))
     # The first statement was its own transaction; the second never reached the server.
-    assert _room_names(url) == {"first": "name of first", "warm": "name of warm", "warm2": "name of warm2"}
+    assert pg.room_names(url) == {"first": "name of first", "warm": "name of warm", "warm2": "name of warm2"}
     async with store.write_one() as tx:  # the connection went back to the pool sound
         assert await tx.update_room(APP, "first", RoomChanges(room_name="renamed"))
-    assert _room_names(url)["first"] == "renamed"
+    assert pg.room_names(url)["first"] == "renamed"
 
 
 async def test_a_failing_statement_writes_nothing_and_its_connection_serves_the_next(
@@ -124,7 +90,7 @@ async def test_a_failing_statement_writes_nothing_and_its_connection_serves_the_
     for i in range(store.pool.get_size() + 1):
         async with store.write_one() as tx:
             assert await tx.insert_room(APP, room_record(f"after{i}"))
-    assert len(_room_names(url)) == store.pool.get_size() + 1
+    assert len(pg.room_names(url)) == store.pool.get_size() + 1
 
 
 async def test_a_lost_connection_says_the_change_may_have_been_made(
@@ -140,7 +106,7 @@ async def test_a_lost_connection_says_the_change_may_have_been_made(
     assert lost.value.committing and commits_sent() == before + 1
     async with store.write_one() as tx:
         await tx.insert_room(APP, room_record("r"))  # written now, or found written by the lost one
-    assert _room_names(url)["r"] == "name of r"
+    assert pg.room_names(url)["r"] == "name of r"
 
 
 async def test_cancelled_midway_the_connection_is_closed_and_the_pool_keeps_serving(
@@ -159,7 +125,7 @@ async def test_cancelled_midway_the_connection_is_closed_and_the_pool_keeps_serv
         for i in range(store.pool.get_max_size()):
             async with store.write_one() as tx:
                 assert await tx.insert_room(APP, room_record(f"r{i}"))
-    assert len(_room_names(url)) == store.pool.get_max_size()
+    assert len(pg.room_names(url)) == store.pool.get_max_size()
 
 
 async def test_both_kinds_share_the_write_connections_and_reads_keep_theirs(store: PostgresStore, url: str) -> None:
@@ -184,7 +150,7 @@ async def test_both_kinds_share_the_write_connections_and_reads_keep_theirs(stor
     assert await asyncio.wait_for(store.get_room(APP, "s0"), 5) is not None
     async with asyncio.timeout(5), store.read() as tx:
         assert await tx.get_app(APP) is not None
-    assert len(_room_names(url)) == limit * 4
+    assert len(pg.room_names(url)) == limit * 4
 
 
 async def test_with_only_connections_inside_a_transaction_a_single_write_commits_as_a_transaction(
@@ -201,11 +167,11 @@ async def test_with_only_connections_inside_a_transaction_a_single_write_commits
     assert counts.writes == 2  # the INSERT, then COMMIT; BEGIN
     assert commits_sent() == before + 1
     assert store.writes.kept == 1 and store.writes.bare == 0
-    assert _room_names(url) == {"r": "name of r", "warm": "name of warm"}
+    assert pg.room_names(url) == {"r": "name of r", "warm": "name of warm"}
     # Refused in that transaction: rolled back, the connection kept for the next write.
     with pytest.raises(AssertionError, match="one change"):
         async with store.write_one() as tx:
             assert await tx.update_room(APP, "r", RoomChanges(room_name="first"))
             await tx.update_room(APP, "r", RoomChanges(room_name="second"))
-    assert _room_names(url)["r"] == "name of r"
+    assert pg.room_names(url)["r"] == "name of r"
     assert store.writes.kept == 1

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from urllib.parse import quote
 
 import asyncpg
 import psycopg
@@ -22,51 +20,10 @@ TIMEOUT = 60.0
 _PID = Statement("SELECT pg_backend_pid()")
 
 
-@pytest.fixture
-def schema() -> Iterator[str]:
-    name = pg.create_schema()[1]
-    try:
-        yield name
-    finally:
-        pg.drop_schema(name)
-
-
-def _url(schema: str, *settings: str) -> str:
-    options = " ".join((f"-csearch_path={schema}", *(f"-c{s}" for s in settings)))
-    return f"{pg.server_url()}?options={quote(options, safe='')}"
-
-
-@pytest.fixture
-def application_name() -> str:
-    return f"liveroom-test-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def url(schema: str, application_name: str) -> str:
-    return pg.with_application_name(_url(schema), application_name)
-
-
-@pytest.fixture
-async def store(url: str) -> AsyncIterator[PostgresStore]:
-    node = PostgresStore(url)
-    await node.open()
-    try:
-        async with node.write() as tx:
-            await tx.insert_app(app_record())
-        yield node
-    finally:
-        await node.close()
-
-
 async def _pid(tx: Transaction) -> int:
     row = await tx._db.fetchone(_PID)
     assert row is not None
     return int(row[0])
-
-
-def _room_names(url: str) -> dict[str, str]:
-    with psycopg.connect(url) as db:
-        return {str(r[0]): str(r[1]) for r in db.execute("SELECT room_id, room_name FROM rooms")}
 
 
 async def test_the_next_write_runs_on_the_connection_the_last_one_committed_on(store: PostgresStore, url: str) -> None:
@@ -74,11 +31,11 @@ async def test_the_next_write_runs_on_the_connection_the_last_one_committed_on(s
         first = await _pid(tx)
         assert await tx.insert_room(APP, room_record("r1"))
     # Answered: committed, whatever connection reads it.
-    assert _room_names(url) == {"r1": "name of r1"}
+    assert pg.room_names(url) == {"r1": "name of r1"}
     async with store.write() as tx:
         assert await _pid(tx) == first
         await tx.update_room(APP, "r1", RoomChanges(room_name="renamed"))
-    assert _room_names(url) == {"r1": "renamed"}
+    assert pg.room_names(url) == {"r1": "renamed"}
 
 
 async def test_connections_kept_between_writes_hold_no_lock_and_no_snapshot(
@@ -118,17 +75,17 @@ async def test_a_write_that_fails_midway_leaves_nothing_and_its_connection_serve
             pid = await _pid(tx)
             assert await tx.insert_room(APP, room_record("half"))
             await tx._db.execute(Statement("DELETE FROM no_such_table"))
-    assert _room_names(url) == {}
+    assert pg.room_names(url) == {}
     with pytest.raises(RuntimeError):
         async with store.write() as tx:
             assert await _pid(tx) == pid
             assert await tx.insert_room(APP, room_record("half"))
             raise RuntimeError("the domain refused")
-    assert _room_names(url) == {}
+    assert pg.room_names(url) == {}
     async with store.write() as tx:
         assert await _pid(tx) == pid
         assert await tx.insert_room(APP, room_record("whole"))
-    assert _room_names(url) == {"whole": "name of whole"}
+    assert pg.room_names(url) == {"whole": "name of whole"}
 
 
 async def test_a_failed_commit_raises_its_error_writes_nothing_and_the_next_write_works(
@@ -143,12 +100,12 @@ async def test_a_failed_commit_raises_its_error_writes_nothing_and_the_next_writ
             assert await tx.insert_room(APP, room_record("lost"))
             await tx._db.execute(Statement("INSERT INTO deferred VALUES (1), (1)"))
     assert commits_sent() == before + 1  # sent: the caller must not run it again as if nothing was tried
-    assert _room_names(url) == {}
+    assert pg.room_names(url) == {}
     # The connection is outside any transaction now: the next writes begin one and work.
     for i in range(3):
         async with store.write() as tx:
             assert await tx.insert_room(APP, room_record(f"after{i}"))
-    assert set(_room_names(url)) == {"after0", "after1", "after2"}
+    assert set(pg.room_names(url)) == {"after0", "after1", "after2"}
 
 
 async def test_a_write_sees_what_another_node_committed_after_its_connection_was_kept(
@@ -201,7 +158,7 @@ async def test_more_writes_than_connections_all_run_and_reads_still_get_one(stor
     held.set()
     results = await asyncio.wait_for(asyncio.gather(*writers, return_exceptions=True), TIMEOUT)
     assert [isinstance(r, asyncio.CancelledError) for r in results].count(True) == 5
-    assert len(_room_names(url)) == limit * 3 - 5
+    assert len(pg.room_names(url)) == limit * 3 - 5
     # Still every slot: as many writes as the limit run at once again.
     held.clear()
     writers = [asyncio.create_task(slow(1000 + i)) for i in range(limit)]
@@ -214,7 +171,7 @@ async def test_more_writes_than_connections_all_run_and_reads_still_get_one(stor
 
 async def test_a_kept_connection_closed_by_the_server_is_replaced_before_a_write_uses_it(schema: str) -> None:
     name = f"liveroom-test-{uuid.uuid4().hex[:12]}"
-    url = pg.with_application_name(_url(schema, "idle_in_transaction_session_timeout=400"), name)
+    url = pg.with_application_name(pg.options_url(schema, "idle_in_transaction_session_timeout=400"), name)
     node = PostgresStore(url)
     await node.open()
     try:
@@ -223,7 +180,7 @@ async def test_a_kept_connection_closed_by_the_server_is_replaced_before_a_write
         await asyncio.sleep(1.0)  # the server closed the kept connection (it was idle in a transaction)
         async with node.write() as tx:
             assert await tx.insert_room(APP, room_record("r"))
-        assert _room_names(url) == {"r": "name of r"}
+        assert pg.room_names(url) == {"r": "name of r"}
     finally:
         await node.close()
 
@@ -232,7 +189,7 @@ async def test_a_write_whose_kept_connection_was_terminated_raises_connection_lo
     schema: str,
 ) -> None:
     name = f"liveroom-test-{uuid.uuid4().hex[:12]}"
-    url = pg.with_application_name(_url(schema), name)
+    url = pg.with_application_name(pg.options_url(schema), name)
     node = PostgresStore(url)
     await node.open()
     try:
@@ -246,7 +203,7 @@ async def test_a_write_whose_kept_connection_was_terminated_raises_connection_lo
         assert not lost.value.committing and commits_sent() == before  # nothing sent: it may run again
         async with node.write() as tx:
             assert await tx.insert_room(APP, room_record("r"))
-        assert _room_names(url) == {"r": "name of r"}
+        assert pg.room_names(url) == {"r": "name of r"}
     finally:
         await node.close()
 
@@ -309,11 +266,11 @@ async def test_a_deadlock_is_undone_as_a_conflict_the_caller_may_run_again(store
     assert "40P01" in str(conflict) and not conflict.committing
     assert sent == 0  # no COMMIT sent: the caller may run the operation again
     # Nothing of the undone write is left; the winner's is whole.
-    assert _room_names(url) == {"r1": f"{winners[0]} first", "r2": f"{winners[0]} first"}
+    assert pg.room_names(url) == {"r1": f"{winners[0]} first", "r2": f"{winners[0]} first"}
     # Run again, the undone write goes through, on connections still good.
     loser = "r2" if winners[0] == "r1" else "r1"
     assert await rename_alone(store, loser) == loser
-    assert _room_names(url) == {"r1": f"{loser} again", "r2": f"{loser} again"}
+    assert pg.room_names(url) == {"r1": f"{loser} again", "r2": f"{loser} again"}
 
 
 async def rename_alone(store: PostgresStore, first: str) -> str:
