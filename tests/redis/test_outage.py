@@ -137,6 +137,17 @@ async def _counts_are(clients: tuple[LiveClient, LiveClient], expected: int) -> 
     return [await member_count(live) for live in clients] == [expected, expected]
 
 
+async def _subscribed_again(url: str, nodes: int) -> bool:
+    """Whether every channel the nodes listen on has ``nodes`` subscribers on the Redis at ``url``."""
+    client = redis.asyncio.from_url(url)
+    try:
+        channels = await client.pubsub_channels()
+        counts = await client.pubsub_numsub(*channels) if channels else []
+    finally:
+        await client.aclose()
+    return bool(counts) and all(count == nodes for _, count in counts)
+
+
 async def test_after_redis_restarts_empty_every_node_s_members_are_restored(
     nodes: Nodes,
     clients: tuple[LiveClient, LiveClient],
@@ -151,6 +162,9 @@ async def test_after_redis_restarts_empty_every_node_s_members_are_restored(
         await alice.event("member_entered")
         with caplog.at_level(logging.WARNING, logger="liveroom"):
             throwaway_redis.restart_empty()  # between two requests: no node saw it down
+            # Pub/sub is at most once: a message published before bob's node has subscribed again to the new Redis
+            # would not reach him (README), so alice speaks once both nodes have.
+            await eventually(lambda: _subscribed_again(throwaway_redis.url, 2))
             # The first request that reaches the empty Redis has its node write its members back first.
             assert (await alice.request("send_text", RoomId=room, TextContent="still here"))["type"] == "ok"
             assert (await bob.until_event("text_message"))["data"]["TextContent"] == "still here"
