@@ -306,6 +306,10 @@ class _Autocommit(PostgresConnection):
         self.alone = alone
         self.sent = False
 
+    @property
+    def db(self) -> Connection:
+        return self._db
+
     def _change(self) -> None:
         if self.sent:
             raise AssertionError("store.write_one() runs one change; use store.write() for more")
@@ -331,25 +335,24 @@ class _AutocommitScope:
     a write transaction takes two (the statement, then ``COMMIT; BEGIN``). When only connections inside a
     transaction are at hand, the statement runs in one and the scope ends as a write transaction does."""
 
-    __slots__ = ("_conn", "_db", "_store", "_tx")
+    __slots__ = ("_conn", "_store", "_tx")
 
     def __init__(self, store: PostgresStore) -> None:
         self._store = store
-        self._db: Connection | None = None
         self._conn: _Autocommit | None = None
         self._tx: Transaction | None = None
 
     async def __aenter__(self) -> Transaction:
         db, inside = await _take(self._store, transaction=False)
-        self._db = db
         self._conn = _Autocommit(db, alone=not inside)
         self._tx = Transaction(self._conn, write=True)
         return self._tx
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
-        db, conn, tx = self._db, self._conn, self._tx
-        assert db is not None and conn is not None and tx is not None
-        self._db = self._conn = self._tx = None
+        conn, tx = self._conn, self._tx
+        assert conn is not None and tx is not None
+        self._conn = self._tx = None
+        db = conn.db
         store = self._store
         if not conn.alone:
             await _end_transaction(store, db, tx, exc)

@@ -84,7 +84,7 @@ class WriteConnections:
                 if _closed(db):
                     self._close(db)
                     continue
-                return (db, BEGIN, True) if transaction else (db, None, False)
+                return _outside(db, transaction)
             db, since = self._kept.pop()
             if _closed(db):
                 self._close(db)
@@ -113,9 +113,7 @@ class WriteConnections:
         if given is None:
             return await self._draw(transaction)  # a slot was handed over: the connection comes from the pool
         db, inside = given
-        if transaction and not inside:
-            return db, BEGIN, True
-        return db, None, inside
+        return (db, None, True) if inside else _outside(db, transaction)
 
     async def _draw(self, transaction: bool) -> tuple[Connection, str | None, bool]:
         try:
@@ -123,7 +121,7 @@ class WriteConnections:
         except BaseException:
             self.returned()
             raise
-        return (db, BEGIN, True) if transaction else (db, None, False)
+        return _outside(db, transaction)
 
     def keep(self, db: Connection, inside: bool = True) -> None:
         """``db`` is inside a new, empty transaction (``inside``) or outside any: the next write runs on it."""
@@ -166,6 +164,11 @@ class WriteConnections:
         with contextlib.suppress(asyncpg.InterfaceError):
             db.terminate()
         self.returned()
+
+
+def _outside(db: Connection, transaction: bool) -> tuple[Connection, str | None, bool]:
+    """``take()``'s answer for a connection outside any transaction."""
+    return (db, BEGIN, True) if transaction else (db, None, False)
 
 
 def _closed(db: Connection) -> bool:
