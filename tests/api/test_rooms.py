@@ -358,6 +358,50 @@ async def test_concurrent_creation_of_one_room_id_lets_exactly_one_call_succeed(
     assert (await info_of(live, "race"))["Owner_Account"] == winners[0]
 
 
+async def test_creates_of_one_moment_are_each_answered_for_their_own_owner_and_room_id(live: LiveClient) -> None:
+    # On PostgreSQL these share one statement: each answer must still be the one it would get alone.
+    await live.import_accounts("host")
+    await live.create_room("taken", Owner_Account="host")
+    asks = [
+        ("a1", ADMIN, 0),
+        ("h1", "host", 0),
+        ("s1", "stranger", 70107),
+        ("taken", "host", 100010),
+        ("taken", ADMIN, 100003),
+        ("s2", "stranger", 70107),
+        ("h2", "host", 0),
+    ]
+    answers = await asyncio.gather(
+        *(live.call("create_room", room_body(room_id, Owner_Account=owner)) for room_id, owner, _ in asks)
+    )
+    assert [data["ErrorCode"] for data in answers] == [code for _, _, code in asks], answers
+    for room_id, owner, code in asks:
+        if code == 0:
+            assert (await info_of(live, room_id))["Owner_Account"] == owner
+    for room_id in ("s1", "s2"):
+        assert (await live.call("get_room_info", {"RoomId": room_id}))["ErrorCode"] == 100004
+    assert (await info_of(live, "taken"))["Owner_Account"] == "host"
+
+
+async def test_a_create_refused_for_a_reason_gone_when_read_is_tried_again_then_answers_100001(
+    live: LiveClient, server: LiveroomApp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As if, every time, the room was dismissed (or the owner imported) between the insert and the read of why.
+    tries: list[str] = []
+
+    async def refused(sdkappid: int, room: Any, *, owner_known: bool) -> bool:
+        tries.append(room.room_id)
+        return False
+
+    monkeypatch.setattr(server.store, "insert_room", refused)
+    data = await live.call("create_room", room_body("moving"))
+    assert data["ErrorCode"] == 100001, data
+    assert "moving" in data["ErrorInfo"] and "retry" in data["ErrorInfo"]
+    assert tries == ["moving"] * 6  # three tries, and the request run once more as after a conflict
+    monkeypatch.undo()
+    await live.create_room("moving")
+
+
 async def test_room_ids_are_case_and_space_sensitive(live: LiveClient) -> None:
     for room_id in ("Room", "room", "room ", " room"):
         await live.create_room(room_id)

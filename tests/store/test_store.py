@@ -358,6 +358,23 @@ async def test_insert_room_conflict_answers_false_and_writes_nothing(store: Stor
         assert await tx.room_owner(OTHER_APP, "r1") == "bob"
 
 
+async def test_store_insert_room_commits_a_room_unless_its_id_is_taken_or_its_owner_must_be_imported(
+    store: Store,
+) -> None:
+    async with store.write() as tx:
+        await tx.upsert_accounts(APP, [AccountRecord(user_id="alice", nick="", face_url="", created_at=1)])
+    assert not await store.insert_room(APP, room_record("ghost's", owner_account="ghost"), owner_known=False)
+    assert await store.insert_room(APP, room_record("vouched", owner_account="ghost"), owner_known=True)
+    assert await store.insert_room(APP, room_record("alice's", owner_account="alice"), owner_known=False)
+    assert not await store.insert_room(APP, room_record("alice's", owner_account="alice"), owner_known=True)
+    assert await store.insert_room(OTHER_APP, room_record("alice's", owner_account="bob"), owner_known=True)
+    async with store.read() as tx:
+        assert await tx.room_owner(APP, "ghost's") is None
+        assert await tx.get_room(APP, "vouched") == room_record("vouched", owner_account="ghost")
+        assert await tx.room_owner(APP, "alice's") == "alice"
+        assert await tx.room_owner(OTHER_APP, "alice's") == "bob"
+
+
 async def test_update_room_changes_only_the_given_fields(store: Store) -> None:
     async with store.write() as tx:
         await tx.insert_room(APP, room_record("r1"))

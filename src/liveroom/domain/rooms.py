@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from typing import NoReturn
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -18,7 +19,14 @@ from liveroom.domain.callbacks import MembersChanged, OwnerChanged, RoomCreated,
 from liveroom.domain.context import Caller, Services
 from liveroom.domain.events import RoomDismissed, RoomInfoChanged
 from liveroom.errors import ErrorCode, InvalidParameter, LiveError
-from liveroom.store.interface import ListCursor, RoomChanges, RoomListing, RoomRecord, Transaction
+from liveroom.store.interface import (
+    ListCursor,
+    RoomChanges,
+    RoomListing,
+    RoomRecord,
+    Transaction,
+    TransactionConflict,
+)
 
 ROOM_TYPE = "Live"
 TAKE_SEAT_MODES = {"FreeToTake": "FreeToTake", "ApplyToTake": "ApplyToTake", 1: "FreeToTake", 2: "ApplyToTake"}
@@ -26,6 +34,8 @@ DEFAULT_SEATS = 8
 LIST_PAGE_MAX = 20
 SEARCH_BATCH = 500
 _INT64_MAX = 2**63 - 1
+# Inserts refused by a room or an account that was gone when read about: a create and a dismissal racing.
+_CREATE_TRIES = 3
 
 _cursor_decoder = msgspec.json.Decoder(ListCursor)
 _cursor_encoder = msgspec.json.Encoder()
@@ -160,21 +170,36 @@ def _new_room(svc: Services, caller: Caller, spec: NewRoom) -> RoomRecord:
 
 async def create_room(svc: Services, caller: Caller, spec: NewRoom) -> RoomRecord:
     room = _new_room(svc, caller, spec)
-    # An admin's room with no webhook to record is the INSERT alone, which commits on its own: one round trip.
-    single = room.owner_account in caller.app.admins and not callbacks.records(caller, RoomCreated)
-    async with svc.store.write_one() if single else svc.store.write() as tx:
-        await require_imported(tx, caller, [room.owner_account], "Owner_Account")
-        if not await tx.insert_room(caller.sdkappid, room):
+    if callbacks.records(caller, RoomCreated):
+        async with svc.store.write() as tx:
+            await require_imported(tx, caller, [room.owner_account], "Owner_Account")
+            if not await tx.insert_room(caller.sdkappid, room):
+                _refuse_existing(room, await tx.room_owner(caller.sdkappid, room.room_id))
+            fact = RoomCreated(sdkappid=caller.sdkappid, room_id=room.room_id, operator=caller.identifier, room=room)
+            await callbacks.record(svc, tx, caller, fact)
+        return room
+    # No webhook row to write with it: the room is one statement of its own (on PostgreSQL one with the other creates
+    # of the moment), and a refusal is explained by reading afterwards.
+    owner_known = room.owner_account in caller.app.admins
+    for _ in range(_CREATE_TRIES):
+        if await svc.store.insert_room(caller.sdkappid, room, owner_known=owner_known):
+            return room
+        async with svc.store.read() as tx:
+            await require_imported(tx, caller, [room.owner_account], "Owner_Account")
             owner = await tx.room_owner(caller.sdkappid, room.room_id)
-            if owner == room.owner_account:
-                raise LiveError(
-                    ErrorCode.ROOM_EXISTS_SAME_OWNER,
-                    f"RoomId: room {room.room_id!r} already exists with this owner; use it as it is",
-                )
-            raise LiveError(ErrorCode.ROOM_EXISTS, f"RoomId: room {room.room_id!r} already exists")
-        fact = RoomCreated(sdkappid=caller.sdkappid, room_id=room.room_id, operator=caller.identifier, room=room)
-        await callbacks.record(svc, tx, caller, fact)
-    return room
+        if owner is not None:
+            _refuse_existing(room, owner)
+        # Dismissed, or the owner imported, since the insert: it may go in now.
+    raise TransactionConflict(f"RoomId: room {room.room_id!r} was created and dismissed meanwhile; retry")
+
+
+def _refuse_existing(room: RoomRecord, owner: str | None) -> NoReturn:
+    if owner == room.owner_account:
+        raise LiveError(
+            ErrorCode.ROOM_EXISTS_SAME_OWNER,
+            f"RoomId: room {room.room_id!r} already exists with this owner; use it as it is",
+        )
+    raise LiveError(ErrorCode.ROOM_EXISTS, f"RoomId: room {room.room_id!r} already exists")
 
 
 async def get_room(svc: Services, caller: Caller, room_id: str) -> RoomRecord:

@@ -112,6 +112,13 @@ class Store(Protocol):
         """One committed room, read by a single statement outside any transaction scope (the hot read)."""
         ...
 
+    async def insert_room(self, sdkappid: int, room: RoomRecord, *, owner_known: bool) -> bool:
+        """A write of its own, committed before it answers: the room inserted unless its RoomId exists or, unless
+        ``owner_known``, its owner is not an imported account (the account kept from deletion until it commits).
+        False when nothing was written; the caller reads why. On PostgreSQL the creates of one moment are one
+        statement."""
+        ...
+
     async def app_version(self) -> int:
         """Cheap on the request path: moves whenever any process changed an app or its admins."""
         ...

@@ -26,7 +26,7 @@ from asyncpg.pool import PoolConnectionProxy
 from liveroom import background
 from liveroom.store import migrate
 from liveroom.store.interface import ConnectionLost, TransactionConflict, count_commit
-from liveroom.store.postgres_rooms import RoomReads
+from liveroom.store.postgres_rooms import RoomInserts, RoomReads
 from liveroom.store.postgres_writes import COMMIT_BEGIN, ROLLBACK_BEGIN, WriteConnections
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS
@@ -328,6 +328,10 @@ class _Autocommit(PostgresConnection):
     async def notify_apps_changed(self, version: int) -> None:
         raise AssertionError("store.write_one(): an app change notifies in the transaction that makes it")
 
+    async def fetch_change(self, query: str, args: Sequence[Any]) -> list[Row]:
+        self._change()
+        return cast(list[Row], await self._db.fetch(query, *args))
+
 
 class _AutocommitScope:
     """``async with`` block around a write of exactly one changing statement, on a write connection kept outside any
@@ -347,6 +351,11 @@ class _AutocommitScope:
         self._conn = _Autocommit(db, alone=not inside)
         self._tx = Transaction(self._conn, write=True)
         return self._tx
+
+    async def fetch_change(self, query: str, *args: Any) -> list[Row]:
+        """The scope's change as a statement written for PostgreSQL alone (``postgres_rooms``); its rows."""
+        assert self._conn is not None
+        return await self._conn.fetch_change(query, args)
 
     async def __aexit__(self, exc_type: object, exc: object, tb: object) -> None:
         conn, tx = self._conn, self._tx
@@ -443,6 +452,7 @@ class PostgresStore:
         self._generation = 0
         self._outbox_listeners: list[Callable[[], None]] = []
         self._rooms = RoomReads(self._fetch_all)
+        self._inserts = RoomInserts(self._insert_rooms)
         self.writes = WriteConnections(self.acquire, limit=self._write_limit())
         self._version_read: tuple[int, asyncio.Task[int]] | None = None
 
@@ -486,6 +496,7 @@ class PostgresStore:
             listener.remove_termination_listener(self._listener_lost)
             await listener.close()
         await self._rooms.close()
+        await self._inserts.close()
         self.writes.close()
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -566,6 +577,24 @@ class PostgresStore:
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
         # The reads of a moment share one statement, itself a snapshot: no BEGIN, no COMMIT (``postgres_rooms``).
         return await self._rooms.get(sdkappid, room_id)
+
+    async def insert_room(self, sdkappid: int, room: RoomRecord, *, owner_known: bool) -> bool:
+        # The creates of a moment share one statement, which commits on its own (``postgres_rooms``). It ran in the
+        # batch's task: the COMMIT it was is counted in this one.
+        try:
+            inserted = await self._inserts.add(sdkappid, room, owner_known)
+        except ConnectionLost as exc:
+            if exc.committing:
+                count_commit()
+            raise
+        if inserted:
+            count_commit()
+        return inserted
+
+    async def _insert_rooms(self, query: str, *args: Any) -> list[Row]:
+        scope = self.write_one()
+        async with scope:
+            return await scope.fetch_change(query, *args)
 
     # app version --------------------------------------------------------------------------------------------
     async def app_version(self) -> int:

@@ -189,6 +189,13 @@ class SQLiteStore:
         # One writer at a time and no round trips: a write transaction costs what one statement would.
         return self.write()
 
+    async def insert_room(self, sdkappid: int, room: RoomRecord, *, owner_known: bool) -> bool:
+        # Writes of one loop turn already share a COMMIT here (group commit).
+        async with self.write() as tx:
+            if not owner_known and not await tx.existing_accounts(sdkappid, [room.owner_account]):
+                return False
+            return await tx.insert_room(sdkappid, room)
+
     def _committed(self, apps_changed: bool, outbox_written: bool) -> None:
         assert self._commits is not None
         self._commits.own += 1

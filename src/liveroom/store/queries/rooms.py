@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import msgspec
 
 from liveroom.store.queries import Queries
@@ -70,6 +72,14 @@ def room_from_row(row: Row) -> RoomRecord:
     return RoomRecord(*values)
 
 
+def room_values(room: RoomRecord) -> list[Any]:
+    """The columns ``INSERT INTO rooms`` writes after ``sdkappid``: the record's, then the two sort keys."""
+    values = list(msgspec.structs.astuple(room))
+    values[_ROOM_CATEGORY] = _encode_json(room.category).decode()
+    values += (_negated(room.view_count), _negated(room.create_time))
+    return values
+
+
 def _listing(row: Row) -> RoomListing:
     values = list(row)
     values[_LISTING_CATEGORY] = _category_decoder.decode(values[_LISTING_CATEGORY])
@@ -92,10 +102,7 @@ class RoomQueries(Queries):
 
     async def insert_room(self, sdkappid: int, room: RoomRecord) -> bool:
         """Insert unless the RoomId exists; False (and nothing written) when it does."""
-        values = list(msgspec.structs.astuple(room))
-        values[_ROOM_CATEGORY] = _encode_json(room.category).decode()
-        args = (sdkappid, *values, _negated(room.view_count), _negated(room.create_time))
-        return await self._db.execute(_INSERT_ROOM, args) == 1
+        return await self._db.execute(_INSERT_ROOM, (sdkappid, *room_values(room))) == 1
 
     async def get_room(self, sdkappid: int, room_id: str) -> RoomRecord | None:
         row = await self._db.fetchone(_GET_ROOM_LOCKED if self._write else GET_ROOM, (sdkappid, room_id))
