@@ -241,15 +241,19 @@ async def update_room(svc: Services, caller: Caller, room_id: str, update: RoomU
         notice=changes.notice,
         is_unlimited_room_enabled=changes.is_unlimited_room_enabled,
     )
-    given = changes != _NO_CHANGES
-    single = not (given and callbacks.records(caller, RoomInfoChanged))
-    async with svc.store.write_one() if single else svc.store.write() as tx:
-        if not await tx.update_room(caller.sdkappid, room_id, changes):
-            raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
-        if given:
+    if changes == _NO_CHANGES:
+        await get_room(svc, caller, room_id)
+        return
+    if callbacks.records(caller, RoomInfoChanged):
+        async with svc.store.write() as tx:
+            if not await tx.update_room(caller.sdkappid, room_id, changes):
+                raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
             await callbacks.record(svc, tx, caller, changed)
-    if given:
-        await svc.events.publish(changed)
+    # No webhook row to write with it: one statement of its own (on PostgreSQL one with the other changes of the
+    # moment).
+    elif not await svc.store.update_room(caller.sdkappid, room_id, changes):
+        raise LiveError(ErrorCode.ROOM_NOT_FOUND, f"RoomId: room {room_id!r} does not exist")
+    await svc.events.publish(changed)
 
 
 async def destroy_room(svc: Services, caller: Caller, room_id: str) -> RoomStatistic:

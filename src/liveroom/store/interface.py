@@ -119,6 +119,11 @@ class Store(Protocol):
         statement."""
         ...
 
+    async def update_room(self, sdkappid: int, room_id: str, changes: RoomChanges) -> bool:
+        """A write of its own, committed before it answers: the given columns of the room set; False when there is
+        no such room. On PostgreSQL the changes of one moment are one statement."""
+        ...
+
     async def app_version(self) -> int:
         """Cheap on the request path: moves whenever any process changed an app or its admins."""
         ...

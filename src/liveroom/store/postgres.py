@@ -17,7 +17,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias, cast
 
 import asyncpg
@@ -26,11 +26,11 @@ from asyncpg.pool import PoolConnectionProxy
 from liveroom import background
 from liveroom.store import migrate
 from liveroom.store.interface import ConnectionLost, TransactionConflict, count_commit
-from liveroom.store.postgres_rooms import RoomInserts, RoomReads
+from liveroom.store.postgres_rooms import RoomInserts, RoomReads, RoomUpdates
 from liveroom.store.postgres_writes import COMMIT_BEGIN, ROLLBACK_BEGIN, WriteConnections
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS
-from liveroom.store.records import RoomRecord
+from liveroom.store.records import RoomChanges, RoomRecord
 from liveroom.store.sql import Batch, Row, Statement
 from liveroom.store.transaction import Transaction
 
@@ -44,6 +44,7 @@ _APP_VERSION = APP_VERSION.postgres
 _IDLE_IN_TRANSACTION_TIMEOUT = (
     "SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'"
 )
+_NO_CHANGES = RoomChanges()
 # Connections of the pool write transactions never take: the reads' (``postgres_rooms`` runs 2 batches at once).
 READ_CONNECTIONS = 2
 
@@ -452,7 +453,8 @@ class PostgresStore:
         self._generation = 0
         self._outbox_listeners: list[Callable[[], None]] = []
         self._rooms = RoomReads(self._fetch_all)
-        self._inserts = RoomInserts(self._insert_rooms)
+        self._inserts = RoomInserts(self._change_rooms)
+        self._updates = RoomUpdates(self._change_rooms)
         self.writes = WriteConnections(self.acquire, limit=self._write_limit())
         self._version_read: tuple[int, asyncio.Task[int]] | None = None
 
@@ -497,6 +499,7 @@ class PostgresStore:
             await listener.close()
         await self._rooms.close()
         await self._inserts.close()
+        await self._updates.close()
         self.writes.close()
         pool, self._pool = self._pool, None
         if pool is not None:
@@ -579,19 +582,28 @@ class PostgresStore:
         return await self._rooms.get(sdkappid, room_id)
 
     async def insert_room(self, sdkappid: int, room: RoomRecord, *, owner_known: bool) -> bool:
-        # The creates of a moment share one statement, which commits on its own (``postgres_rooms``). It ran in the
-        # batch's task: the COMMIT it was is counted in this one.
+        return await self._counted(self._inserts.add((sdkappid, room, owner_known)))
+
+    async def update_room(self, sdkappid: int, room_id: str, changes: RoomChanges) -> bool:
+        if changes == _NO_CHANGES:  # would write the row again as it is
+            return await self.get_room(sdkappid, room_id) is not None
+        return await self._counted(self._updates.add((sdkappid, room_id, changes)))
+
+    @staticmethod
+    async def _counted(change: Awaitable[bool]) -> bool:
+        """A change of ``postgres_rooms``, made in its batch's task by a statement that commits on its own: the
+        COMMIT it was is counted in this one (a request's), as the request's own would be."""
         try:
-            inserted = await self._inserts.add(sdkappid, room, owner_known)
+            changed = await change
         except ConnectionLost as exc:
             if exc.committing:
                 count_commit()
             raise
-        if inserted:
+        if changed:
             count_commit()
-        return inserted
+        return changed
 
-    async def _insert_rooms(self, query: str, *args: Any) -> list[Row]:
+    async def _change_rooms(self, query: str, *args: Any) -> list[Row]:
         scope = self.write_one()
         async with scope:
             return await scope.fetch_change(query, *args)

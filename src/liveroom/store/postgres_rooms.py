@@ -1,5 +1,5 @@
 """The hot paths on PostgreSQL: the rooms asked in one moment read by one statement, kept with their row version;
-the rooms created in one moment inserted by one statement.
+the rooms created in one moment inserted by one statement, and those changed in one moment updated by one.
 
 ``get_room_info`` is the most frequent request, and on PostgreSQL a statement per request costs the node more than
 the rest of the request (a pool acquire, the driver's round trip, one more wake-up of the event loop). So the
@@ -17,13 +17,15 @@ node that restarted or a change made with psql are all seen by the next batch.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 import asyncpg
 import msgspec
+from msgspec import UNSET
 
 from liveroom.batches import Batches
-from liveroom.store.queries.rooms import room_from_row, room_values
-from liveroom.store.records import RoomRecord
+from liveroom.store.queries.rooms import encode_json, room_from_row, room_values
+from liveroom.store.records import RoomChanges, RoomRecord
 from liveroom.store.sql import Row
 
 # Batches reading at once: one keeps a connection busy per batch, and more of them answer a burst sooner.
@@ -92,8 +94,8 @@ class RoomReads:
         self._kept.clear()
 
 
-# Statements inserting at once: like the reads', each holds a write connection while it runs.
-INSERTS_IN_FLIGHT = 2
+# Statements changing rooms at once, per kind: like the reads', each holds a write connection while it runs.
+CHANGES_IN_FLIGHT = 2
 
 _INSERT_COLUMNS = ("sdkappid", *_COLUMNS, "sort_views", "sort_created")
 
@@ -108,77 +110,132 @@ def _array_type(annotation: object) -> str:
     raise TypeError(f"RoomRecord: no PostgreSQL array type for {annotation!r}")
 
 
-_INSERT_TYPES = (
-    "bigint[]",
-    *(_array_type(field.type) for field in msgspec.structs.fields(RoomRecord)),
-    "bigint[]",
-    "bigint[]",
-    "boolean[]",
-)
+_ROOM_TYPES = {field.name: _array_type(field.type) for field in msgspec.structs.fields(RoomRecord)}
+
+
+def _unnest(kinds: Sequence[str]) -> str:
+    return f"unnest({', '.join(f'${i}::{kind}' for i, kind in enumerate(kinds, 1))})"
+
+
 # The rooms of one moment, each unless its RoomId exists or its owner must be an imported account and is not. The
 # account is locked (KEY SHARE) until the statement commits, so it cannot be deleted in between. Answers the keys
 # of the rooms inserted.
 INSERT_ROOMS = (
     f"INSERT INTO rooms ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
     f"SELECT {', '.join(f'q.{name}' for name in _INSERT_COLUMNS)} "
-    f"FROM unnest({', '.join(f'${i}::{kind}' for i, kind in enumerate(_INSERT_TYPES, 1))}) "
+    f"FROM {_unnest(('bigint[]', *_ROOM_TYPES.values(), 'bigint[]', 'bigint[]', 'boolean[]'))} "
     f"AS q({', '.join(_INSERT_COLUMNS)}, owner_known) "
     "WHERE q.owner_known OR EXISTS (SELECT FROM accounts a "
     "WHERE a.sdkappid = q.sdkappid AND a.user_id = q.owner_account FOR KEY SHARE) "
     "ON CONFLICT (sdkappid, room_id) DO NOTHING RETURNING sdkappid, room_id"
 )
 
+# Every column a change may set; NULL keeps the stored value (none of these columns holds NULL).
+_CHANGED = RoomChanges.__struct_fields__
+# The changes of one moment to rooms, at most one per room. Answers the keys of the rooms that exist.
+UPDATE_ROOMS = (
+    f"UPDATE rooms r SET {', '.join(f'{name} = COALESCE(q.{name}, r.{name})' for name in _CHANGED)} "  # noqa: S608
+    f"FROM {_unnest(('bigint[]', 'text[]', *(_ROOM_TYPES[name] for name in _CHANGED)))} "
+    f"AS q(sdkappid, room_id, {', '.join(_CHANGED)}) "
+    "WHERE r.sdkappid = q.sdkappid AND r.room_id = q.room_id RETURNING r.sdkappid, r.room_id"
+)
+
 # (sdkappid, room, whether the owner needs no imported account)
 NewRoom = tuple[int, RoomRecord, bool]
+# (sdkappid, room_id, the columns to set)
+RoomChange = tuple[int, str, RoomChanges]
+T = TypeVar("T")
 
 
-class RoomInserts:
-    """``add(sdkappid, room, owner_known)``: the room inserted by one statement with the others asked in the same
-    moment, committed on its own (no transaction around it) before it is answered.
+class _RoomStatements(Generic[T]):
+    """``add(change)``: the change made by one statement with the others of its kind asked in the same moment,
+    committed on its own (no transaction around it) before it is answered: True when it matched its room (inserted
+    it; found it to update), False otherwise.
 
     A statement per moment instead of one per room: one round trip, one commit and one WAL flush for the batch. The
-    rooms go in sorted by key, so two nodes' statements inserting the same RoomIds wait for each other instead of
-    deadlocking; a RoomId asked twice in one moment is sent once, the later asks answered as if after it (exists).
-    A statement refused for one room's values would refuse the whole batch: it is then sent again room by room, so
-    that only that room's request fails."""
+    rooms go in sorted by key, so two nodes' statements over the same rooms wait for each other instead of
+    deadlocking. A room asked twice in one moment is changed once per statement, in the order asked (the second in
+    a statement after the first's). A statement refused for one room's values would refuse all of its rooms: they
+    are then sent again one by one, so that only that room's request fails."""
 
-    def __init__(self, change: Fetch) -> None:
+    def __init__(self, change: Fetch, statement: str, key: Callable[[T], Key], name: str) -> None:
         self._change = change
-        self._batches: Batches[NewRoom, bool | Exception] = Batches(
-            self._insert, in_flight=INSERTS_IN_FLIGHT, name="liveroom-room-inserts"
-        )
+        self._statement = statement
+        self._key = key
+        self._batches: Batches[T, bool | Exception] = Batches(self._run, in_flight=CHANGES_IN_FLIGHT, name=name)
 
-    async def add(self, sdkappid: int, room: RoomRecord, owner_known: bool) -> bool:
-        """True once inserted and committed; False when the RoomId exists or the owner account must and does not."""
-        answer = await self._batches.get((sdkappid, room, owner_known))
+    async def add(self, change: T) -> bool:
+        answer = await self._batches.get(change)
         if isinstance(answer, Exception):
             raise answer
         return answer
 
-    async def _insert(self, batch: Sequence[NewRoom]) -> list[bool | Exception]:
+    def _columns(self, changes: Sequence[T]) -> list[list[Any]]:
+        raise NotImplementedError
+
+    async def _run(self, batch: Sequence[T]) -> list[bool | Exception]:
+        key = self._key
         answers: list[bool | Exception] = [False] * len(batch)
-        sent: dict[Key, int] = {}
-        for i in sorted(range(len(batch)), key=lambda i: (batch[i][0], batch[i][1].room_id)):
-            sent.setdefault((batch[i][0], batch[i][1].room_id), i)
-        try:
-            inserted = await self._statement([batch[i] for i in sent.values()])
-        except asyncpg.PostgresError:
-            if len(sent) == 1:
-                raise
-            for i in sent.values():
-                try:
-                    answers[i] = bool(await self._statement([batch[i]]))
-                except asyncpg.PostgresError as exc:
-                    answers[i] = exc
-            return answers
-        for key, i in sent.items():
-            answers[i] = key in inserted
+        rounds: list[list[int]] = []
+        asked: dict[Key, int] = {}
+        for i in sorted(range(len(batch)), key=lambda i: key(batch[i])):  # stable: in the order asked per room
+            n = asked[key(batch[i])] = asked.get(key(batch[i]), 0) + 1
+            if n > len(rounds):
+                rounds.append([])
+            rounds[n - 1].append(i)
+        for r, members in enumerate(rounds):
+            try:
+                matched = await self._send([batch[i] for i in members])
+            except asyncpg.PostgresError as exc:
+                if len(members) == 1:
+                    answers[members[0]] = exc
+                    continue
+                for i in members:
+                    try:
+                        answers[i] = bool(await self._send([batch[i]]))
+                    except asyncpg.PostgresError as one:
+                        answers[i] = one
+                continue
+            except Exception as exc:  # the connection lost: this statement's and the later ones' requests
+                for later in rounds[r:]:
+                    for i in later:
+                        answers[i] = exc
+                break
+            for i in members:
+                answers[i] = key(batch[i]) in matched
         return answers
 
-    async def _statement(self, rooms: Sequence[NewRoom]) -> set[Key]:
-        values = [(sdkappid, *room_values(room), owner_known) for sdkappid, room, owner_known in rooms]
-        rows = await self._change(INSERT_ROOMS, *(list(column) for column in zip(*values, strict=True)))
+    async def _send(self, changes: Sequence[T]) -> set[Key]:
+        rows = await self._change(self._statement, *self._columns(changes))
         return {(row[0], row[1]) for row in rows}
 
     async def close(self) -> None:
         await self._batches.close()
+
+
+class RoomInserts(_RoomStatements[NewRoom]):
+    """``add((sdkappid, room, owner_known))``: True once inserted and committed; False when the RoomId exists or
+    the owner account must exist (not ``owner_known``) and does not."""
+
+    def __init__(self, change: Fetch) -> None:
+        super().__init__(change, INSERT_ROOMS, lambda new: (new[0], new[1].room_id), "liveroom-room-inserts")
+
+    def _columns(self, changes: Sequence[NewRoom]) -> list[list[Any]]:
+        rows = [(sdkappid, *room_values(room), owner_known) for sdkappid, room, owner_known in changes]
+        return [list(column) for column in zip(*rows, strict=True)]
+
+
+class RoomUpdates(_RoomStatements[RoomChange]):
+    """``add((sdkappid, room_id, changes))``: True once changed and committed; False when there is no such room."""
+
+    def __init__(self, change: Fetch) -> None:
+        super().__init__(change, UPDATE_ROOMS, lambda change: (change[0], change[1]), "liveroom-room-updates")
+
+    def _columns(self, changes: Sequence[RoomChange]) -> list[list[Any]]:
+        columns: list[list[Any]] = [[c[0] for c in changes], [c[1] for c in changes]]
+        for name in _CHANGED:
+            values = [getattr(c[2], name) for c in changes]
+            if name == "category":
+                values = [None if v is UNSET else encode_json(v).decode() for v in values]
+            columns.append([None if v is UNSET else v for v in values])
+        return columns

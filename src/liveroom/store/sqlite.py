@@ -21,7 +21,7 @@ from liveroom.store.commit_watch import DATA_VERSION, CommitWatcher
 from liveroom.store.group_commit import GroupCommit
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS, GET_ROOM, room_from_row
-from liveroom.store.records import RoomRecord
+from liveroom.store.records import RoomChanges, RoomRecord
 from liveroom.store.sqlite_driver import SQLiteConnection, create_private, warn_if_shared
 from liveroom.store.transaction import Transaction
 
@@ -195,6 +195,10 @@ class SQLiteStore:
             if not owner_known and not await tx.existing_accounts(sdkappid, [room.owner_account]):
                 return False
             return await tx.insert_room(sdkappid, room)
+
+    async def update_room(self, sdkappid: int, room_id: str, changes: RoomChanges) -> bool:
+        async with self.write() as tx:
+            return await tx.update_room(sdkappid, room_id, changes)
 
     def _committed(self, apps_changed: bool, outbox_written: bool) -> None:
         assert self._commits is not None

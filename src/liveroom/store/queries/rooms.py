@@ -13,7 +13,7 @@ from liveroom.store.tables import ROOM_SCOPED
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _category_decoder = msgspec.json.Decoder(tuple[int, ...])
-_encode_json = msgspec.json.Encoder().encode
+encode_json = msgspec.json.Encoder().encode
 
 _ROOM_COLUMNS = RoomRecord.__struct_fields__
 _ROOM_SELECT = ", ".join(_ROOM_COLUMNS)
@@ -75,7 +75,7 @@ def room_from_row(row: Row) -> RoomRecord:
 def room_values(room: RoomRecord) -> list[Any]:
     """The columns ``INSERT INTO rooms`` writes after ``sdkappid``: the record's, then the two sort keys."""
     values = list(msgspec.structs.astuple(room))
-    values[_ROOM_CATEGORY] = _encode_json(room.category).decode()
+    values[_ROOM_CATEGORY] = encode_json(room.category).decode()
     values += (_negated(room.view_count), _negated(room.create_time))
     return values
 
@@ -118,7 +118,7 @@ class RoomQueries(Queries):
         if not values:
             return await self.room_owner(sdkappid, room_id) is not None
         if "category" in values:
-            values["category"] = _encode_json(values["category"]).decode()
+            values["category"] = encode_json(values["category"]).decode()
         statement = update_statement("rooms", "sdkappid = ? AND room_id = ?", tuple(values))
         return await self._db.execute(statement, (*values.values(), sdkappid, room_id)) == 1
 

@@ -1,6 +1,7 @@
-"""``store.insert_room`` on PostgreSQL: the rooms created in one moment inserted by one statement that commits on its
-own, each answered for itself (inserted; its RoomId taken; its owner not imported), and nothing a request was told
-is lost or half-written when one room's values, two nodes or a lost connection get in the way."""
+"""``store.insert_room`` and ``store.update_room`` on PostgreSQL: the rooms created (changed) in one moment inserted
+(updated) by one statement that commits on its own, each answered for itself (inserted; its RoomId taken; its owner
+not imported; no such room), and nothing a request was told is lost or half-written when one room's values, two
+nodes or a lost connection get in the way."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import asyncpg
 import psycopg
 from bench.pg_roundtrips import Counts
 
-from liveroom.store.interface import ConnectionLost
+from liveroom.store.interface import ConnectionLost, RoomChanges
 from liveroom.store.postgres import PostgresStore
 from liveroom.store.records import AccountRecord
 from tests import pg
@@ -121,3 +122,73 @@ async def test_a_lost_connection_fails_every_create_of_its_moment_and_the_next_g
     assert all(isinstance(a, ConnectionLost) for a in answers), answers
     assert await store.insert_room(APP, room_record("next"), owner_known=True)
     assert "next" in pg.room_names(url)
+
+
+async def _rooms(store: PostgresStore, names: list[str]) -> None:
+    assert all(await asyncio.gather(*(store.insert_room(APP, room_record(n), owner_known=True) for n in names)))
+
+
+async def test_the_changes_of_one_moment_are_one_statement_setting_only_what_each_gives(
+    store: PostgresStore, url: str
+) -> None:
+    names = [f"room-{i}" for i in range(40)]
+    await _warm(store)
+    await _rooms(store, names)
+    assert await store.update_room(APP, names[0], RoomChanges(cover_url="warm"))  # the UPDATE prepared
+    assert store.writes.bare == 1
+    changes = [
+        RoomChanges(room_name=f"renamed {i}", category=(1, 2)) if i % 2 else RoomChanges(notice=f"notice {i}")
+        for i in range(40)
+    ]
+    counts = Counts(_port())
+    with counts.counting():
+        answers = await asyncio.gather(*(store.update_room(APP, n, c) for n, c in zip(names, changes, strict=True)))
+    assert answers == [True] * 40
+    assert counts.writes == 1
+    for i, name in enumerate(names):
+        room = await store.get_room(APP, name)
+        assert room is not None
+        if i % 2:
+            assert (room.room_name, room.notice, room.category) == (f"renamed {i}", "", (1, 2))
+        else:
+            assert (room.room_name, room.notice, room.category) == (f"name of {name}", f"notice {i}", ())
+
+
+async def test_a_room_changed_twice_in_one_moment_takes_the_changes_in_the_order_asked(store: PostgresStore) -> None:
+    await _rooms(store, ["busy", "quiet"])
+    answers = await asyncio.gather(
+        store.update_room(APP, "busy", RoomChanges(room_name="first", notice="kept")),
+        store.update_room(APP, "missing", RoomChanges(room_name="nowhere")),
+        store.update_room(APP, "busy", RoomChanges(room_name="second")),
+        store.update_room(APP, "quiet", RoomChanges(room_name="once")),
+        store.update_room(APP, "busy", RoomChanges(room_name="third")),
+    )
+    assert answers == [True, False, True, True, True]
+    busy, quiet = await store.get_room(APP, "busy"), await store.get_room(APP, "quiet")
+    assert busy is not None and (busy.room_name, busy.notice) == ("third", "kept")
+    assert quiet is not None and quiet.room_name == "once"
+    assert await store.update_room(APP, "busy", RoomChanges())  # nothing to set: whether it exists
+    assert not await store.update_room(APP, "missing", RoomChanges())
+
+
+async def test_two_nodes_changing_the_same_rooms_in_opposite_orders_never_deadlock(url: str) -> None:
+    first, second = PostgresStore(url), PostgresStore(url)
+    await first.open()
+    await second.open()
+    try:
+        names = [f"r{i}" for i in range(20)]
+        await _rooms(first, names)
+
+        async def change(node: PostgresStore, order: list[str], notice: str) -> list[bool]:
+            return list(await asyncio.gather(*(node.update_room(APP, n, RoomChanges(notice=notice)) for n in order)))
+
+        for round_ in range(10):
+            one, other = await asyncio.gather(
+                change(first, names, f"a {round_}"), change(second, names[::-1], f"b {round_}")
+            )
+            assert one == other == [True] * 20
+        notices = {room.notice for n in names if (room := await first.get_room(APP, n)) is not None}
+        assert notices <= {"a 9", "b 9"} and len(pg.room_names(url)) == 20
+    finally:
+        await first.close()
+        await second.close()
