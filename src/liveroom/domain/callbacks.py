@@ -190,7 +190,7 @@ def wanted(caller: Caller, command: str) -> bool:
 
 def records(caller: Caller, fact: type[AnyFact]) -> bool:
     """Whether ``record`` writes facts of this kind for the caller's app (a write that records none may be a single
-    statement, ``store.write_one()``)."""
+    statement: ``store.insert_room``, ``store.update_room``)."""
     return wanted(caller, COMMAND_OF[fact])
 
 
