@@ -30,7 +30,7 @@ from liveroom.store.postgres_rooms import RoomInserts, RoomReads, RoomUpdates
 from liveroom.store.postgres_writes import COMMIT_BEGIN, ROLLBACK_BEGIN, WriteConnections
 from liveroom.store.queries.apps import APP_VERSION
 from liveroom.store.queries.rooms import COUNT_ROOMS
-from liveroom.store.records import RoomChanges, RoomRecord
+from liveroom.store.records import RoomChanges, RoomRecord, given_fields
 from liveroom.store.sql import Batch, Row, Statement
 from liveroom.store.transaction import Transaction
 
@@ -44,7 +44,6 @@ _APP_VERSION = APP_VERSION.postgres
 _IDLE_IN_TRANSACTION_TIMEOUT = (
     "SELECT setting::bigint FROM pg_settings WHERE name = 'idle_in_transaction_session_timeout'"
 )
-_NO_CHANGES = RoomChanges()
 # Connections of the pool write transactions never take: the reads' (``postgres_rooms`` runs 2 batches at once).
 READ_CONNECTIONS = 2
 
@@ -585,7 +584,7 @@ class PostgresStore:
         return await self._counted(self._inserts.add((sdkappid, room, owner_known)))
 
     async def update_room(self, sdkappid: int, room_id: str, changes: RoomChanges) -> bool:
-        if changes == _NO_CHANGES:  # would write the row again as it is
+        if not given_fields(changes):  # would write the row again as it is
             return await self.get_room(sdkappid, room_id) is not None
         return await self._counted(self._updates.add((sdkappid, room_id, changes)))
 

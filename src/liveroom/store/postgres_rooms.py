@@ -24,7 +24,7 @@ import msgspec
 from msgspec import UNSET
 
 from liveroom.batches import Batches
-from liveroom.store.queries.rooms import encode_json, room_from_row, room_values
+from liveroom.store.queries.rooms import INSERT_COLUMNS, encode_json, room_from_row, room_values
 from liveroom.store.records import RoomChanges, RoomRecord
 from liveroom.store.sql import Row
 
@@ -97,8 +97,6 @@ class RoomReads:
 # Statements changing rooms at once, per kind: like the reads', each holds a write connection while it runs.
 CHANGES_IN_FLIGHT = 2
 
-_INSERT_COLUMNS = ("sdkappid", *_COLUMNS, "sort_views", "sort_created")
-
 
 def _array_type(annotation: object) -> str:
     if annotation is bool:
@@ -121,10 +119,10 @@ def _unnest(kinds: Sequence[str]) -> str:
 # account is locked (KEY SHARE) until the statement commits, so it cannot be deleted in between. Answers the keys
 # of the rooms inserted.
 INSERT_ROOMS = (
-    f"INSERT INTO rooms ({', '.join(_INSERT_COLUMNS)}) "  # noqa: S608
-    f"SELECT {', '.join(f'q.{name}' for name in _INSERT_COLUMNS)} "
+    f"INSERT INTO rooms ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608
+    f"SELECT {', '.join(f'q.{name}' for name in INSERT_COLUMNS)} "
     f"FROM {_unnest(('bigint[]', *_ROOM_TYPES.values(), 'bigint[]', 'bigint[]', 'boolean[]'))} "
-    f"AS q({', '.join(_INSERT_COLUMNS)}, owner_known) "
+    f"AS q({', '.join(INSERT_COLUMNS)}, owner_known) "
     "WHERE q.owner_known OR EXISTS (SELECT FROM accounts a "
     "WHERE a.sdkappid = q.sdkappid AND a.user_id = q.owner_account FOR KEY SHARE) "
     "ON CONFLICT (sdkappid, room_id) DO NOTHING RETURNING sdkappid, room_id"

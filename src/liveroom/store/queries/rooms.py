@@ -29,9 +29,11 @@ GET_ROOM = Statement(f"SELECT {_ROOM_SELECT} FROM rooms WHERE sdkappid = ? AND r
 _GET_ROOM_LOCKED = Statement(GET_ROOM.template + " FOR UPDATE")
 _ROOM_OWNER = Statement("SELECT owner_account FROM rooms WHERE sdkappid = ? AND room_id = ?")
 _ROOM_OWNER_LOCKED = Statement(_ROOM_OWNER.template + " FOR UPDATE")
+# What an insert writes: the app, the record's columns, then the two sort keys (``room_values`` after the app).
+INSERT_COLUMNS = ("sdkappid", *_ROOM_COLUMNS, "sort_views", "sort_created")
 _INSERT_ROOM = Statement(
-    f"INSERT INTO rooms (sdkappid, {_ROOM_SELECT}, sort_views, sort_created) "  # noqa: S608
-    f"VALUES ({', '.join('?' * (len(_ROOM_COLUMNS) + 3))}) ON CONFLICT (sdkappid, room_id) DO NOTHING"
+    f"INSERT INTO rooms ({', '.join(INSERT_COLUMNS)}) "  # noqa: S608
+    f"VALUES ({', '.join('?' * len(INSERT_COLUMNS))}) ON CONFLICT (sdkappid, room_id) DO NOTHING"
 )
 # A page reads only the listed columns: a third of the row, and no conversion of the rest. The sort keys are the
 # negated list order (ViewCount desc, CreateTime desc), so one ascending index serves the keyset paging.
