@@ -38,6 +38,8 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "liveroom_app_version"
 _RECONNECT_SECONDS = 1.0
+# How long close waits for connections still in use (a request being answered) before closing them.
+_CLOSE_SECONDS = 10.0
 _NOTIFY = "SELECT pg_notify($1, $2)"
 _APP_VERSION = APP_VERSION.postgres
 # In milliseconds, 0 when off: the server closes a connection left idle inside a transaction that long.
@@ -502,7 +504,12 @@ class PostgresStore:
         self.writes.close()
         pool, self._pool = self._pool, None
         if pool is not None:
-            await pool.close()
+            try:
+                # asyncpg's close waits for every connection to come back, without end.
+                await asyncio.wait_for(pool.close(), _CLOSE_SECONDS)
+            except TimeoutError:
+                log.warning("database: connections still in use after %.0f s at close; closed at once", _CLOSE_SECONDS)
+                pool.terminate()
         self.invalidate_app_version()
 
     def read(self) -> _ReadScope:
